@@ -1,0 +1,32 @@
+import { integer, requiredString } from '../config-values.js';
+import type { OptionGroup } from '../option-group.js';
+
+export interface HttpServerConfig {
+  /** 0 lets the OS pick a free port (tests running several agents); the chosen one is logged. */
+  port: number;
+  host: string;
+}
+
+export const DEFAULT_HTTP_PORT = 2020;
+
+export const httpOptions: OptionGroup<HttpServerConfig> = {
+  title: 'Health and metrics endpoints:',
+  options: {
+    'http-port': {
+      type: 'string',
+      default: String(DEFAULT_HTTP_PORT),
+      describe: 'Port serving /metrics, /healthz and /readyz (0: any free port, logged at start)',
+    },
+    'http-host': {
+      type: 'string',
+      default: '0.0.0.0',
+      describe: 'Address the endpoints listen on (127.0.0.1 keeps them off the network)',
+    },
+  },
+  read(argv) {
+    return {
+      port: integer(argv, 'http-port', 0, 65_535),
+      host: requiredString(argv, 'http-host'),
+    };
+  },
+};
