@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { printCheckpoints } from './commands/checkpoints.js';
+import { runAgent } from './commands/run.js';
+import { ConfigError } from './config-error.js';
+import { coreOptions, readAgentConfig, sinkSelectionOption } from './config.js';
+import type { OptionGroup } from './option-group.js';
+import { sinkDefinitions } from './sinks/registry.js';
+
+/** Exit code for bad configuration, distinct from a runtime failure (1). */
+const EXIT_BAD_CONFIG = 2;
+
+function withGroup<T>(argv: Argv, group: OptionGroup<unknown>): Argv<T> {
+  return argv.options(group.options).group(Object.keys(group.options), group.title) as Argv<T>;
+}
+
+function runOptions(argv: Argv): Argv {
+  let built = withGroup(argv, coreOptions).options(sinkSelectionOption).group(['sink'], 'Sink:');
+  for (const definition of sinkDefinitions) built = withGroup(built, definition.optionGroup);
+  return built;
+}
+
+async function main(): Promise<number> {
+  let exitCode = 0;
+  const parser = yargs(hideBin(process.argv))
+    .scriptName('kube-audit-forwarder')
+    .usage('$0 <command> [options]\n\nShips Kubernetes API audit events to Kafka or Fluentd, at least once, across log rotations.\nEvery option can also be set as an environment variable: --kafka-brokers ⇄ KAF_KAFKA_BROKERS.')
+    .env('KAF')
+    .command(
+      ['run', '$0'],
+      'tail the audit log and ship it (the default command)',
+      (argv) => runOptions(argv),
+      async (argv) => {
+        exitCode = await runAgent(readAgentConfig(argv as Record<string, unknown>));
+      },
+    )
+    .command(
+      'checkpoints',
+      'print the stored position and lag of every tracked file',
+      (argv) =>
+        argv
+          .option('checkpoint-dir', coreOptions.options['checkpoint-dir']!)
+          .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' }),
+      async (argv) => {
+        exitCode = await printCheckpoints(String(argv['checkpoint-dir']), Boolean(argv.json), (text) => console.log(text));
+      },
+    )
+    .strict()
+    .wrap(Math.min(120, process.stdout.columns ?? 120))
+    .example('$0 run --path /var/log/kubernetes/audit/audit.log --sink kafka --kafka-brokers kafka:9092', 'ship to Kafka')
+    .example('KAF_SINK=forward KAF_FORWARD_SERVERS=fluentd:24224 $0', 'ship to Fluentd, configured from the environment')
+    .example('$0 checkpoints --checkpoint-dir /var/lib/kube-audit-forwarder', 'show positions and lag')
+    .help()
+    .alias('help', 'h')
+    .version()
+    .fail((message, error) => {
+      throw error ?? new ConfigError(message);
+    });
+  await parser.parseAsync();
+  return exitCode;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`kube-audit-forwarder: configuration error: ${error.message}\nRun with --help to see every option.\n`);
+      process.exitCode = EXIT_BAD_CONFIG;
+      return;
+    }
+    process.stderr.write(`kube-audit-forwarder: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,42 @@
+import { Agent } from '../agent.js';
+import type { AgentConfig } from '../config.js';
+import { createLogger } from '../observability/logger.js';
+import { AgentMetrics } from '../observability/metrics.js';
+
+/**
+ * `kube-audit-forwarder run`: starts the agent and keeps it running until SIGTERM/SIGINT (or,
+ * with --exit-when-caught-up, until everything on disk is delivered). Exit 0 after a clean drain.
+ */
+export async function runAgent(config: AgentConfig): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const metrics = new AgentMetrics();
+  const sink = config.sink.create(config.sinkConfig, { logger, registry: metrics.registry });
+  const agent = new Agent({ config, sink, processors: [], metrics, logger });
+
+  let signalled: string | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (signalled) {
+        logger.warn('second signal: exiting without waiting for the drain', { signal });
+        process.exit(1);
+      }
+      signalled = signal;
+      logger.info('signal received: draining in-flight batches and writing the checkpoint', { signal });
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+
+  try {
+    await agent.start();
+  } catch (error) {
+    logger.error('agent failed to start', { error: (error as Error).message });
+    await agent.stop().catch(() => undefined);
+    return 1;
+  }
+  await Promise.race([stopped, ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp()] : [])]);
+  if (!signalled) logger.info('caught up: every file read to its end and acknowledged');
+  await agent.stop();
+  return 0;
+}

@@ -1,0 +1,10 @@
+/**
+ * A configuration problem found at start-up. The CLI prints its message alone (no stack) and
+ * exits with code 2, so the message must name the option and say what is wrong with it.
+ */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './config-error.js';
+import type { ParsedArgs } from './option-group.js';
+
+/**
+ * Readers that turn a raw option value into a typed one or throw a ConfigError naming the flag.
+ * yargs' own coercion turns "abc" into NaN silently; these do not.
+ */
+
+export function optionalString(argv: ParsedArgs, flag: string): string | undefined {
+  const value = argv[flag];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (Array.isArray(value)) return optionalString({ [flag]: value[value.length - 1] }, flag);
+  return String(value);
+}
+
+export function requiredString(argv: ParsedArgs, flag: string): string {
+  const value = optionalString(argv, flag);
+  if (value === undefined) throw new ConfigError(`--${flag} is required (or set ${envName(flag)})`);
+  return value;
+}
+
+export function integer(argv: ParsedArgs, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = optionalString(argv, flag);
+  if (raw === undefined) throw new ConfigError(`--${flag} is required (or set ${envName(flag)})`);
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`--${flag} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(`--${flag} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** Sizes accept plain bytes or a KiB/MiB/GiB suffix (`512KiB`, `4MiB`), as operators write them. */
+export function byteSize(argv: ParsedArgs, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = optionalString(argv, flag);
+  if (raw === undefined) throw new ConfigError(`--${flag} is required (or set ${envName(flag)})`);
+  const match = /^\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB|k|m|g)?\s*$/i.exec(raw);
+  if (!match) throw new ConfigError(`--${flag} must be a size such as 1048576, 512KiB or 4MiB, got "${raw}"`);
+  const unit = (match[2] ?? 'B').toLowerCase();
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
+  const value = Number(match[1]) * factor;
+  if (value < min || value > max) {
+    throw new ConfigError(`--${flag} must be between ${min} and ${max} bytes, got ${value}`);
+  }
+  return value;
+}
+
+export function oneOf<T extends string>(argv: ParsedArgs, flag: string, allowed: readonly T[]): T {
+  const raw = requiredString(argv, flag);
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`--${flag} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+export function boolean(argv: ParsedArgs, flag: string): boolean {
+  const value = argv[flag];
+  if (typeof value === 'boolean') return value;
+  const raw = optionalString(argv, flag);
+  if (raw === undefined) return false;
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`--${flag} must be true or false, got "${raw}"`);
+}
+
+/** A comma-separated list (flags may also be repeated); empty entries are dropped. */
+export function stringList(argv: ParsedArgs, flag: string): string[] {
+  const value = argv[flag];
+  const parts = (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((entry) =>
+    String(entry).split(','),
+  );
+  return parts.map((part) => part.trim()).filter((part) => part.length > 0);
+}
+
+/**
+ * A secret given either inline (`--x`) or as a file (`--x-file`, e.g. a mounted Secret). The
+ * file wins, so a Secret volume can override a ConfigMap default; trailing newlines are trimmed
+ * because `kubectl create secret --from-file` keeps them.
+ */
+export function secret(argv: ParsedArgs, flag: string): string | undefined {
+  const file = optionalString(argv, `${flag}-file`);
+  if (file !== undefined) {
+    try {
+      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(`--${flag}-file: cannot read ${file}: ${(error as Error).message}`);
+    }
+  }
+  return optionalString(argv, flag);
+}
+
+/** The environment variable that sets a flag: `--kafka-brokers` ⇄ `KAF_KAFKA_BROKERS`. */
+export function envName(flag: string): string {
+  return `KAF_${flag.replace(/-/g, '_').toUpperCase()}`;
+}

@@ -1,0 +1,189 @@
+import path from 'node:path';
+import { ConfigError } from './config-error.js';
+import { boolean, byteSize, integer, oneOf, optionalString, requiredString } from './config-values.js';
+import type { OptionGroup, ParsedArgs } from './option-group.js';
+import { sinkDefinitions, sinkNames } from './sinks/registry.js';
+import type { AnySinkDefinition } from './sinks/sink-definition.js';
+
+export const START_AT_CHOICES = ['checkpoint', 'beginning', 'end'] as const;
+export type StartAt = (typeof START_AT_CHOICES)[number];
+
+export const OVERSIZE_POLICIES = ['truncate', 'dead-letter'] as const;
+export type OversizePolicy = (typeof OVERSIZE_POLICIES)[number];
+
+export const INVALID_LINE_POLICIES = ['dead-letter', 'ship-raw'] as const;
+export type InvalidLinePolicy = (typeof INVALID_LINE_POLICIES)[number];
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything `run` needs, validated. Sink settings live in `sinkConfig`, typed by the sink. */
+export interface AgentConfig {
+  /** The live audit log; its lumberjack backups are looked for in the same directory. */
+  logPath: string;
+  checkpointDir: string;
+  startAt: StartAt;
+  /** Lines longer than this (bytes, newline excluded) take the oversize policy. */
+  maxLineBytes: number;
+  oversizePolicy: OversizePolicy;
+  invalidLinePolicy: InvalidLinePolicy;
+  deadLetterDir: string;
+  batchMaxEvents: number;
+  batchMaxBytes: number;
+  batchLingerMs: number;
+  /** Reading pauses while this many bytes are read but not yet acknowledged by the sink. */
+  maxInflightBytes: number;
+  maxInflightBatches: number;
+  pollIntervalMs: number;
+  checkpointIntervalMs: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  shutdownTimeoutMs: number;
+  exitWhenCaughtUp: boolean;
+  progressIntervalMs: number;
+  logLevel: LogLevel;
+  sink: AnySinkDefinition;
+  sinkConfig: unknown;
+}
+
+export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig'>> = {
+  title: 'Source and pipeline:',
+  options: {
+    path: {
+      type: 'string',
+      default: '/var/log/kubernetes/audit.log',
+      describe: 'The audit log kube-apiserver writes (--audit-log-path); its backups are found beside it',
+    },
+    'checkpoint-dir': {
+      type: 'string',
+      default: '/var/lib/kube-audit-forwarder',
+      describe: 'Directory for the durable checkpoint (keep it on a hostPath so it survives the pod)',
+    },
+    'start-at': {
+      type: 'string',
+      choices: START_AT_CHOICES,
+      default: 'checkpoint',
+      describe:
+        'checkpoint: resume from the checkpoint, read unknown files from their start; beginning: ignore the checkpoint and replay every file on disk; end: files without a checkpoint start at their end',
+    },
+    'max-line-bytes': {
+      type: 'string',
+      default: '1MiB',
+      describe: 'Lines longer than this take --oversize-policy (audit events of 100 KiB are normal)',
+    },
+    'oversize-policy': {
+      type: 'string',
+      choices: OVERSIZE_POLICIES,
+      default: 'truncate',
+      describe:
+        'truncate: ship the event with requestObject/responseObject replaced by a size marker and an annotation; dead-letter: write the line to the dead-letter dir instead of shipping it',
+    },
+    'invalid-line-policy': {
+      type: 'string',
+      choices: INVALID_LINE_POLICIES,
+      default: 'dead-letter',
+      describe: 'What to do with a line that is not a JSON object: write it to the dead-letter dir, or ship it wrapped as {"kafInvalidLine": "<text>"}',
+    },
+    'dead-letter-dir': {
+      type: 'string',
+      describe: 'Where invalid and oversize lines go (default: <checkpoint-dir>/dead-letter)',
+    },
+    'batch-max-events': { type: 'string', default: '2000', describe: 'Most events in one batch' },
+    'batch-max-bytes': { type: 'string', default: '1MiB', describe: 'Most bytes in one batch' },
+    'batch-linger-ms': {
+      type: 'string',
+      default: '200',
+      describe: 'How long a batch that is not full waits for more events before it is sent',
+    },
+    'max-inflight-bytes': {
+      type: 'string',
+      default: '32MiB',
+      describe: 'Reading pauses while this many bytes are read but not acknowledged (bounds memory)',
+    },
+    'max-inflight-batches': { type: 'string', default: '8', describe: 'Batches sent and not yet acknowledged, at most' },
+    'poll-interval-ms': {
+      type: 'string',
+      default: '1000',
+      describe: 'Stat poll of the log directory, the safety net behind filesystem events',
+    },
+    'checkpoint-interval-ms': {
+      type: 'string',
+      default: '1000',
+      describe: 'How often acknowledged progress is written to the checkpoint',
+    },
+    'retry-min-ms': { type: 'string', default: '200', describe: 'First retry delay after a failed send' },
+    'retry-max-ms': { type: 'string', default: '30000', describe: 'Longest retry delay (retries never stop)' },
+    'shutdown-timeout-ms': {
+      type: 'string',
+      default: '20000',
+      describe: 'On SIGTERM, how long in-flight batches may take to be acknowledged before exit',
+    },
+    'exit-when-caught-up': {
+      type: 'boolean',
+      default: false,
+      describe: 'Exit 0 once every file is read to its end and acknowledged (catch-up and benchmarks)',
+    },
+    'progress-interval-ms': {
+      type: 'string',
+      default: '0',
+      describe: 'Log a progress line (events/s, lag, rotations) this often; 0 turns it off',
+    },
+    'log-level': { type: 'string', choices: LOG_LEVELS, default: 'info', describe: 'Agent log verbosity' },
+  },
+  read(argv) {
+    const logPath = path.resolve(requiredString(argv, 'path'));
+    const checkpointDir = path.resolve(requiredString(argv, 'checkpoint-dir'));
+    const retryMinMs = integer(argv, 'retry-min-ms', 1, 3_600_000);
+    const retryMaxMs = integer(argv, 'retry-max-ms', 1, 3_600_000);
+    if (retryMaxMs < retryMinMs) {
+      throw new ConfigError(`--retry-max-ms (${retryMaxMs}) must not be below --retry-min-ms (${retryMinMs})`);
+    }
+    const batchMaxBytes = byteSize(argv, 'batch-max-bytes', 1024, 256 * 1024 ** 2);
+    const maxInflightBytes = byteSize(argv, 'max-inflight-bytes', 64 * 1024, 4 * 1024 ** 3);
+    if (maxInflightBytes < batchMaxBytes) {
+      throw new ConfigError(
+        `--max-inflight-bytes (${maxInflightBytes}) must be at least --batch-max-bytes (${batchMaxBytes})`,
+      );
+    }
+    return {
+      logPath,
+      checkpointDir,
+      startAt: oneOf(argv, 'start-at', START_AT_CHOICES),
+      maxLineBytes: byteSize(argv, 'max-line-bytes', 1024, 1024 ** 3),
+      oversizePolicy: oneOf(argv, 'oversize-policy', OVERSIZE_POLICIES),
+      invalidLinePolicy: oneOf(argv, 'invalid-line-policy', INVALID_LINE_POLICIES),
+      deadLetterDir: path.resolve(optionalString(argv, 'dead-letter-dir') ?? path.join(checkpointDir, 'dead-letter')),
+      batchMaxEvents: integer(argv, 'batch-max-events', 1, 1_000_000),
+      batchMaxBytes,
+      batchLingerMs: integer(argv, 'batch-linger-ms', 0, 60_000),
+      maxInflightBytes,
+      maxInflightBatches: integer(argv, 'max-inflight-batches', 1, 1024),
+      pollIntervalMs: integer(argv, 'poll-interval-ms', 10, 600_000),
+      checkpointIntervalMs: integer(argv, 'checkpoint-interval-ms', 10, 600_000),
+      retryMinMs,
+      retryMaxMs,
+      shutdownTimeoutMs: integer(argv, 'shutdown-timeout-ms', 0, 3_600_000),
+      exitWhenCaughtUp: boolean(argv, 'exit-when-caught-up'),
+      progressIntervalMs: integer(argv, 'progress-interval-ms', 0, 3_600_000),
+      logLevel: oneOf(argv, 'log-level', LOG_LEVELS),
+    };
+  },
+};
+
+export const sinkSelectionOption = {
+  sink: {
+    type: 'string' as const,
+    choices: sinkNames(),
+    default: 'file',
+    describe: sinkDefinitions.map((definition) => `${definition.name}: ${definition.description}`).join('; '),
+  },
+};
+
+/** Reads and validates the whole `run` configuration; throws ConfigError on the first problem. */
+export function readAgentConfig(argv: ParsedArgs): AgentConfig {
+  const core = coreOptions.read(argv);
+  const sinkName = requiredString(argv, 'sink');
+  const sink = sinkDefinitions.find((definition) => definition.name === sinkName);
+  if (!sink) throw new ConfigError(`--sink must be one of ${sinkNames().join(', ')}, got "${sinkName}"`);
+  return { ...core, sink, sinkConfig: sink.optionGroup.read(argv) };
+}

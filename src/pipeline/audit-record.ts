@@ -1,0 +1,62 @@
+/**
+ * One audit event on its way from the log file to a sink.
+ *
+ * `value` is what the sinks ship: the original line's bytes (without the newline) unless a
+ * processor rewrote the event, in which case it is the re-serialised event. Keeping the
+ * original bytes lets Kafka and the file sink pass events through byte-identical.
+ */
+export interface AuditRecord {
+  /** Bytes to ship, UTF-8 JSON of one event, no trailing newline. */
+  value: Buffer;
+  /** The parsed event. Unknown fields are kept; processors that change it must refresh `value`. */
+  event: AuditEvent;
+  /** Where the line came from, for dead-letter entries and log lines. */
+  origin: RecordOrigin;
+  /**
+   * Ids of the detection rules the event matched (set by the detections processor, absent when
+   * none matched), so sinks can also route the event to an alerts topic or tag.
+   */
+  detections?: readonly string[];
+}
+
+export interface RecordOrigin {
+  /** Path the line was read from (the backup's name once the file was rotated). */
+  path: string;
+  /** Byte offset of the line's first byte in the (decompressed) file. */
+  offset: number;
+}
+
+/**
+ * The fields of an `audit.k8s.io` Event that the agent looks at. Every field is optional:
+ * real logs hold v1beta1/v1alpha1 events, AKS wrappers and hand-edited test captures.
+ */
+export interface AuditEvent {
+  [field: string]: unknown;
+  kind?: unknown;
+  apiVersion?: unknown;
+  level?: unknown;
+  auditID?: unknown;
+  stage?: unknown;
+  requestURI?: unknown;
+  verb?: unknown;
+  user?: unknown;
+  impersonatedUser?: unknown;
+  sourceIPs?: unknown;
+  userAgent?: unknown;
+  objectRef?: unknown;
+  responseStatus?: unknown;
+  requestObject?: unknown;
+  responseObject?: unknown;
+  requestReceivedTimestamp?: unknown;
+  stageTimestamp?: unknown;
+  annotations?: unknown;
+}
+
+/** A group of records sent to a sink in one call. */
+export interface Batch {
+  /** Monotonic id, unique within one agent process. */
+  readonly id: number;
+  readonly records: AuditRecord[];
+  /** Sum of `value.length` over the records. */
+  readonly bytes: number;
+}

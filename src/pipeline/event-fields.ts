@@ -1,0 +1,78 @@
+import type { AuditEvent } from './audit-record.js';
+
+/**
+ * Typed, defensive readers for the event fields that sinks use for keys, headers and
+ * timestamps. They return undefined instead of throwing on unexpected shapes, because
+ * real audit events (v1beta1, hand-edited captures) do not always follow the schema.
+ */
+
+export function stringField(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function objectField(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+export function auditIdOf(event: AuditEvent): string | undefined {
+  return stringField(event.auditID);
+}
+
+export function stageOf(event: AuditEvent): string | undefined {
+  return stringField(event.stage);
+}
+
+export function verbOf(event: AuditEvent): string | undefined {
+  return stringField(event.verb);
+}
+
+export function levelOf(event: AuditEvent): string | undefined {
+  return stringField(event.level);
+}
+
+export function usernameOf(event: AuditEvent): string | undefined {
+  return stringField(objectField(event.user)?.username);
+}
+
+export function namespaceOf(event: AuditEvent): string | undefined {
+  return stringField(objectField(event.objectRef)?.namespace);
+}
+
+export function resourceOf(event: AuditEvent): string | undefined {
+  return stringField(objectField(event.objectRef)?.resource);
+}
+
+export function subresourceOf(event: AuditEvent): string | undefined {
+  return stringField(objectField(event.objectRef)?.subresource);
+}
+
+export function responseCodeOf(event: AuditEvent): number | undefined {
+  const code = objectField(event.responseStatus)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * The time the event describes, in milliseconds since the epoch, with the sub-millisecond
+ * nanoseconds kept apart (RFC 3339 timestamps in audit logs carry microseconds).
+ * Prefers `stageTimestamp`, then `requestReceivedTimestamp`; undefined if neither parses.
+ */
+export function eventTimeOf(event: AuditEvent): { seconds: number; nanoseconds: number } | undefined {
+  for (const candidate of [event.stageTimestamp, event.requestReceivedTimestamp]) {
+    const parsed = typeof candidate === 'string' ? parseRfc3339(candidate) : undefined;
+    if (parsed) return parsed;
+  }
+  return undefined;
+}
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+
+function parseRfc3339(text: string): { seconds: number; nanoseconds: number } | undefined {
+  const match = RFC3339.exec(text);
+  if (!match) return undefined;
+  const millis = Date.parse(`${match[1]}${match[3]}`);
+  if (Number.isNaN(millis)) return undefined;
+  const fraction = (match[2] ?? '').padEnd(9, '0');
+  return { seconds: Math.floor(millis / 1000), nanoseconds: Number(fraction) };
+}

@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { boolean, requiredString } from '../../config-values.js';
+import type { SinkDefinition } from '../sink-definition.js';
+import { FileSink, type FileSinkConfig } from './file-sink.js';
+
+export const fileSinkDefinition: SinkDefinition<FileSinkConfig> = {
+  name: 'file',
+  description: 'append JSON lines to --file-path (the default, for local runs)',
+  optionGroup: {
+    title: 'File sink (--sink file):',
+    options: {
+      'file-path': { type: 'string', default: './kube-audit-forwarder-out.jsonl', describe: 'Output file (JSON lines, appended)' },
+      'file-fsync': {
+        type: 'boolean',
+        default: true,
+        describe: 'fsync after every batch, so acknowledged means on disk (--no-file-fsync to trade that for speed)',
+      },
+    },
+    read: (argv) => ({ path: path.resolve(requiredString(argv, 'file-path')), fsync: boolean(argv, 'file-fsync') }),
+  },
+  create: (config) => new FileSink(config),
+};

@@ -1,0 +1,60 @@
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Batch } from '../../pipeline/audit-record.js';
+import { batchAsJsonLines } from '../json-lines.js';
+import type { Sink, SinkHealth } from '../sink.js';
+
+export interface FileSinkConfig {
+  path: string;
+  /** fsync after every batch, so "acknowledged" means "on disk". */
+  fsync: boolean;
+}
+
+/**
+ * Appends events as JSON lines to one file. Batches are written one after another even when
+ * several are sent at once, so a batch's lines are never interleaved with another's. The file is
+ * not rotated by the agent: point logrotate (copytruncate) at it if it must be.
+ */
+export class FileSink implements Sink {
+  readonly name = 'file';
+  private handle?: FileHandle;
+  private queue: Promise<void> = Promise.resolve();
+  private lastError?: string;
+
+  constructor(private readonly config: FileSinkConfig) {}
+
+  async start(): Promise<void> {
+    await mkdir(path.dirname(this.config.path), { recursive: true });
+    this.handle = await open(this.config.path, 'a', 0o600);
+  }
+
+  send(batch: Batch): Promise<void> {
+    const write = this.queue.then(() => this.write(batch));
+    // The chain continues after a failure; the failed batch is rejected to its caller only.
+    this.queue = write.catch(() => undefined);
+    return write;
+  }
+
+  private async write(batch: Batch): Promise<void> {
+    if (!this.handle) throw new Error('file sink used before start()');
+    try {
+      await this.handle.write(batchAsJsonLines(batch));
+      if (this.config.fsync) await this.handle.datasync();
+      this.lastError = undefined;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  health(): SinkHealth {
+    if (!this.handle) return { ready: false, detail: 'output file not open' };
+    return this.lastError ? { ready: false, detail: `last write failed: ${this.lastError}` } : { ready: true, detail: this.config.path };
+  }
+}

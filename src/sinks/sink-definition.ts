@@ -1,0 +1,24 @@
+import type { Logger } from 'winston';
+import type { Registry } from 'prom-client';
+import type { OptionGroup } from '../option-group.js';
+import type { Sink } from './sink.js';
+
+/** What a sink needs from the agent: somewhere to log and a registry for its own metrics. */
+export interface SinkContext {
+  logger: Logger;
+  registry: Registry;
+}
+
+/**
+ * How the CLI knows a sink: the `--sink` value that selects it, its options (validated only
+ * when it is selected) and a factory.
+ */
+export interface SinkDefinition<C> {
+  readonly name: string;
+  readonly description: string;
+  readonly optionGroup: OptionGroup<C>;
+  create(config: C, context: SinkContext): Sink;
+}
+
+/** Erases the config type so definitions of different sinks fit in one list. */
+export type AnySinkDefinition = SinkDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

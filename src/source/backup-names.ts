@@ -1,0 +1,46 @@
+import path from 'node:path';
+
+/**
+ * Recognises the files that belong to one audit log: the live file and the backups that
+ * lumberjack v2 (kube-apiserver's rotation) makes from it: `<name>-2006-01-02T15-04-05.000<ext>`,
+ * UTC time of rotation, optionally gzipped as `<…><ext>.gz`.
+ */
+export interface LogFileName {
+  /** The file's name inside the log directory. */
+  name: string;
+  /** Sorts files in the order they were written: backups by rotation time, the live file last. */
+  orderKey: string;
+  compressed: boolean;
+  live: boolean;
+}
+
+/** Sorts after every timestamp, so the live file always comes last. */
+const LIVE_ORDER_KEY = '~live';
+
+export class LogFileNaming {
+  readonly directory: string;
+  readonly liveName: string;
+  private readonly backupPattern: RegExp;
+
+  constructor(livePath: string) {
+    this.directory = path.dirname(livePath);
+    this.liveName = path.basename(livePath);
+    const extension = path.extname(this.liveName);
+    const stem = this.liveName.slice(0, this.liveName.length - extension.length);
+    this.backupPattern = new RegExp(
+      `^${escapeRegExp(stem)}-(\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3})${escapeRegExp(extension)}(\\.gz)?$`,
+    );
+  }
+
+  /** Classifies a directory entry; undefined for files that are not part of this log. */
+  classify(name: string): LogFileName | undefined {
+    if (name === this.liveName) return { name, orderKey: LIVE_ORDER_KEY, compressed: false, live: true };
+    const match = this.backupPattern.exec(name);
+    if (!match) return undefined;
+    return { name, orderKey: match[1]!, compressed: match[2] !== undefined, live: false };
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
