@@ -1,0 +1,71 @@
+import { Counter, type Registry } from 'prom-client';
+import type { AuditEvent, AuditRecord } from '../audit-record.js';
+import { eventTimeOf } from '../event-fields.js';
+import type { Processor, ProcessorVerdict } from '../processor.js';
+import { addAnnotation } from './event-annotation.js';
+import { groupKeyOf, type DetectionRule } from './detection-rule.js';
+import { ThresholdWindow } from './threshold-window.js';
+
+/** The annotation a matched event is shipped with: the ids of the rules it matched, comma-separated. */
+export const DETECTIONS_ANNOTATION = 'kube-audit-forwarder.io/detections';
+
+/**
+ * Runs every detection rule on every event. A matched event keeps its bytes except for one
+ * spliced-in annotation listing the rule ids, and carries the ids in `record.detections` so a
+ * sink can also route it to an alerts topic or tag. Events never get dropped here.
+ */
+export class DetectionProcessor implements Processor {
+  readonly name = 'detections';
+  private readonly windows = new Map<string, ThresholdWindow>();
+  private readonly matched: Counter<'rule' | 'severity'>;
+
+  constructor(
+    private readonly rules: readonly DetectionRule[],
+    registry: Registry,
+  ) {
+    this.matched = new Counter({
+      name: 'kube_audit_forwarder_detections_total',
+      help: 'Events that matched a detection rule, by rule id and severity',
+      labelNames: ['rule', 'severity'],
+      registers: [registry],
+    });
+    for (const rule of rules) {
+      this.matched.inc({ rule: rule.id, severity: rule.severity }, 0);
+      if (rule.threshold) this.windows.set(rule.id, new ThresholdWindow(rule.threshold.count, rule.threshold.windowMs));
+    }
+  }
+
+  process(record: AuditRecord): ProcessorVerdict {
+    const ids = this.evaluate(record.event);
+    if (ids.length > 0) {
+      addAnnotation(record, DETECTIONS_ANNOTATION, ids.join(','));
+      record.detections = ids;
+    }
+    return 'keep';
+  }
+
+  /** The ids of the rules the event matches, updating threshold windows and counters. */
+  evaluate(event: AuditEvent): string[] {
+    const ids: string[] = [];
+    for (const rule of this.rules) {
+      if (!rule.matches(event)) continue;
+      if (rule.threshold && !this.windows.get(rule.id)!.record(groupKeyOf(rule.threshold, event), eventMillis(event))) {
+        continue;
+      }
+      ids.push(rule.id);
+      this.matched.inc({ rule: rule.id, severity: rule.severity });
+    }
+    return ids;
+  }
+}
+
+/**
+ * When the event happened, for threshold windows: the stage timestamp, else the legacy v1beta1
+ * `timestamp` (seconds precision), else now (events without any time still count, in arrival order).
+ */
+function eventMillis(event: AuditEvent): number {
+  const time = eventTimeOf(event);
+  if (time) return time.seconds * 1000 + Math.floor(time.nanoseconds / 1e6);
+  const legacy = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : Number.NaN;
+  return Number.isNaN(legacy) ? Date.now() : legacy;
+}
