@@ -2,10 +2,12 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { printCheckpoints } from './commands/checkpoints.js';
+import { evaluateOptions, runEvaluate } from './commands/evaluate.js';
 import { runAgent } from './commands/run.js';
 import { ConfigError } from './config-error.js';
 import { coreOptions, readAgentConfig, sinkSelectionOption } from './config.js';
 import type { OptionGroup } from './option-group.js';
+import { processorOptions } from './pipeline/processor-options.js';
 import { sinkDefinitions } from './sinks/registry.js';
 
 /** Exit code for bad configuration, distinct from a runtime failure (1). */
@@ -18,7 +20,7 @@ function withGroup<T>(argv: Argv, group: OptionGroup<unknown>): Argv<T> {
 function runOptions(argv: Argv): Argv {
   let built = withGroup(argv, coreOptions).options(sinkSelectionOption).group(['sink'], 'Sink:');
   for (const definition of sinkDefinitions) built = withGroup(built, definition.optionGroup);
-  return built;
+  return withGroup(built, processorOptions);
 }
 
 async function main(): Promise<number> {
@@ -46,11 +48,20 @@ async function main(): Promise<number> {
         exitCode = await printCheckpoints(String(argv['checkpoint-dir']), Boolean(argv.json), (text) => console.log(text));
       },
     )
+    .command(
+      'evaluate [files..]',
+      'run the detection (and filter) rules over audit-log files and print a table of matches',
+      (argv) => argv.options(evaluateOptions),
+      async (argv) => {
+        exitCode = await runEvaluate(argv as Record<string, unknown>, (text) => console.log(text));
+      },
+    )
     .strict()
     .wrap(Math.min(120, process.stdout.columns ?? 120))
     .example('$0 run --path /var/log/kubernetes/audit/audit.log --sink kafka --kafka-brokers kafka:9092', 'ship to Kafka')
     .example('KAF_SINK=forward KAF_FORWARD_SERVERS=fluentd:24224 $0', 'ship to Fluentd, configured from the environment')
     .example('$0 checkpoints --checkpoint-dir /var/lib/kube-audit-forwarder', 'show positions and lag')
+    .example('$0 evaluate audit.log --rules-file my-rules.yaml', 'try detection rules on a saved audit log')
     .help()
     .alias('help', 'h')
     .version()

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConfigError } from './config-error.js';
 import { boolean, byteSize, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
+import { processorOptions, type ProcessorConfig } from './pipeline/processor-options.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
 import type { AnySinkDefinition } from './sinks/sink-definition.js';
 
@@ -44,9 +45,11 @@ export interface AgentConfig {
   logLevel: LogLevel;
   sink: AnySinkDefinition;
   sinkConfig: unknown;
+  /** Redaction, filters and detections run on each event before batching. */
+  processors: ProcessorConfig;
 }
 
-export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig'>> = {
+export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors'>> = {
   title: 'Source and pipeline:',
   options: {
     path: {
@@ -185,5 +188,5 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
   const sinkName = requiredString(argv, 'sink');
   const sink = sinkDefinitions.find((definition) => definition.name === sinkName);
   if (!sink) throw new ConfigError(`--sink must be one of ${sinkNames().join(', ')}, got "${sinkName}"`);
-  return { ...core, sink, sinkConfig: sink.optionGroup.read(argv) };
+  return { ...core, sink, sinkConfig: sink.optionGroup.read(argv), processors: processorOptions.read(argv) };
 }

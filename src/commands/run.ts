@@ -2,6 +2,7 @@ import { Agent } from '../agent.js';
 import type { AgentConfig } from '../config.js';
 import { createLogger } from '../observability/logger.js';
 import { AgentMetrics } from '../observability/metrics.js';
+import { buildProcessors } from '../pipeline/processors/build-processors.js';
 
 /**
  * `kube-audit-forwarder run`: starts the agent and keeps it running until SIGTERM/SIGINT (or,
@@ -11,7 +12,7 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   const logger = createLogger(config.logLevel);
   const metrics = new AgentMetrics();
   const sink = config.sink.create(config.sinkConfig, { logger, registry: metrics.registry });
-  const agent = new Agent({ config, sink, processors: [], metrics, logger });
+  const agent = new Agent({ config, sink, processors: buildProcessors(config.processors, { logger, registry: metrics.registry }), metrics, logger });
 
   let signalled: string | undefined;
   const stopped = new Promise<void>((resolve) => {

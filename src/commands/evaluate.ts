@@ -1,0 +1,190 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { Registry } from 'prom-client';
+import type { Options } from 'yargs';
+import type { ParsedArgs } from '../option-group.js';
+import type { AuditEvent } from '../pipeline/audit-record.js';
+import { auditIdOf, namespaceOf, resourceOf, stringField, subresourceOf, usernameOf, verbOf } from '../pipeline/event-fields.js';
+import { DetectionProcessor } from '../pipeline/processors/detection-processor.js';
+import type { DetectionRule } from '../pipeline/processors/detection-rule.js';
+import type { FilterRule } from '../pipeline/processors/filter-rule.js';
+import { processorOptions } from '../pipeline/processor-options.js';
+
+/**
+ * `kube-audit-forwarder evaluate <files…>`: runs the filter and detection rules over audit events
+ * in files and prints what matched, to try rules without a cluster. Files may hold one event per
+ * line (the log backend's format) or one JSON document: an Event, a webhook EventList, or an
+ * Event Hubs `{"records": [...]}` export from AKS.
+ */
+/** The options of `evaluate`: the rule and filter flags of `run`, plus output choices. */
+export const evaluateOptions: Record<string, Options> = {
+  'rules-file': processorOptions.options['rules-file']!,
+  'disable-rule': processorOptions.options['disable-rule']!,
+  'filter-file': processorOptions.options['filter-file']!,
+  'filter-keep': processorOptions.options['filter-keep']!,
+  'filter-drop': processorOptions.options['filter-drop']!,
+  json: { type: 'boolean', default: false, describe: 'print one JSON object per match instead of a table' },
+  'list-rules': { type: 'boolean', default: false, describe: 'print the active rules (id, severity, origin, description) and exit' },
+};
+
+/** Runs the command; returns the exit code. Bad rules throw ConfigError (exit 2 in the CLI). */
+export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void): Promise<number> {
+  const config = processorOptions.read({ ...argv, detections: true });
+  if (argv['list-rules'] === true) {
+    for (const rule of config.rules) {
+      out(`${rule.id.padEnd(40)} ${rule.severity.padEnd(8)} ${rule.builtin ? 'built-in' : 'custom  '} ${rule.description}`);
+    }
+    return 0;
+  }
+  const files = ((argv.files as unknown[] | undefined) ?? []).map(String);
+  if (files.length === 0) {
+    out('evaluate: name at least one file (or use --list-rules)');
+    return 2;
+  }
+  const summary = await evaluateFiles(files, config.rules, config.filters);
+  if (argv.json === true) {
+    for (const match of summary.matches) {
+      out(JSON.stringify({ file: match.file, line: match.line, rules: match.rules, auditID: auditIdOf(match.event) }));
+    }
+  } else {
+    out(formatEvaluation(summary, new Map(config.rules.map((rule) => [rule.id, rule.severity]))));
+  }
+  return 0;
+}
+
+export interface EvaluationMatch {
+  file: string;
+  /** 1-based line of the event (the document's first line for single-document files). */
+  line: number;
+  rules: string[];
+  event: AuditEvent;
+}
+
+export interface EvaluationSummary {
+  events: number;
+  /** Lines or items that were not audit events (blank lines excluded). */
+  skipped: number;
+  /** Events a filter rule would drop; they are not checked against detections, as in the agent. */
+  filteredOut: number;
+  matches: EvaluationMatch[];
+  perRule: Map<string, number>;
+}
+
+export async function evaluateFiles(
+  files: readonly string[],
+  rules: readonly DetectionRule[],
+  filters: readonly FilterRule[],
+): Promise<EvaluationSummary> {
+  const detector = new DetectionProcessor(rules, new Registry());
+  const summary: EvaluationSummary = { events: 0, skipped: 0, filteredOut: 0, matches: [], perRule: new Map() };
+  for (const rule of rules) summary.perRule.set(rule.id, 0);
+  for (const file of files) {
+    for await (const entry of readEvents(file)) {
+      if (entry.event === undefined) {
+        summary.skipped += 1;
+        continue;
+      }
+      summary.events += 1;
+      if (filters.find((filter) => filter.matches(entry.event!))?.action === 'drop') {
+        summary.filteredOut += 1;
+        continue;
+      }
+      const matched = detector.evaluate(entry.event);
+      if (matched.length === 0) continue;
+      summary.matches.push({ file, line: entry.line, rules: matched, event: entry.event });
+      for (const id of matched) summary.perRule.set(id, (summary.perRule.get(id) ?? 0) + 1);
+    }
+  }
+  return summary;
+}
+
+interface FileEntry {
+  line: number;
+  event?: AuditEvent;
+}
+
+/** Single-document files larger than this are not parsed whole (they are read line by line). */
+const WHOLE_DOCUMENT_LIMIT = 64 * 1024 * 1024;
+
+async function* readEvents(file: string): AsyncGenerator<FileEntry> {
+  const { size } = await stat(file);
+  if (size <= WHOLE_DOCUMENT_LIMIT) {
+    // A file that parses as one JSON value is one document (a pretty-printed Event, an EventList);
+    // anything else is read as JSON lines.
+    const whole = parseJson((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
+    if (whole !== undefined) {
+      for (const event of unwrap(whole)) yield { line: 1, ...(isEvent(event) ? { event } : {}) };
+      return;
+    }
+  }
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let number = 0;
+  for await (const text of lines) {
+    number += 1;
+    if (text.trim() === '') continue;
+    const parsed = parseJson(text.replace(/^\uFEFF/, ''));
+    for (const event of parsed === undefined ? [undefined] : unwrap(parsed)) {
+      yield { line: number, ...(isEvent(event) ? { event } : {}) };
+    }
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** EventList items, AKS `records[].properties.log` (a string or an object), or the value itself. */
+function unwrap(value: unknown): unknown[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [value];
+  const object = value as Record<string, unknown>;
+  if (Array.isArray(object.items)) return object.items;
+  if (Array.isArray(object.records)) {
+    return object.records.flatMap((record) => {
+      const log = (record as { properties?: { log?: unknown } } | null)?.properties?.log;
+      return unwrap(typeof log === 'string' ? parseJson(log) : log);
+    });
+  }
+  return [value];
+}
+
+function isEvent(value: unknown): value is AuditEvent {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as AuditEvent).verb === 'string';
+}
+
+/** The matches as an aligned text table, then one line per rule with its count. */
+export function formatEvaluation(summary: EvaluationSummary, severities: ReadonlyMap<string, string>): string {
+  const header = ['FILE:LINE', 'RULE', 'SEVERITY', 'USER', 'VERB', 'OBJECT', 'AUDIT ID'];
+  const rows = summary.matches.flatMap((match) =>
+    match.rules.map((rule) => [
+      `${match.file}:${match.line}`,
+      rule,
+      severities.get(rule) ?? '',
+      usernameOf(match.event) ?? '',
+      verbOf(match.event) ?? '',
+      objectOf(match.event),
+      auditIdOf(match.event) ?? '',
+    ]),
+  );
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const counts = [...summary.perRule].filter(([, count]) => count > 0).map(([rule, count]) => `  ${rule}: ${count}`);
+  return [
+    ...(rows.length > 0 ? [line(header), ...rows.map(line), ''] : []),
+    `${summary.events} events, ${summary.matches.length} matched, ${summary.filteredOut} filtered out, ${summary.skipped} not audit events`,
+    ...counts,
+  ].join('\n');
+}
+
+function objectOf(event: AuditEvent): string {
+  const resource = resourceOf(event);
+  if (resource === undefined) return stringField(event.requestURI) ?? '';
+  const subresource = subresourceOf(event);
+  const name = stringField((event.objectRef as { name?: unknown }).name);
+  const namespace = namespaceOf(event);
+  return `${resource}${subresource ? `/${subresource}` : ''}${namespace ? ` ${namespace}/` : ' '}${name ?? '*'}`;
+}
