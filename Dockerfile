@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# kube-audit-forwarder image: `make image` builds it (see README, "Deploy on Kubernetes").
+# Build, then a stage with production dependencies only, then a distroless runtime with no
+# shell and no package manager. The Debian release matches across stages (trixie = debian13).
+
+FROM node:22-trixie-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.json
+
+FROM node:22-trixie-slim AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM gcr.io/distroless/nodejs22-debian13
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="kube-audit-forwarder" \
+      org.opencontainers.image.description="Ships every Kubernetes API audit event from control-plane nodes to Kafka or Fluentd, at least once, across log rotations" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+ENV NODE_ENV=production
+WORKDIR /app
+# package.json makes Node load dist/ as ES modules ("type": "module").
+COPY package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+# The image's user is root on purpose: kube-apiserver writes the audit log as root with mode
+# 0600. The DaemonSet drops every capability and forbids privilege escalation.
+# No HEALTHCHECK: Kubernetes ignores it; the DaemonSet's probes use /healthz and /readyz.
+ENTRYPOINT ["/nodejs/bin/node"]
+CMD ["/app/dist/src/cli.js", "run"]
