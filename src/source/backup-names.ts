@@ -3,7 +3,9 @@ import path from 'node:path';
 /**
  * Recognises the files that belong to one audit log: the live file and the backups that
  * lumberjack v2 (kube-apiserver's rotation) makes from it: `<name>-2006-01-02T15-04-05.000<ext>`,
- * UTC time of rotation, optionally gzipped as `<…><ext>.gz`.
+ * UTC time of rotation, optionally gzipped as `<…><ext>.gz`; and the copies an external logrotate
+ * with `copytruncate` + `dateext` makes: `<name><ext>-<date suffix>`, optionally `.gz`
+ * (Kubernetes 1.36+ with `--audit-log-maxsize=0`).
  */
 export interface LogFileName {
   /** The file's name inside the log directory. */
@@ -21,6 +23,7 @@ export class LogFileNaming {
   readonly directory: string;
   readonly liveName: string;
   private readonly backupPattern: RegExp;
+  private readonly copyPattern: RegExp;
 
   constructor(livePath: string) {
     this.directory = path.dirname(livePath);
@@ -30,12 +33,14 @@ export class LogFileNaming {
     this.backupPattern = new RegExp(
       `^${escapeRegExp(stem)}-(\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3})${escapeRegExp(extension)}(\\.gz)?$`,
     );
+    // dateext suffixes (20261127, 2026-11-27-1700, lumberjack-style timestamps) sort in time order.
+    this.copyPattern = new RegExp(`^${escapeRegExp(this.liveName)}-([0-9][0-9T._-]*)(\\.gz)?$`);
   }
 
   /** Classifies a directory entry; undefined for files that are not part of this log. */
   classify(name: string): LogFileName | undefined {
     if (name === this.liveName) return { name, orderKey: LIVE_ORDER_KEY, compressed: false, live: true };
-    const match = this.backupPattern.exec(name);
+    const match = this.backupPattern.exec(name) ?? this.copyPattern.exec(name);
     if (!match) return undefined;
     return { name, orderKey: match[1]!, compressed: match[2] !== undefined, live: false };
   }

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, open, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fingerprintGzipFile, fingerprintOf, fingerprintPlainFile, stillStartsWith } from '../../../src/source/fingerprint.js';
+
+describe('fingerprint', () => {
+  it('is undefined until the first line is complete', () => {
+    assert.equal(fingerprintOf(Buffer.from('{"auditID":"a"')), undefined);
+    assert.ok(fingerprintOf(Buffer.from('{"auditID":"a"}\n')));
+  });
+
+  it('is the same for a plain file and its gzipped backup, and differs for another first line', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kaf-fp-'));
+    const content = '{"auditID":"1"}\n{"auditID":"2"}\n';
+    await writeFile(path.join(dir, 'a.log'), content);
+    await writeFile(path.join(dir, 'a.log.gz'), gzipSync(content));
+    await writeFile(path.join(dir, 'b.log'), '{"auditID":"3"}\n{"auditID":"2"}\n');
+    const plain = await open(path.join(dir, 'a.log'));
+    const other = await open(path.join(dir, 'b.log'));
+    const fromPlain = await fingerprintPlainFile(plain);
+    const fromGzip = await fingerprintGzipFile(path.join(dir, 'a.log.gz'));
+    assert.deepEqual(fromGzip, fromPlain);
+    assert.notEqual((await fingerprintPlainFile(other))!.hash, fromPlain!.hash);
+    assert.equal(await stillStartsWith(plain, fromPlain!), true);
+    assert.equal(await stillStartsWith(other, fromPlain!), false);
+    await plain.close();
+    await other.close();
+  });
+
+  it('identifies a half-written gzip by the first line already in it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kaf-fp-'));
+    const full = gzipSync('{"auditID":"1"}\n' + 'x'.repeat(100_000) + '\n');
+    await writeFile(path.join(dir, 'half.gz'), full.subarray(0, full.length - 20));
+    await writeFile(path.join(dir, 'empty.gz'), full.subarray(0, 5));
+    assert.ok(await fingerprintGzipFile(path.join(dir, 'half.gz')));
+    assert.equal(await fingerprintGzipFile(path.join(dir, 'empty.gz')), undefined);
+  });
+});
