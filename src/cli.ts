@@ -6,6 +6,7 @@ import { evaluateOptions, runEvaluate } from './commands/evaluate.js';
 import { runAgent } from './commands/run.js';
 import { ConfigError } from './config-error.js';
 import { coreOptions, readAgentConfig, sinkSelectionOption } from './config.js';
+import { httpOptions } from './observability/http-options.js';
 import type { OptionGroup } from './option-group.js';
 import { processorOptions } from './pipeline/processor-options.js';
 import { sinkDefinitions } from './sinks/registry.js';
@@ -20,7 +21,7 @@ function withGroup<T>(argv: Argv, group: OptionGroup<unknown>): Argv<T> {
 function runOptions(argv: Argv): Argv {
   let built = withGroup(argv, coreOptions).options(sinkSelectionOption).group(['sink'], 'Sink:');
   for (const definition of sinkDefinitions) built = withGroup(built, definition.optionGroup);
-  return withGroup(built, processorOptions);
+  return withGroup(withGroup(built, processorOptions), httpOptions);
 }
 
 async function main(): Promise<number> {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError } from './config-error.js';
 import { boolean, byteSize, integer, oneOf, optionalString, requiredString } from './config-values.js';
+import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
 import { processorOptions, type ProcessorConfig } from './pipeline/processor-options.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
@@ -47,9 +48,11 @@ export interface AgentConfig {
   sinkConfig: unknown;
   /** Redaction, filters and detections run on each event before batching. */
   processors: ProcessorConfig;
+  /** Where /metrics, /healthz and /readyz are served. */
+  http: HttpServerConfig;
 }
 
-export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors'>> = {
+export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http'>> = {
   title: 'Source and pipeline:',
   options: {
     path: {
@@ -188,5 +191,5 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
   const sinkName = requiredString(argv, 'sink');
   const sink = sinkDefinitions.find((definition) => definition.name === sinkName);
   if (!sink) throw new ConfigError(`--sink must be one of ${sinkNames().join(', ')}, got "${sinkName}"`);
-  return { ...core, sink, sinkConfig: sink.optionGroup.read(argv), processors: processorOptions.read(argv) };
+  return { ...core, sink, sinkConfig: sink.optionGroup.read(argv), processors: processorOptions.read(argv), http: httpOptions.read(argv) };
 }

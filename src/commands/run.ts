@@ -1,5 +1,6 @@
 import { Agent } from '../agent.js';
 import type { AgentConfig } from '../config.js';
+import { startHttpServer, type HttpServerHandle } from '../observability/http-server.js';
 import { createLogger } from '../observability/logger.js';
 import { AgentMetrics } from '../observability/metrics.js';
 import { buildProcessors } from '../pipeline/processors/build-processors.js';
@@ -29,15 +30,25 @@ export async function runAgent(config: AgentConfig): Promise<number> {
     process.on('SIGINT', onSignal);
   });
 
+  // Served before the agent starts, so liveness answers while the checkpoint is restored.
+  let http: HttpServerHandle;
+  try {
+    http = await startHttpServer({ ...config.http, registry: metrics.registry, readiness: () => agent.readiness(), logger });
+  } catch (error) {
+    logger.error('agent failed to start', { error: (error as Error).message });
+    return 1;
+  }
   try {
     await agent.start();
   } catch (error) {
     logger.error('agent failed to start', { error: (error as Error).message });
     await agent.stop().catch(() => undefined);
+    await http.close();
     return 1;
   }
   await Promise.race([stopped, ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp()] : [])]);
   if (!signalled) logger.info('caught up: every file read to its end and acknowledged');
   await agent.stop();
+  await http.close();
   return 0;
 }

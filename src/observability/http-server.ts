@@ -2,7 +2,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'winston';
-import type { ReadinessProbe } from './readiness.js';
+
+/**
+ * What `/readyz` reports: one entry per condition the agent needs to make progress (the
+ * checkpoint dir is writable, the sink delivers), each with a line an operator can act on.
+ */
+export interface ReadinessReport {
+  /** True only when every check is ok. */
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail: string }>;
+}
+
+export type ReadinessProbe = () => Promise<ReadinessReport>;
 
 export interface HttpServerOptions {
   port: number;

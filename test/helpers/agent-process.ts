@@ -26,7 +26,8 @@ export class AgentProcess {
 
   constructor(args: string[], env: Record<string, string> = {}) {
     this.child = spawn(process.execPath, [CLI_PATH, ...args], {
-      env: { ...process.env, ...env },
+      // Tests run agents side by side: each serves its HTTP endpoints on a free port unless told.
+      env: { ...process.env, KAF_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (chunk: Buffer) => this.stdoutChunks.push(chunk));

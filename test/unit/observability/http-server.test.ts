@@ -2,17 +2,19 @@ import assert from 'node:assert/strict';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Registry } from 'prom-client';
-import { startHttpServer, type HttpServerHandle } from '../../../src/observability/http-server.js';
-import type { ReadinessReport } from '../../../src/observability/readiness.js';
+import { startHttpServer, type HttpServerHandle, type ReadinessReport } from '../../../src/observability/http-server.js';
 import { memoryLogger } from './http-test-support.js';
 
-const READY: ReadinessReport = { ready: true, checks: [{ name: 'sink', ready: true, detail: 'kafka: connected' }] };
+const READY: ReadinessReport = {
+  ready: true,
+  checks: { checkpoint: { ok: true, detail: '/var/lib/kube-audit-forwarder' }, sink: { ok: true, detail: 'last send succeeded' } },
+};
 const SINK_DOWN: ReadinessReport = {
   ready: false,
-  checks: [
-    { name: 'checkpoint-dir', ready: true, detail: '/var/lib/kube-audit-forwarder is writable' },
-    { name: 'sink', ready: false, detail: 'kafka: last send failed: connect ECONNREFUSED 127.0.0.1:9092' },
-  ],
+  checks: {
+    checkpoint: { ok: true, detail: '/var/lib/kube-audit-forwarder' },
+    sink: { ok: false, detail: 'last send failed: connect ECONNREFUSED 127.0.0.1:9092' },
+  },
 };
 
 describe('HTTP endpoints server', () => {
