@@ -1,0 +1,73 @@
+import type { Batch } from '../../pipeline/audit-record.js';
+import type { SinkContext } from '../sink-definition.js';
+import type { Sink, SinkHealth } from '../sink.js';
+import type { ForwardSinkConfig } from './forward-sink-config.js';
+import { ForwardServerPool } from './forward-server-pool.js';
+import { ForwardSinkMetrics } from './forward-sink-metrics.js';
+import { PackedForwardEncoder } from './packed-forward-encoder.js';
+
+/**
+ * Ships batches to Fluentd forward-protocol servers, at least once: a batch becomes one
+ * PackedForward message (several when it is larger than --forward-max-message-bytes), each with
+ * a chunk id, and `send` resolves only when every message's `{"ack": chunk}` came back. A missing
+ * or wrong ack, a reset or a close drops the connection, marks the server down and rejects; the
+ * agent then sends the whole batch again, to the next server that is up.
+ */
+export class ForwardSink implements Sink {
+  readonly name = 'forward';
+  private readonly encoder: PackedForwardEncoder;
+  private readonly pool: ForwardServerPool;
+  private readonly metrics: ForwardSinkMetrics;
+
+  constructor(
+    private readonly config: ForwardSinkConfig,
+    context: SinkContext,
+  ) {
+    this.metrics = new ForwardSinkMetrics(context.registry);
+    this.encoder = new PackedForwardEncoder({
+      tag: config.tag,
+      compression: config.compression,
+      maxMessageBytes: config.maxMessageBytes,
+    });
+    this.pool = new ForwardServerPool(
+      config.servers,
+      {
+        connectTimeoutMs: config.connectTimeoutMs,
+        tcpKeepAliveMs: config.tcpKeepAliveMs,
+        credentials: config.credentials,
+        tls: config.tls,
+      },
+      { healthCheckIntervalMs: config.healthCheckIntervalMs, keepaliveIdleMs: config.keepaliveIdleMs },
+      context.logger,
+      this.metrics,
+    );
+  }
+
+  async start(): Promise<void> {
+    this.pool.start();
+  }
+
+  async send(batch: Batch): Promise<void> {
+    for (const message of await this.encoder.encode(batch.records)) {
+      const connection = await this.pool.acquire();
+      const server = connection.server.label;
+      try {
+        await connection.deliver(message, this.config.ackTimeoutMs);
+      } catch (error) {
+        this.metrics.messages.inc({ server, outcome: 'failed' });
+        this.pool.reportFailure(connection, error as Error);
+        throw error;
+      }
+      this.metrics.messages.inc({ server, outcome: 'acked' });
+      this.pool.release(connection);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.pool.close();
+  }
+
+  health(): SinkHealth {
+    return this.pool.health();
+  }
+}
