@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { AuditEventFactory, readRealAuditLines } from '../../helpers/audit-event-factory.js';
-
-const CORPUS_REAL_DIR = new URL('../../../../../shared/corpus/real/', import.meta.url).pathname;
+import { CORPUS_DIR } from '../../helpers/corpus.js';
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const STAGE_ORDER: Record<string, number> = { RequestReceived: 0, ResponseStarted: 1, ResponseComplete: 2 };
 
@@ -67,8 +66,8 @@ describe('AuditEventFactory', () => {
   });
 
   it('mixes in real corpus events byte for byte except for a fresh auditID', function () {
-    if (!existsSync(CORPUS_REAL_DIR)) this.skip();
-    const real = readRealAuditLines(CORPUS_REAL_DIR);
+    if (!existsSync(CORPUS_DIR)) this.skip();
+    const real = readRealAuditLines(CORPUS_DIR);
     assert.ok(real.length >= 40, `only ${real.length} real lines`);
     const mixed = new AuditEventFactory({ seed: 3, realLines: real, realLineFraction: 0.5 }).lines(400);
     const withoutId = (line: string): string => line.replace(/"auditID":"[^"]*"/, '"auditID":""');
