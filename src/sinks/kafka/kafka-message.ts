@@ -1,0 +1,66 @@
+import type { IHeaders, Message } from 'kafkajs';
+import type { AuditRecord } from '../../pipeline/audit-record.js';
+import {
+  auditIdOf,
+  levelOf,
+  namespaceOf,
+  resourceOf,
+  stageOf,
+  usernameOf,
+  verbOf,
+} from '../../pipeline/event-fields.js';
+import type { AuditEvent } from '../../pipeline/audit-record.js';
+import type { HeaderChoice, MessageKeyChoice } from './kafka-sink-config.js';
+
+/**
+ * Fixed bytes of one record in a v2 record batch, at their largest: length, attributes,
+ * timestamp delta, offset delta, key length, value length and header count, all varints.
+ */
+const RECORD_FRAMING_BYTES = 36;
+/** Key-length and value-length varints of one header, at their largest. */
+const HEADER_FRAMING_BYTES = 10;
+
+const HEADER_READERS: Record<HeaderChoice, (event: AuditEvent) => string | undefined> = {
+  stage: stageOf,
+  verb: verbOf,
+  resource: resourceOf,
+  namespace: namespaceOf,
+  level: levelOf,
+};
+
+const KEY_READERS: Record<MessageKeyChoice, (event: AuditEvent) => string | undefined> = {
+  auditID: auditIdOf,
+  namespace: namespaceOf,
+  user: usernameOf,
+  none: () => undefined,
+};
+
+/** A message ready for kafkajs, with an upper bound of the bytes it takes in a record batch. */
+export interface SizedMessage {
+  message: Message;
+  bytes: number;
+}
+
+/**
+ * The Kafka message for one record. The value is `record.value` as it is (the log line's bytes
+ * unless a processor rewrote the event). No timestamp is set, so the broker's CreateTime is the
+ * send time: stamping the event's own time would let retention.ms delete replayed old events at once.
+ * An event without the key field (e.g. a cluster-scoped request under `--kafka-key namespace`)
+ * gets no key, so the partitioner spreads it.
+ */
+export function toKafkaMessage(record: AuditRecord, key: MessageKeyChoice, headers: readonly HeaderChoice[]): SizedMessage {
+  const keyText = KEY_READERS[key](record.event);
+  const message: Message = { key: keyText ?? null, value: record.value };
+  let bytes = RECORD_FRAMING_BYTES + record.value.length + (keyText === undefined ? 0 : Buffer.byteLength(keyText));
+  if (headers.length > 0) {
+    const messageHeaders: IHeaders = {};
+    for (const name of headers) {
+      const headerValue = HEADER_READERS[name](record.event);
+      if (headerValue === undefined) continue;
+      messageHeaders[name] = headerValue;
+      bytes += HEADER_FRAMING_BYTES + name.length + Buffer.byteLength(headerValue);
+    }
+    message.headers = messageHeaders;
+  }
+  return { message, bytes };
+}

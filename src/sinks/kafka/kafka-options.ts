@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../config-error.js';
+import { boolean, byteSize, integer, oneOf, optionalString, requiredString, secret, stringList } from '../../config-values.js';
+import type { OptionGroup, ParsedArgs } from '../../option-group.js';
+import {
+  ACKS_CHOICES,
+  COMPRESSION_CHOICES,
+  HEADER_CHOICES,
+  KAFKA_OVERSIZE_POLICIES,
+  MESSAGE_KEY_CHOICES,
+  SASL_MECHANISM_CHOICES,
+  type HeaderChoice,
+  type KafkaSaslConfig,
+  type KafkaSinkConfig,
+  type KafkaTlsConfig,
+} from './kafka-sink-config.js';
+
+/** librdkafka's default; the broker's own default (1048588) leaves room for request framing. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1_000_000;
+const BROKER_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/;
+
+export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
+  title: 'Kafka sink (--sink kafka):',
+  options: {
+    'kafka-brokers': { type: 'string', describe: 'Bootstrap brokers, comma-separated host:port (required)' },
+    'kafka-topic': { type: 'string', default: 'kube-audit', describe: 'Topic the events are written to' },
+    'kafka-client-id': { type: 'string', default: 'kube-audit-forwarder', describe: 'Client id the brokers see in their logs and quotas' },
+    'kafka-acks': {
+      type: 'string',
+      choices: ACKS_CHOICES,
+      default: 'all',
+      describe: 'all: every in-sync replica has the batch before it counts as delivered; 1: the leader only',
+    },
+    'kafka-idempotent': {
+      type: 'boolean',
+      default: true,
+      describe: 'Idempotent producer: the broker drops its own retried duplicates (needs --kafka-acks all)',
+    },
+    'kafka-compression': {
+      type: 'string',
+      choices: COMPRESSION_CHOICES,
+      default: 'none',
+      describe: 'Codec for record batches (lz4 is not offered: no pure-JS codec the brokers accept)',
+    },
+    'kafka-key': {
+      type: 'string',
+      choices: MESSAGE_KEY_CHOICES,
+      default: 'auditID',
+      describe: 'Message key: auditID keeps all stages of one request in one partition; none spreads evenly',
+    },
+    'kafka-headers': {
+      type: 'string',
+      default: HEADER_CHOICES.join(','),
+      describe: `Event fields copied into message headers, comma-separated from ${HEADER_CHOICES.join(', ')}; "none" for no headers`,
+    },
+    'kafka-request-timeout-ms': {
+      type: 'string',
+      default: '30000',
+      describe: 'How long a produce request may wait for the broker acknowledgement',
+    },
+    'kafka-connection-timeout-ms': { type: 'string', default: '5000', describe: 'TCP (and TLS) connect timeout' },
+    'kafka-max-message-bytes': {
+      type: 'string',
+      default: String(DEFAULT_MAX_MESSAGE_BYTES),
+      describe: "Largest record batch in one produce request; keep it at or below the broker's message.max.bytes",
+    },
+    'kafka-recreate-after-failures': {
+      type: 'string',
+      default: '3',
+      describe: 'Consecutive connection or timeout failures after which the producer is rebuilt from scratch',
+    },
+    'kafka-oversize-policy': {
+      type: 'string',
+      choices: KAFKA_OVERSIZE_POLICIES,
+      default: 'truncate',
+      describe:
+        'An event larger than --kafka-max-message-bytes: truncate replaces requestObject/responseObject by a size marker and annotates the event; dead-letter writes it to --kafka-dead-letter-dir',
+    },
+    'kafka-dead-letter-dir': {
+      type: 'string',
+      describe: 'Directory for dead-letter.jsonl of events too large for Kafka (needed by --kafka-oversize-policy dead-letter)',
+    },
+    'kafka-tls': { type: 'boolean', default: false, describe: 'Connect with TLS (implied by any --kafka-tls-* file option)' },
+    'kafka-tls-ca-file': { type: 'string', describe: 'PEM CA bundle that signed the brokers\' certificates (default: the system CAs)' },
+    'kafka-tls-cert-file': { type: 'string', describe: 'PEM client certificate, for brokers that require client authentication' },
+    'kafka-tls-key-file': { type: 'string', describe: 'PEM private key of --kafka-tls-cert-file' },
+    'kafka-tls-insecure-skip-verify': {
+      type: 'boolean',
+      default: false,
+      describe: 'Accept any broker certificate (testing only: anyone on the path can read the audit trail)',
+    },
+    'kafka-sasl-mechanism': {
+      type: 'string',
+      choices: SASL_MECHANISM_CHOICES,
+      default: 'none',
+      describe: 'SASL authentication (use TLS with plain: it sends the password as is)',
+    },
+    'kafka-sasl-username': { type: 'string', describe: 'SASL user name' },
+    'kafka-sasl-password': { type: 'string', describe: 'SASL password (prefer --kafka-sasl-password-file or the environment)' },
+    'kafka-sasl-password-file': { type: 'string', describe: 'File holding the SASL password, e.g. a mounted Secret' },
+  },
+  read(argv) {
+    const brokers = stringList(argv, 'kafka-brokers');
+    if (brokers.length === 0) throw new ConfigError('--kafka-brokers is required with --sink kafka (or set KAF_KAFKA_BROKERS)');
+    for (const broker of brokers) {
+      const match = BROKER_ADDRESS.exec(broker);
+      if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+        throw new ConfigError(`--kafka-brokers must be host:port entries, got "${broker}"`);
+      }
+    }
+    const acks = oneOf(argv, 'kafka-acks', ACKS_CHOICES);
+    const idempotent = boolean(argv, 'kafka-idempotent');
+    if (idempotent && acks !== 'all') {
+      throw new ConfigError('--kafka-idempotent needs --kafka-acks all (or turn it off with --no-kafka-idempotent)');
+    }
+    const oversizePolicy = oneOf(argv, 'kafka-oversize-policy', KAFKA_OVERSIZE_POLICIES);
+    const deadLetterDir = optionalString(argv, 'kafka-dead-letter-dir');
+    if (oversizePolicy === 'dead-letter' && deadLetterDir === undefined) {
+      throw new ConfigError('--kafka-oversize-policy dead-letter needs --kafka-dead-letter-dir');
+    }
+    return {
+      brokers,
+      topic: requiredString(argv, 'kafka-topic'),
+      clientId: requiredString(argv, 'kafka-client-id'),
+      acks,
+      idempotent,
+      compression: oneOf(argv, 'kafka-compression', COMPRESSION_CHOICES),
+      key: oneOf(argv, 'kafka-key', MESSAGE_KEY_CHOICES),
+      headers: readHeaders(argv),
+      requestTimeoutMs: integer(argv, 'kafka-request-timeout-ms', 100, 3_600_000),
+      connectionTimeoutMs: integer(argv, 'kafka-connection-timeout-ms', 100, 600_000),
+      maxMessageBytes: byteSize(argv, 'kafka-max-message-bytes', 4096, 1024 ** 3),
+      recreateProducerAfterFailures: integer(argv, 'kafka-recreate-after-failures', 1, 1000),
+      tls: readTls(argv),
+      sasl: readSasl(argv),
+      oversizePolicy,
+      deadLetterDir,
+    };
+  },
+};
+
+function readHeaders(argv: ParsedArgs): HeaderChoice[] {
+  const names = stringList(argv, 'kafka-headers');
+  if (names.length === 1 && names[0] === 'none') return [];
+  for (const name of names) {
+    if (!(HEADER_CHOICES as readonly string[]).includes(name)) {
+      throw new ConfigError(`--kafka-headers entries must be from ${HEADER_CHOICES.join(', ')} (or "none"), got "${name}"`);
+    }
+  }
+  return [...new Set(names)] as HeaderChoice[];
+}
+
+function readTls(argv: ParsedArgs): KafkaTlsConfig | undefined {
+  const ca = readPemFile(argv, 'kafka-tls-ca-file');
+  const cert = readPemFile(argv, 'kafka-tls-cert-file');
+  const key = readPemFile(argv, 'kafka-tls-key-file');
+  const insecureSkipVerify = boolean(argv, 'kafka-tls-insecure-skip-verify');
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError('--kafka-tls-cert-file and --kafka-tls-key-file must be given together');
+  }
+  const wanted = boolean(argv, 'kafka-tls') || ca !== undefined || cert !== undefined || insecureSkipVerify;
+  return wanted ? { ca, cert, key, insecureSkipVerify } : undefined;
+}
+
+function readPemFile(argv: ParsedArgs, flag: string): string | undefined {
+  const file = optionalString(argv, flag);
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`--${flag}: cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new ConfigError(`--${flag}: ${file} is not a PEM file (no -----BEGIN line)`);
+  return text;
+}
+
+function readSasl(argv: ParsedArgs): KafkaSaslConfig | undefined {
+  const mechanism = oneOf(argv, 'kafka-sasl-mechanism', SASL_MECHANISM_CHOICES);
+  const username = optionalString(argv, 'kafka-sasl-username');
+  const password = secret(argv, 'kafka-sasl-password');
+  if (mechanism === 'none') {
+    if (username !== undefined || password !== undefined) {
+      throw new ConfigError('--kafka-sasl-username/--kafka-sasl-password are set but --kafka-sasl-mechanism is none');
+    }
+    return undefined;
+  }
+  if (username === undefined) throw new ConfigError(`--kafka-sasl-mechanism ${mechanism} needs --kafka-sasl-username`);
+  if (password === undefined) {
+    throw new ConfigError(`--kafka-sasl-mechanism ${mechanism} needs --kafka-sasl-password or --kafka-sasl-password-file`);
+  }
+  return { mechanism, username, password };
+}

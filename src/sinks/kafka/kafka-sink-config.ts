@@ -1,0 +1,62 @@
+/** Which event field becomes the Kafka message key (the partitioner hashes it like the Java client). */
+export const MESSAGE_KEY_CHOICES = ['auditID', 'namespace', 'user', 'none'] as const;
+export type MessageKeyChoice = (typeof MESSAGE_KEY_CHOICES)[number];
+
+/** Event fields that can be copied into Kafka headers so consumers route without parsing JSON. */
+export const HEADER_CHOICES = ['stage', 'verb', 'resource', 'namespace', 'level'] as const;
+export type HeaderChoice = (typeof HEADER_CHOICES)[number];
+
+/**
+ * Codecs offered. lz4 is missing on purpose: kafkajs-lz4 needs a native node-gyp build, and the
+ * pure-JS lz4js writes frames with dependent blocks, which brokers reject
+ * ("Dependent block stream is unsupported").
+ */
+export const COMPRESSION_CHOICES = ['none', 'gzip', 'snappy', 'zstd'] as const;
+export type CompressionChoice = (typeof COMPRESSION_CHOICES)[number];
+
+/** acks=0 is not offered: without an acknowledgement nothing proves the broker has the batch. */
+export const ACKS_CHOICES = ['all', '1'] as const;
+export type AcksChoice = (typeof ACKS_CHOICES)[number];
+
+export const SASL_MECHANISM_CHOICES = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanismChoice = (typeof SASL_MECHANISM_CHOICES)[number];
+
+/** What to do with one event larger than a produce request may be. */
+export const KAFKA_OVERSIZE_POLICIES = ['truncate', 'dead-letter'] as const;
+export type KafkaOversizePolicy = (typeof KAFKA_OVERSIZE_POLICIES)[number];
+
+export interface KafkaTlsConfig {
+  /** PEM text, read at start-up so a wrong path fails before any event is read. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecureSkipVerify: boolean;
+}
+
+export interface KafkaSaslConfig {
+  mechanism: Exclude<SaslMechanismChoice, 'none'>;
+  username: string;
+  password: string;
+}
+
+export interface KafkaSinkConfig {
+  brokers: string[];
+  topic: string;
+  clientId: string;
+  acks: AcksChoice;
+  idempotent: boolean;
+  compression: CompressionChoice;
+  key: MessageKeyChoice;
+  headers: HeaderChoice[];
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+  /** No produce request's record batch is larger than this (keep it at or below the broker's message.max.bytes). */
+  maxMessageBytes: number;
+  /** Consecutive connection/timeout failures after which the producer is thrown away and rebuilt. */
+  recreateProducerAfterFailures: number;
+  tls?: KafkaTlsConfig;
+  sasl?: KafkaSaslConfig;
+  oversizePolicy: KafkaOversizePolicy;
+  /** Where the dead-letter policy writes (`dead-letter.jsonl` inside); required for that policy. */
+  deadLetterDir?: string;
+}

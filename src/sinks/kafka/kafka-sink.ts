@@ -1,0 +1,249 @@
+import { createSecureContext } from 'node:tls';
+import kafkajs, { type CompressionTypes, type Producer } from 'kafkajs';
+import type { AuditRecord, Batch } from '../../pipeline/audit-record.js';
+import { DeadLetterFile } from '../../pipeline/dead-letter.js';
+import { PermanentSinkError, type Sink, type SinkHealth } from '../sink.js';
+import type { SinkContext } from '../sink-definition.js';
+import { enableCompression } from './compression-codecs.js';
+import { SEND_RETRY, kafkaClientConfig } from './kafka-client-config.js';
+import { classifyKafkaFailure, rootMessage, type KafkaFailureKind } from './kafka-failure.js';
+import { toKafkaMessage, type SizedMessage } from './kafka-message.js';
+import type { KafkaSinkConfig } from './kafka-sink-config.js';
+import { KafkaSinkMetrics } from './kafka-sink-metrics.js';
+import { OversizeEvents } from './oversize-events.js';
+import { recordBytesLimit, splitByBytes } from './produce-request-splitter.js';
+
+const { Kafka, Partitioners } = kafkajs;
+
+/** One producer and its client; thrown away whole when it seems stuck. */
+class ProducerGeneration {
+  private connecting?: Promise<void>;
+
+  constructor(
+    readonly number: number,
+    readonly producer: Producer,
+  ) {}
+
+  /** Connects once; concurrent callers share the attempt, and a failed attempt is retried by the next call. */
+  connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+}
+
+interface Outgoing {
+  record: AuditRecord;
+  message: SizedMessage;
+}
+
+/**
+ * Ships batches to one Kafka topic with kafkajs. `send` resolves once the brokers acknowledged
+ * every record (acks=all by default, idempotent producer). Batches are split so that no produce
+ * request's record batch exceeds --kafka-max-message-bytes; a single event that cannot fit takes
+ * the oversize policy. A failed send rejects (the agent retries the batch with backoff); after
+ * repeated failures the producer and its client are rebuilt, because kafkajs can stay stuck on
+ * dead connections or a broken idempotence sequence after a broker restart.
+ */
+export class KafkaSink implements Sink {
+  readonly name = 'kafka';
+  private readonly metrics: KafkaSinkMetrics;
+  private readonly oversize: OversizeEvents;
+  private readonly deadLetterFile?: DeadLetterFile;
+  private readonly recordLimitBytes: number;
+  private compression?: CompressionTypes;
+  private generation?: ProducerGeneration;
+  private generations = 0;
+  private consecutiveFailures = 0;
+  private state: SinkHealth = { ready: false, detail: 'not started' };
+
+  constructor(
+    private readonly config: KafkaSinkConfig,
+    private readonly context: SinkContext,
+  ) {
+    this.metrics = new KafkaSinkMetrics(context.registry);
+    this.deadLetterFile = config.deadLetterDir === undefined ? undefined : new DeadLetterFile(config.deadLetterDir);
+    this.recordLimitBytes = recordBytesLimit(config.maxMessageBytes);
+    this.oversize = new OversizeEvents(
+      config.oversizePolicy,
+      (record) => this.toMessage(record),
+      this.deadLetterFile,
+      this.metrics,
+      context.logger,
+    );
+  }
+
+  async start(): Promise<void> {
+    const { tls } = this.config;
+    if (tls) {
+      try {
+        createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
+      } catch (error) {
+        throw new PermanentSinkError(`Kafka TLS files are unusable: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    this.compression = await enableCompression(this.config.compression);
+    this.state = { ready: false, detail: `connecting to ${this.config.brokers.join(',')}` };
+    // An unreachable broker is no start-up error: connect in the background; sends retry it.
+    const generation = this.newGeneration();
+    generation.connect().then(
+      () => this.markHealthy(generation),
+      (error: unknown) => {
+        const failure = this.noteFailure(error, generation);
+        this.context.logger.warn('Kafka is not reachable yet; sends will retry', { error: failure.message });
+      },
+    );
+  }
+
+  async send(batch: Batch): Promise<void> {
+    const generation = this.currentGeneration();
+    try {
+      await generation.connect();
+      const deadLetters: AuditRecord[] = [];
+      const outgoing: Outgoing[] = [];
+      for (const record of batch.records) {
+        const message = this.toMessage(record);
+        const fitting =
+          message.bytes <= this.recordLimitBytes
+            ? message
+            : this.oversize.fit(record, message, this.recordLimitBytes, deadLetters);
+        if (fitting !== undefined) outgoing.push({ record, message: fitting });
+      }
+      for (const group of splitByBytes(outgoing, (item) => item.message.bytes, this.recordLimitBytes)) {
+        await this.produce(generation, group, deadLetters);
+      }
+      this.oversize.writeDeadLetters(deadLetters);
+      this.markHealthy(generation);
+    } catch (error) {
+      throw this.noteFailure(error, generation);
+    }
+  }
+
+  async close(): Promise<void> {
+    const generation = this.generation;
+    this.generation = undefined;
+    this.state = { ready: false, detail: 'closed' };
+    await generation?.producer.disconnect();
+    this.deadLetterFile?.close();
+  }
+
+  health(): SinkHealth {
+    return this.state;
+  }
+
+  private toMessage(record: AuditRecord): SizedMessage {
+    return toKafkaMessage(record, this.config.key, this.config.headers);
+  }
+
+  /**
+   * One produce request. A broker that still finds it too large (its topic's max.message.bytes
+   * is below --kafka-max-message-bytes) gets halves, down to single events, which then take the
+   * oversize policy with half their size as the limit: every step shrinks, so this ends.
+   */
+  private async produce(generation: ProducerGeneration, items: Outgoing[], deadLetters: AuditRecord[]): Promise<void> {
+    try {
+      await generation.producer.send({
+        topic: this.config.topic,
+        messages: items.map((item) => item.message.message),
+        acks: this.config.acks === 'all' ? -1 : 1,
+        timeout: this.config.requestTimeoutMs,
+        compression: this.compression,
+      });
+      this.metrics.produceRequests.inc();
+    } catch (error) {
+      if (classifyKafkaFailure(error) !== 'message-too-large') throw error;
+      if (items.length > 1) {
+        const half = Math.ceil(items.length / 2);
+        await this.produce(generation, items.slice(0, half), deadLetters);
+        await this.produce(generation, items.slice(half), deadLetters);
+        return;
+      }
+      const [{ record, message }] = items as [Outgoing];
+      this.context.logger.error(
+        'Kafka rejected an event as too large although it is within --kafka-max-message-bytes: set that option to the topic max.message.bytes',
+        { messageBytes: message.bytes, maxMessageBytes: this.config.maxMessageBytes },
+      );
+      const smaller = this.oversize.fit(record, message, Math.floor(message.bytes / 2), deadLetters);
+      if (smaller !== undefined) await this.produce(generation, [{ record, message: smaller }], deadLetters);
+    }
+  }
+
+  private currentGeneration(): ProducerGeneration {
+    if (this.generation === undefined) throw new Error('kafka sink is not started or already closed');
+    return this.generation;
+  }
+
+  private newGeneration(): ProducerGeneration {
+    const kafka = new Kafka(kafkaClientConfig(this.config, this.context.logger));
+    const producer = kafka.producer({
+      idempotent: this.config.idempotent,
+      retry: SEND_RETRY,
+      // The Java client's murmur2 partitioner, so a key lands where a Java producer would put it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.generations += 1;
+    this.generation = new ProducerGeneration(this.generations, producer);
+    return this.generation;
+  }
+
+  private markHealthy(generation: ProducerGeneration): void {
+    if (generation !== this.generation) return;
+    this.consecutiveFailures = 0;
+    this.state = { ready: true, detail: `connected to ${this.config.brokers.join(',')}` };
+  }
+
+  /** Updates health, rebuilds the producer when it looks stuck, and returns the error to reject with. */
+  private noteFailure(error: unknown, generation: ProducerGeneration): Error {
+    const kind = classifyKafkaFailure(error);
+    const cause = rootMessage(error);
+    this.metrics.sendFailures.inc({ kind });
+    const failure = this.describeFailure(kind, cause, error);
+    if (generation === this.generation) {
+      this.state = { ready: false, detail: failure.message };
+      this.consecutiveFailures += 1;
+      if (kind === 'producer-state' || this.consecutiveFailures >= this.config.recreateProducerAfterFailures) {
+        this.recreateProducer(generation, failure.message);
+      }
+    }
+    return failure;
+  }
+
+  private describeFailure(kind: KafkaFailureKind, cause: string, error: unknown): Error {
+    const { sasl, topic } = this.config;
+    switch (kind) {
+      case 'authentication':
+        return new PermanentSinkError(
+          `Kafka SASL authentication failed for user "${sasl?.username ?? ''}" (${sasl?.mechanism ?? 'no mechanism'}): ${cause}. Check --kafka-sasl-username and --kafka-sasl-password(-file)`,
+          { cause: error },
+        );
+      case 'authorization':
+        return new PermanentSinkError(
+          `Kafka refused access: ${cause}. Grant Write on topic "${topic}" (and IdempotentWrite on the cluster for the idempotent producer)`,
+          { cause: error },
+        );
+      case 'tls':
+        return new PermanentSinkError(
+          `TLS with Kafka failed: ${cause}. Check --kafka-tls-ca-file and that the broker certificate names the host in --kafka-brokers`,
+          { cause: error },
+        );
+      default:
+        return new Error(`Kafka send failed (${kind}): ${cause}`, { cause: error });
+    }
+  }
+
+  private recreateProducer(stuck: ProducerGeneration, reason: string): void {
+    this.consecutiveFailures = 0;
+    this.metrics.producerRecreations.inc();
+    const replacement = this.newGeneration();
+    this.context.logger.warn('rebuilding the Kafka producer', {
+      reason,
+      previousGeneration: stuck.number,
+      generation: replacement.number,
+    });
+    stuck.producer.disconnect().catch((error: unknown) =>
+      this.context.logger.debug('disconnecting the replaced Kafka producer failed', { error: rootMessage(error) }),
+    );
+  }
+}

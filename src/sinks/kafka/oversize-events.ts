@@ -1,0 +1,81 @@
+import type { Logger } from 'winston';
+import type { AuditRecord } from '../../pipeline/audit-record.js';
+import type { DeadLetterFile } from '../../pipeline/dead-letter.js';
+import { auditIdOf } from '../../pipeline/event-fields.js';
+import { truncateLargeObjects } from '../../pipeline/truncate-large-objects.js';
+import type { SizedMessage } from './kafka-message.js';
+import type { KafkaOversizePolicy } from './kafka-sink-config.js';
+import type { KafkaSinkMetrics } from './kafka-sink-metrics.js';
+
+/**
+ * Applies the oversize policy to an event whose message would not fit in one produce request.
+ * Every outcome is counted and logged, and none of them blocks the stream:
+ * - truncate: requestObject/responseObject are replaced by size markers (with an annotation)
+ *   until the event fits; if it still does not fit it goes to the dead-letter file when one is
+ *   configured, and is otherwise dropped with an error line naming its file and offset.
+ * - dead-letter: the event is written, unchanged, to the dead-letter file.
+ * Dead letters are only collected here; the sink writes them once the rest of the batch is
+ * acknowledged, so a failed send does not write them twice.
+ */
+export class OversizeEvents {
+  constructor(
+    private readonly policy: KafkaOversizePolicy,
+    private readonly toMessage: (record: AuditRecord) => SizedMessage,
+    private readonly deadLetterFile: DeadLetterFile | undefined,
+    private readonly metrics: KafkaSinkMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * The message to produce for `record` within `limitBytes`, or undefined when the record was
+   * set aside (added to `deadLetters`) or dropped.
+   */
+  fit(record: AuditRecord, message: SizedMessage, limitBytes: number, deadLetters: AuditRecord[]): SizedMessage | undefined {
+    const details = {
+      auditID: auditIdOf(record.event),
+      file: record.origin.path,
+      offset: record.origin.offset,
+      messageBytes: message.bytes,
+      limitBytes,
+    };
+    if (this.policy === 'truncate') {
+      const framingBytes = message.bytes - record.value.length;
+      const truncated = this.toMessage(truncateLargeObjects(record, limitBytes - framingBytes));
+      if (truncated.bytes <= limitBytes) {
+        this.metrics.oversizeEvents.inc({ outcome: 'truncated' });
+        this.logger.warn('event too large for one Kafka produce request: shipped with its large objects truncated', {
+          ...details,
+          shippedBytes: truncated.bytes,
+        });
+        return truncated;
+      }
+    }
+    if (this.deadLetterFile !== undefined) {
+      deadLetters.push(record);
+      this.metrics.oversizeEvents.inc({ outcome: 'dead_lettered' });
+      this.logger.warn(`event too large for one Kafka produce request: written to ${this.deadLetterFile.path}`, details);
+      return undefined;
+    }
+    this.metrics.oversizeEvents.inc({ outcome: 'dropped' });
+    this.logger.error(
+      'event too large for one Kafka produce request even with its large objects truncated, and no --kafka-dead-letter-dir is set: not shipped (the line is still in the file)',
+      details,
+    );
+    return undefined;
+  }
+
+  /** Writes the set-aside events durably (fsync) before their batch counts as delivered. */
+  writeDeadLetters(records: readonly AuditRecord[]): void {
+    if (records.length === 0 || this.deadLetterFile === undefined) return;
+    for (const record of records) {
+      this.deadLetterFile.write({
+        file: record.origin.path,
+        offset: record.origin.offset,
+        reason: 'larger than --kafka-max-message-bytes',
+        line: record.value,
+        originalBytes: record.value.length,
+      });
+    }
+    this.deadLetterFile.sync();
+  }
+}

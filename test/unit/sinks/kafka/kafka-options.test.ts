@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import yargs from 'yargs';
+import { ConfigError } from '../../../../src/config-error.js';
+import type { ParsedArgs } from '../../../../src/option-group.js';
+import { kafkaOptionGroup } from '../../../../src/sinks/kafka/kafka-options.js';
+
+/** Parses like the CLI does: the group's flags, defaults applied, KAF_* environment variables read. */
+function parse(args: string[], env: Record<string, string> = {}): ParsedArgs {
+  Object.assign(process.env, env);
+  try {
+    return yargs(args).options(kafkaOptionGroup.options).env('KAF').strict().parseSync() as ParsedArgs;
+  } finally {
+    // Delete rather than replace process.env: yargs keeps a reference to the object.
+    for (const name of Object.keys(env)) delete process.env[name];
+  }
+}
+
+function read(args: string[], env: Record<string, string> = {}) {
+  return kafkaOptionGroup.read(parse(args, env));
+}
+
+function assertConfigError(args: string[], pattern: RegExp): void {
+  assert.throws(() => read(args), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));
+}
+
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+describe('Kafka sink options', () => {
+  const directory = mkdtempSync(path.join(tmpdir(), 'kafka-options-'));
+
+  it('defaults to acks=all, idempotent, no compression, auditID keys, all five headers, 1 MB requests', () => {
+    const config = read(['--kafka-brokers', 'b1:9092,b2:9092']);
+    assert.deepEqual(config.brokers, ['b1:9092', 'b2:9092']);
+    assert.equal(config.topic, 'kube-audit');
+    assert.equal(config.acks, 'all');
+    assert.equal(config.idempotent, true);
+    assert.equal(config.compression, 'none');
+    assert.equal(config.key, 'auditID');
+    assert.deepEqual(config.headers, ['stage', 'verb', 'resource', 'namespace', 'level']);
+    assert.equal(config.maxMessageBytes, 1_000_000);
+    assert.equal(config.oversizePolicy, 'truncate');
+    assert.equal(config.tls, undefined);
+    assert.equal(config.sasl, undefined);
+  });
+
+  it('reads every setting from KAF_KAFKA_* environment variables', () => {
+    const config = read([], {
+      KAF_KAFKA_BROKERS: '10.0.0.1:9093',
+      KAF_KAFKA_TOPIC: 'audit',
+      KAF_KAFKA_KEY: 'namespace',
+      KAF_KAFKA_HEADERS: 'verb,stage',
+      KAF_KAFKA_COMPRESSION: 'zstd',
+      KAF_KAFKA_MAX_MESSAGE_BYTES: '512KiB',
+      KAF_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAF_KAFKA_SASL_USERNAME: 'forwarder',
+      KAF_KAFKA_SASL_PASSWORD: 's3cret',
+    });
+    assert.deepEqual(config.brokers, ['10.0.0.1:9093']);
+    assert.equal(config.topic, 'audit');
+    assert.equal(config.key, 'namespace');
+    assert.deepEqual(config.headers, ['verb', 'stage']);
+    assert.equal(config.compression, 'zstd');
+    assert.equal(config.maxMessageBytes, 512 * 1024);
+    assert.deepEqual(config.sasl, { mechanism: 'scram-sha-512', username: 'forwarder', password: 's3cret' });
+  });
+
+  it('requires brokers as host:port', () => {
+    assertConfigError([], /--kafka-brokers is required/);
+    assertConfigError(['--kafka-brokers', 'broker-without-port'], /host:port/);
+    assertConfigError(['--kafka-brokers', 'b:99999'], /host:port/);
+    assert.deepEqual(read(['--kafka-brokers', '[::1]:9092']).brokers, ['[::1]:9092']);
+  });
+
+  it('refuses an idempotent producer without acks=all', () => {
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-acks', '1'], /--kafka-idempotent needs --kafka-acks all/);
+    assert.equal(read(['--kafka-brokers', 'b:9092', '--kafka-acks', '1', '--no-kafka-idempotent']).acks, '1');
+  });
+
+  it('takes "none" for no headers and rejects unknown header names', () => {
+    assert.deepEqual(read(['--kafka-brokers', 'b:9092', '--kafka-headers', 'none']).headers, []);
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-headers', 'verb,user'], /--kafka-headers .*"user"/);
+  });
+
+  it('reads the SASL password from a file, without its trailing newline, and needs user and password', () => {
+    const passwordFile = path.join(directory, 'password');
+    writeFileSync(passwordFile, 'from-secret\n');
+    const config = read([
+      '--kafka-brokers', 'b:9092', '--kafka-sasl-mechanism', 'scram-sha-256',
+      '--kafka-sasl-username', 'u', '--kafka-sasl-password-file', passwordFile,
+    ]);
+    assert.equal(config.sasl?.password, 'from-secret');
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-password', 'p'], /needs --kafka-sasl-username/);
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', 'u'], /needs --kafka-sasl-password/);
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-sasl-username', 'u'], /--kafka-sasl-mechanism is none/);
+  });
+
+  it('turns TLS on when a CA file is given and checks the PEM files at start-up', () => {
+    const ca = path.join(directory, 'ca.pem');
+    writeFileSync(ca, PEM);
+    const config = read(['--kafka-brokers', 'b:9093', '--kafka-tls-ca-file', ca]);
+    assert.deepEqual(config.tls, { ca: PEM, cert: undefined, key: undefined, insecureSkipVerify: false });
+    assert.deepEqual(read(['--kafka-brokers', 'b:9093', '--kafka-tls']).tls?.insecureSkipVerify, false);
+    assertConfigError(['--kafka-brokers', 'b:9093', '--kafka-tls-ca-file', path.join(directory, 'missing.pem')], /--kafka-tls-ca-file: cannot read/);
+    const notPem = path.join(directory, 'not.pem');
+    writeFileSync(notPem, 'hello');
+    assertConfigError(['--kafka-brokers', 'b:9093', '--kafka-tls-ca-file', notPem], /not a PEM file/);
+    assertConfigError(['--kafka-brokers', 'b:9093', '--kafka-tls-cert-file', ca], /must be given together/);
+  });
+
+  it('needs a dead-letter dir for the dead-letter oversize policy', () => {
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-oversize-policy', 'dead-letter'], /needs --kafka-dead-letter-dir/);
+    const config = read(['--kafka-brokers', 'b:9092', '--kafka-oversize-policy', 'dead-letter', '--kafka-dead-letter-dir', directory]);
+    assert.equal(config.deadLetterDir, directory);
+  });
+
+  it('rejects a max message size too small to hold a batch header and an event', () => {
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-max-message-bytes', '100'], /--kafka-max-message-bytes must be between/);
+  });
+});
