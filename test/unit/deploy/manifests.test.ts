@@ -18,15 +18,17 @@ interface OverlayExpectation {
   sinkPorts(settings: Record<string, string>): number[];
 }
 
-const portsOf = (list: string | undefined): number[] =>
+/** Ports of a `host:port,host:port` list; entries without a port take the default. */
+const portsOf = (list: string | undefined, defaultPort?: number): number[] =>
   (list ?? '')
     .split(',')
     .filter((entry) => entry.trim().length > 0)
-    .map((entry) => Number(/:(\d+)$/.exec(entry.trim())?.[1]));
+    .map((entry) => Number(/:(\d+)$/.exec(entry.trim())?.[1] ?? defaultPort));
 
 const OVERLAYS: OverlayExpectation[] = [
   { dir: 'manifests/base', sink: 'stdout', sinkPorts: () => [] },
   { dir: 'manifests/overlays/kafka', sink: 'kafka', sinkPorts: (settings) => portsOf(settings.KAF_KAFKA_BROKERS) },
+  { dir: 'manifests/overlays/fluentd', sink: 'forward', sinkPorts: (settings) => portsOf(settings.KAF_FORWARD_SERVERS, 24224) },
 ];
 
 /** Every `--flag` of `kube-audit-forwarder run`, as its own --help lists them. */
@@ -152,9 +154,16 @@ describe('Kubernetes manifests', function () {
         assert.ok(heapMiB >= 4 * inflightMiB, `heap ${heapMiB} MiB for ${inflightMiB} MiB in flight`);
       });
 
-      it('passes the node name from the Downward API', () => {
-        const nodeName = deployment.container.env?.find((variable) => variable.name === 'NODE_NAME');
-        assert.deepEqual(nodeName?.valueFrom, { fieldRef: { fieldPath: 'spec.nodeName' } });
+      it('passes the node name from the Downward API, defined before any $(NODE_NAME) use so the kubelet expands it', () => {
+        const env = deployment.container.env ?? [];
+        const nodeName = env.findIndex((variable) => variable.name === 'NODE_NAME');
+        assert.deepEqual(env[nodeName]?.valueFrom, { fieldRef: { fieldPath: 'spec.nodeName' } });
+        env.forEach((variable, index) => {
+          for (const [, referenced] of (variable.value ?? '').matchAll(/\$\(([A-Z_]+)\)/g)) {
+            const definedAt = env.findIndex((other) => other.name === referenced);
+            assert.ok(definedAt >= 0 && definedAt < index, `${variable.name} uses $(${referenced}) defined before it`);
+          }
+        });
       });
 
       it('pins the image by a release tag (or a digest), never latest', () => {
