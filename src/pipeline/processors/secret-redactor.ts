@@ -103,8 +103,8 @@ export class SecretRedactor implements Processor {
   private readonly replace = (value: unknown): unknown => (value === this.marker ? value : this.marker);
 
   /**
-   * Visits every object under `value`. The top-level body of a patch has no `kind`, so the kind
-   * implied by `objectRef` stands in for it there.
+   * Visits every object under `value`. Objects without a `kind` take the one implied by where
+   * they are: the top-level body of a patch by `objectRef`, the items of a `SecretList` by the list.
    */
   private redactTree(value: unknown, impliedTopKind?: string): number {
     if (value === null || typeof value !== 'object') return 0;
@@ -119,7 +119,15 @@ export class SecretRedactor implements Processor {
       for (const path of this.scopedPaths.get(kind) ?? []) replaced += rewritePath(object, path.segments, this.replace);
       if (kind === 'Secret' && this.builtin) replaced += this.redactLastApplied(object);
     }
-    for (const child of Object.values(object)) replaced += this.redactTree(child);
+    // Items of a typed list (SecretList) carry no kind of their own in API responses.
+    const itemKind = kind?.endsWith('List') && Array.isArray(object.items) ? kind.slice(0, -'List'.length) : undefined;
+    for (const [key, child] of Object.entries(object)) {
+      if (key === 'items' && itemKind) {
+        for (const item of child as unknown[]) replaced += this.redactTree(item, itemKind);
+      } else {
+        replaced += this.redactTree(child);
+      }
+    }
     return replaced;
   }
 
