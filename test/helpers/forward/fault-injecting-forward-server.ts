@@ -99,7 +99,7 @@ export class FaultInjectingForwardServer {
     return this.messages.flatMap((message) => message.entries.map((entry) => entry.record));
   }
 
-  /** Resolves once `condition` holds, re-checked after each message and handshake. */
+  /** Resolves once `condition` holds, re-checked after each connection, message and handshake. */
   async waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
     if (condition()) return;
     await new Promise<void>((resolve, reject) => {
@@ -129,6 +129,7 @@ export class FaultInjectingForwardServer {
     else if (this.options.readBytesPerTick) this.readSlowly(socket, bytes, this.options.readBytesPerTick);
     else socket.pipe(bytes);
     void this.serve(socket, bytes);
+    this.notify();
   }
 
   private readSlowly(socket: Socket, bytes: PassThrough, bytesPerTick: number): void {
