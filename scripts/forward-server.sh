@@ -53,6 +53,8 @@ run_dir="${run_dir:-$repo_root/.run/forward-server-$port}"
 output="${output:-$run_dir/received.otlp.jsonl}"
 pid_file="$run_dir/otelcol.pid"
 log_file="$run_dir/otelcol.log"
+# shellcheck source=forward/server-process.sh
+source "$repo_root/scripts/forward/server-process.sh"
 
 cache_key() {
   { cat "$manifest"; echo "$builder_version"; go version; } | sha256sum | cut -c1-16
@@ -90,16 +92,6 @@ build() {
   echo "$binary"
 }
 
-running_pid() {
-  [[ -f "$pid_file" ]] || return 1
-  local pid; pid="$(cat "$pid_file")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
-
-accepts_connections() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
-}
-
 print_status() {
   echo "FORWARD_SERVER_ADDRESS=127.0.0.1:$port"
   echo "FORWARD_SERVER_PID=$1"
@@ -110,44 +102,17 @@ print_status() {
 start() {
   local pid
   if pid="$(running_pid)"; then print_status "$pid"; return; fi
-  accepts_connections && die "something else already listens on 127.0.0.1:$port"
   local binary; binary="$(build)"
   mkdir -p "$run_dir" "$(dirname "$output")"
   sed -e "s#@PORT@#$port#" -e "s#@OUTPUT@#$output#" "$config_template" > "$run_dir/otelcol.yaml"
-  nohup "$binary" --config "$run_dir/otelcol.yaml" >>"$log_file" 2>&1 </dev/null &
-  pid=$!
-  echo "$pid" > "$pid_file"
-  local deadline=$((SECONDS + timeout))
-  until accepts_connections; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -20 "$log_file" >&2
-      die "the collector exited during start-up; log: $log_file"
-    fi
-    (( SECONDS < deadline )) || { kill "$pid" 2>/dev/null || true; die "not accepting on 127.0.0.1:$port after ${timeout}s; log: $log_file"; }
-    sleep 0.1
-  done
+  pid="$(launch_and_wait "$binary" --config "$run_dir/otelcol.yaml")"
   print_status "$pid"
-}
-
-stop() {
-  local pid
-  pid="$(running_pid)" || { rm -f "$pid_file"; return; }
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + timeout))
-  while kill -0 "$pid" 2>/dev/null; do
-    if (( SECONDS >= deadline )); then
-      echo "forward-server.sh: pid $pid did not exit after ${timeout}s, sending SIGKILL" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    sleep 0.1
-  done
-  rm -f "$pid_file"
 }
 
 case "$command" in
   build) build ;;
   start) start ;;
-  stop) stop ;;
+  stop) stop_server ;;
   status)
     if pid="$(running_pid)"; then print_status "$pid"; else echo "not running on 127.0.0.1:$port"; exit 3; fi ;;
   *) die "usage: $0 build|start|stop|status [options] (see --help)" ;;
