@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { rawLines, CORPUS_DIR } from '../../helpers/corpus.js';
+import { renderKustomization } from '../../unit/deploy/k8s-check.js';
+import { describeDeployment, type RenderedDeployment } from '../../unit/deploy/rendered-deployment.js';
+import { REPO_ROOT } from '../../unit/deploy/repo-root.js';
+import { assembleImage, type AssembledImage } from './image-assembly.js';
+import { podLaunch, PodProcess, type HostVolumes } from './pod-process.js';
+
+const NODE_NAME = 'cp-1';
+/** What the tests may talk to: the agent's endpoints on loopback, sinks on a closed loopback port. */
+const LOOPBACK_HTTP = { KAF_HTTP_HOST: '127.0.0.1', KAF_HTTP_PORT: '0' };
+const REAL_LOG = path.join(CORPUS_DIR, 'audit2rbac-demo-v1.log');
+
+/** A loopback port nothing listens on: the sink is "down". */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Prometheus text → the value of one unlabelled sample. */
+function sample(metrics: string, name: string): number {
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics);
+  if (!match) throw new Error(`no sample ${name}`);
+  return Number(match[1]);
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('container image and DaemonSet, without a container engine', function () {
+  // Cold: npm ci twice, tsc, and the Go helper's first build.
+  this.timeout(900_000);
+  let image: AssembledImage;
+  let scratch: string;
+
+  before(async () => {
+    image = await assembleImage();
+    scratch = await mkdtemp(path.join(tmpdir(), 'kaf-pod-'));
+  });
+
+  after(async () => {
+    await image?.remove();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('runs the Dockerfile steps: the runtime stage holds the compiled agent and production dependencies only', async () => {
+    await stat(image.hostPath('/app/dist/src/cli.js'));
+    const modules = await readdir(image.hostPath('/app/node_modules'));
+    for (const runtimeDependency of ['kafkajs', 'prom-client', 'winston', 'yargs', 'chokidar']) {
+      assert.ok(modules.includes(runtimeDependency), `${runtimeDependency} is installed`);
+    }
+    const { devDependencies } = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    assert.ok(Object.keys(devDependencies).includes('typescript'));
+    for (const devDependency of Object.keys(devDependencies)) {
+      const installed = await stat(image.hostPath(`/app/node_modules/${devDependency}`)).then(() => true, () => false);
+      assert.equal(installed, false, `dev dependency ${devDependency} is left out`);
+    }
+    assert.deepEqual(await readdir(image.hostPath('/app')).then((names) => names.sort()), ['dist', 'node_modules', 'package.json']);
+    assert.equal(image.env.NODE_ENV, 'production');
+    console.log(`      Dockerfile RUN steps (ms): ${JSON.stringify(image.runTimesMs)}`);
+  });
+
+  it("starts from the image's ENTRYPOINT and CMD and answers --help", async () => {
+    const [, ...cmd] = [...image.entrypoint, ...image.cmd];
+    const { stdout } = await promisify(execFile)(process.execPath, [...cmd.map((arg) => (arg.startsWith('/app/') ? image.hostPath(arg) : arg)), '--help'], {
+      env: { PATH: process.env.PATH, ...image.env },
+    });
+    for (const flag of ['--path', '--checkpoint-dir', '--sink', '--kafka-brokers', '--forward-servers', '--http-port']) {
+      assert.ok(stdout.includes(flag), `--help lists ${flag}`);
+    }
+  });
+
+  /** Host directories for the pod's volumes: a log dir holding a real audit log, a checkpoint dir, Secret files. */
+  async function hostVolumes(deployment: RenderedDeployment, name: string, secretFiles: Record<string, string>): Promise<HostVolumes> {
+    const volumes: HostVolumes = {};
+    for (const volume of deployment.pod.volumes ?? []) {
+      const dir = path.join(scratch, name, volume.name);
+      await mkdir(dir, { recursive: true });
+      volumes[volume.name] = dir;
+      if (volume.secret) {
+        for (const [file, content] of Object.entries(secretFiles)) {
+          await writeFile(path.join(dir, file), content);
+          await chmod(path.join(dir, file), volume.secret.defaultMode ?? 0o644);
+        }
+      }
+    }
+    // The DaemonSet's log volume is the directory above the audit log's own.
+    const logMount = deployment.container.volumeMounts!.find((mount) => deployment.settings.KAF_PATH!.startsWith(`${mount.mountPath}/`))!;
+    const logFile = path.join(volumes[logMount.name]!, deployment.settings.KAF_PATH!.slice(logMount.mountPath.length));
+    await mkdir(path.dirname(logFile), { recursive: true });
+    await writeFile(logFile, Buffer.concat(rawLines(REAL_LOG).flatMap((line) => [line, Buffer.from('\n')])));
+    await chmod(logFile, 0o600);
+    return volumes;
+  }
+
+  it('runs like the base DaemonSet: serves /healthz, /readyz, /metrics, ships every event, and drains on SIGTERM', async () => {
+    const deployment = describeDeployment(await renderKustomization(path.join(REPO_ROOT, 'manifests/base')));
+    const volumes = await hostVolumes(deployment, 'base', {});
+    const launch = podLaunch(deployment, image, volumes, { nodeName: NODE_NAME, overrides: LOOPBACK_HTTP });
+    const pod = new PodProcess(launch);
+    try {
+      const { url } = (await pod.waitForLog('http endpoints listening', 30_000)) as { url: string };
+
+      // The agent sees its log volume and its own code read-only, as in the pod.
+      const mountInfo = await pod.mountInfo();
+      for (const dir of launch.readOnly) {
+        assert.match(mountInfo, new RegExp(`\\s${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+ro,`), `${dir} is read-only for the agent`);
+      }
+
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      const events = rawLines(REAL_LOG).length;
+      const metrics = await until('every event shipped', 60_000, async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return sample(text, 'kube_audit_forwarder_events_shipped_total') === events ? text : undefined;
+      });
+      assert.equal(sample(metrics, 'kube_audit_forwarder_bytes_lost_total'), 0);
+      assert.match(metrics, /^# HELP kube_audit_forwarder_process_cpu_seconds_total /m, 'Node default metrics carry the prefix');
+      assert.match(metrics, /^# TYPE kube_audit_forwarder_batch_latency_seconds histogram$/m);
+
+      const readiness = await fetch(`${url}/readyz`);
+      assert.equal(readiness.status, 200);
+      const report = (await readiness.json()) as { ready: boolean; checks: Record<string, { ok: boolean }> };
+      assert.equal(report.ready, true);
+      assert.ok(Object.values(report.checks).every((check) => check.ok));
+
+      pod.kill('SIGTERM');
+      const graceMs = deployment.pod.terminationGracePeriodSeconds! * 1000;
+      assert.equal(await pod.waitForExit(graceMs), 0);
+      assert.equal(pod.stdout.trim().split('\n').length, events, 'the stdout sink printed every event');
+      const stopped = pod.logs.find((entry) => entry.message === 'agent stopped');
+      assert.equal(stopped?.drained, true);
+      const checkpointFiles = await readdir(volumes[deployment.container.volumeMounts!.find((m) => m.mountPath === deployment.settings.KAF_CHECKPOINT_DIR)!.name]!);
+      assert.ok(checkpointFiles.some((file) => /checkpoint/.test(file)), `checkpoint written: ${checkpointFiles.join(', ')}`);
+    } finally {
+      pod.kill('SIGKILL');
+    }
+  });
+
+  const SINK_DOWN_CASES: Array<{ overlay: string; addressOverrides: (port: number) => Record<string, string>; secretFiles: () => Record<string, string> }> = [
+    {
+      overlay: 'kafka',
+      addressOverrides: (port) => ({ KAF_KAFKA_BROKERS: `127.0.0.1:${port}` }),
+      secretFiles: () => ({ 'ca.crt': selfSignedCa(), 'sasl-password': 'not-a-real-password\n' }),
+    },
+    {
+      overlay: 'fluentd',
+      addressOverrides: (port) => ({ KAF_FORWARD_SERVERS: `127.0.0.1:${port}` }),
+      secretFiles: () => ({ 'ca.crt': selfSignedCa(), 'shared-key': 'not-a-real-key\n' }),
+    },
+  ];
+
+  for (const { overlay, addressOverrides, secretFiles } of SINK_DOWN_CASES) {
+    it(`runs like the ${overlay} DaemonSet with its sink down: /healthz stays 200 while /readyz turns 503 and names the sink`, async () => {
+      const deployment = describeDeployment(await renderKustomization(path.join(REPO_ROOT, 'manifests/overlays', overlay)));
+      const volumes = await hostVolumes(deployment, overlay, secretFiles());
+      const overrides = { ...LOOPBACK_HTTP, ...addressOverrides(await closedPort()) };
+      const pod = new PodProcess(podLaunch(deployment, image, volumes, { nodeName: NODE_NAME, overrides }));
+      try {
+        const { url } = (await pod.waitForLog('http endpoints listening', 30_000)) as { url: string };
+        const report = await until('readiness to report the sink down', 60_000, async () => {
+          const response = await fetch(`${url}/readyz`);
+          return response.status === 503 ? ((await response.json()) as { checks: Record<string, { ok: boolean; detail: string }> }) : undefined;
+        });
+        assert.equal(report.checks.sink?.ok, false);
+        assert.equal(report.checks.checkpoint?.ok, true);
+        assert.equal((await fetch(`${url}/healthz`)).status, 200);
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        assert.equal(sample(metrics, 'kube_audit_forwarder_events_shipped_total'), 0);
+        pod.kill('SIGTERM');
+        assert.equal(await pod.waitForExit(deployment.pod.terminationGracePeriodSeconds! * 1000), 0);
+      } finally {
+        pod.kill('SIGKILL');
+      }
+    });
+  }
+});
+
+let caPem: string | undefined;
+/** A throw-away self-signed CA certificate, so the TLS settings load as they would in a cluster. */
+function selfSignedCa(): string {
+  caPem ??= execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=kaf-test-ca', '-days', '1'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return caPem;
+}
