@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import type { AuditEvent, AuditRecord } from '../audit-record.js';
-import { eventTimeOf } from '../event-fields.js';
+import { eventTimeOf, resourceOf } from '../event-fields.js';
 import type { Processor, ProcessorVerdict } from '../processor.js';
 import { addAnnotation } from './event-annotation.js';
 import { groupKeyOf, type DetectionRule } from './detection-rule.js';
@@ -17,18 +17,23 @@ export const DETECTIONS_ANNOTATION = 'kube-audit-forwarder.io/detections';
 export class DetectionProcessor implements Processor {
   readonly name = 'detections';
   private readonly windows = new Map<string, ThresholdWindow>();
+  /** For each resource some rule names: the rules that can match it, in configured order. */
+  private readonly rulesByResource = new Map<string, readonly DetectionRule[]>();
+  /** The rules that can match an event on any other resource (or none). */
+  private readonly resourceFreeRules: readonly DetectionRule[];
   private readonly matched: Counter<'rule' | 'severity'>;
 
-  constructor(
-    private readonly rules: readonly DetectionRule[],
-    registry: Registry,
-  ) {
+  constructor(rules: readonly DetectionRule[], registry: Registry) {
     this.matched = new Counter({
       name: 'kube_audit_forwarder_detections_total',
       help: 'Events that matched a detection rule, by rule id and severity',
       labelNames: ['rule', 'severity'],
       registers: [registry],
     });
+    this.resourceFreeRules = rules.filter((rule) => rule.resources === undefined);
+    for (const resource of new Set(rules.flatMap((rule) => [...(rule.resources ?? [])]))) {
+      this.rulesByResource.set(resource, rules.filter((rule) => rule.resources === undefined || rule.resources.has(resource)));
+    }
     for (const rule of rules) {
       this.matched.inc({ rule: rule.id, severity: rule.severity }, 0);
       if (rule.threshold) this.windows.set(rule.id, new ThresholdWindow(rule.threshold.count, rule.threshold.windowMs));
@@ -47,7 +52,9 @@ export class DetectionProcessor implements Processor {
   /** The ids of the rules the event matches, updating threshold windows and counters. */
   evaluate(event: AuditEvent): string[] {
     const ids: string[] = [];
-    for (const rule of this.rules) {
+    const resource = resourceOf(event);
+    const candidates = (resource === undefined ? undefined : this.rulesByResource.get(resource)) ?? this.resourceFreeRules;
+    for (const rule of candidates) {
       if (!rule.matches(event)) continue;
       if (rule.threshold && !this.windows.get(rule.id)!.record(groupKeyOf(rule.threshold, event), eventMillis(event))) {
         continue;

@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../audit-record.js';
 import { compileEventField, type EventFieldReader } from './event-field.js';
 import { compileMatcher, type EventPredicate } from './event-matcher.js';
+import { isGlob } from './glob.js';
 import { RuleSyntaxError } from './rule-syntax-error.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -28,6 +29,11 @@ export interface DetectionRule {
   readonly builtin: boolean;
   readonly matches: EventPredicate;
   readonly threshold?: ThresholdSpec;
+  /**
+   * The only `objectRef.resource` values the rule can match, when its `match` names them
+   * literally; lets the processor skip the rule for other resources without evaluating it.
+   */
+  readonly resources?: ReadonlySet<string>;
 }
 
 export interface ThresholdSpec {
@@ -62,10 +68,20 @@ export function parseDetectionRule(raw: unknown, builtin: boolean): DetectionRul
       matches: compileMatcher(spec),
       ...(spec.threshold === undefined ? {} : { threshold: parseThreshold(spec.threshold) }),
     };
+    const resources = literalResources(spec.match);
+    if (resources) return { ...rule, resources };
     return rule;
   } catch (error) {
     throw new RuleSyntaxError(`rule ${id}: ${(error as Error).message}`);
   }
+}
+
+function literalResources(match: unknown): ReadonlySet<string> | undefined {
+  if (match === null || typeof match !== 'object') return undefined;
+  const condition = (match as Record<string, unknown>).resource ?? (match as Record<string, unknown>)['objectRef.resource'];
+  const values = typeof condition === 'string' ? [condition] : condition;
+  if (!Array.isArray(values) || !values.every((value) => typeof value === 'string' && !isGlob(value))) return undefined;
+  return new Set(values as string[]);
 }
 
 function parseThreshold(raw: unknown): ThresholdSpec {

@@ -91,7 +91,30 @@ export function compileEventField(text: string): EventFieldReader {
     const rest = segments.slice(1);
     return (event) => flattenArrays(virtualRoot(event).flatMap((root) => (rest.length > 0 ? readPath(root, rest) : [root])));
   }
-  return (event) => flattenArrays(readPath(event, segments as PathSegment[]));
+  if (segments.every((segment) => segment.kind === 'key')) return readKeys(segments);
+  return (event) => flattenArrays(readPath(event, segments));
+}
+
+const NOTHING: readonly unknown[] = Object.freeze([]);
+
+/**
+ * The hot path: most rule fields are plain key chains (`objectRef.resource`, `user.username`).
+ * Walk them without allocating; only a chain that meets an array mid-way takes the general route.
+ */
+function readKeys(segments: readonly PathSegment[]): EventFieldReader {
+  const names = segments.map((segment) => (segment as { name: string }).name);
+  return (event) => {
+    let current: unknown = event;
+    for (let index = 0; index < names.length; index += 1) {
+      if (current === null || typeof current !== 'object') return NOTHING as unknown[];
+      if (Array.isArray(current)) return flattenArrays(readPath(current, segments.slice(index)));
+      const name = names[index]!;
+      if (!Object.hasOwn(current, name)) return NOTHING as unknown[];
+      current = (current as Record<string, unknown>)[name];
+    }
+    if (current === undefined || current === null) return NOTHING as unknown[];
+    return Array.isArray(current) ? current : [current];
+  };
 }
 
 function flattenArrays(values: unknown[]): unknown[] {

@@ -40,9 +40,9 @@ describe('the detections processor', () => {
     assert.equal(record.detections, undefined);
   });
 
-  it('lists every matching rule in one annotation', () => {
+  it('lists every matching rule in one annotation, including rules whose resource is a glob (not indexed)', () => {
     const rules = loadRuleSet({
-      rulesFiles: [rulesFile('rules:\n  - id: any-pod-create\n    severity: info\n    match: {resource: pods, verb: create}\n')],
+      rulesFiles: [rulesFile('rules:\n  - id: any-pod-create\n    severity: info\n    match: {resource: \"pod?\", verb: create}\n')],
       disabledRules: [],
     });
     const record = falco('create_nginx_pod_hostnetwork.json');
