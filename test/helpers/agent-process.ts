@@ -24,8 +24,12 @@ export class AgentProcess {
   private stderrRest = '';
   stderrText = '';
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [CLI_PATH, ...args], {
+  /**
+   * `launcher` is what runs the CLI; the deploy tests replace it with the container image's
+   * command inside a mount namespace.
+   */
+  constructor(args: string[], env: Record<string, string> = {}, launcher: string[] = [process.execPath, CLI_PATH]) {
+    this.child = spawn(launcher[0]!, [...launcher.slice(1), ...args], {
       // Tests run agents side by side: each serves its HTTP endpoints on a free port unless told.
       env: { ...process.env, KAF_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,12 +5,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { waitUntil } from '../../helpers/agent-process.js';
 import { rawLines, CORPUS_DIR } from '../../helpers/corpus.js';
 import { renderKustomization } from '../../unit/deploy/k8s-check.js';
 import { describeDeployment, type RenderedDeployment } from '../../unit/deploy/rendered-deployment.js';
 import { REPO_ROOT } from '../../unit/deploy/repo-root.js';
 import { assembleImage, type AssembledImage } from './image-assembly.js';
-import { podLaunch, PodProcess, type HostVolumes } from './pod-process.js';
+import { mountInfo, podLaunch, startPod, type HostVolumes } from './pod-launch.js';
 
 const NODE_NAME = 'cp-1';
 /** What the tests may talk to: the agent's endpoints on loopback, sinks on a closed loopback port. */
@@ -31,17 +32,6 @@ function sample(metrics: string, name: string): number {
   const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics);
   if (!match) throw new Error(`no sample ${name}`);
   return Number(match[1]);
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('container image and DaemonSet, without a container engine', function () {
@@ -114,22 +104,29 @@ describe('container image and DaemonSet, without a container engine', function (
     const deployment = describeDeployment(await renderKustomization(path.join(REPO_ROOT, 'manifests/base')));
     const volumes = await hostVolumes(deployment, 'base', {});
     const launch = podLaunch(deployment, image, volumes, { nodeName: NODE_NAME, overrides: LOOPBACK_HTTP });
-    const pod = new PodProcess(launch);
+    const pod = startPod(launch);
     try {
-      const { url } = (await pod.waitForLog('http endpoints listening', 30_000)) as { url: string };
+      const { url } = (await pod.waitForLog((entry) => entry.message === 'http endpoints listening', 30_000)) as unknown as { url: string };
 
       // The agent sees its log volume and its own code read-only, as in the pod.
-      const mountInfo = await pod.mountInfo();
+      const mounts = await mountInfo(pod.pid);
+      const logVolume = deployment.container.volumeMounts!.find((mount) => mount.mountPath === '/var/log/kubernetes')!.name;
+      assert.deepEqual(launch.readOnly.sort(), [volumes[logVolume]!, image.root].sort());
       for (const dir of launch.readOnly) {
-        assert.match(mountInfo, new RegExp(`\\s${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+ro,`), `${dir} is read-only for the agent`);
+        assert.match(mounts, new RegExp(`\\s${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+ro,`), `${dir} is read-only for the agent`);
       }
 
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
       const events = rawLines(REAL_LOG).length;
-      const metrics = await until('every event shipped', 60_000, async () => {
-        const text = await (await fetch(`${url}/metrics`)).text();
-        return sample(text, 'kube_audit_forwarder_events_shipped_total') === events ? text : undefined;
-      });
+      let metrics = '';
+      await waitUntil(
+        async () => {
+          metrics = await (await fetch(`${url}/metrics`)).text();
+          return sample(metrics, 'kube_audit_forwarder_events_shipped_total') === events;
+        },
+        60_000,
+        'every event shipped',
+      );
       assert.equal(sample(metrics, 'kube_audit_forwarder_bytes_lost_total'), 0);
       assert.match(metrics, /^# HELP kube_audit_forwarder_process_cpu_seconds_total /m, 'Node default metrics carry the prefix');
       assert.match(metrics, /^# TYPE kube_audit_forwarder_batch_latency_seconds histogram$/m);
@@ -142,8 +139,8 @@ describe('container image and DaemonSet, without a container engine', function (
 
       pod.kill('SIGTERM');
       const graceMs = deployment.pod.terminationGracePeriodSeconds! * 1000;
-      assert.equal(await pod.waitForExit(graceMs), 0);
-      assert.equal(pod.stdout.trim().split('\n').length, events, 'the stdout sink printed every event');
+      assert.equal((await pod.waitForExit(graceMs)).code, 0);
+      assert.equal(Buffer.concat(pod.stdoutChunks).toString('utf8').trim().split('\n').length, events, 'the stdout sink printed every event');
       const stopped = pod.logs.find((entry) => entry.message === 'agent stopped');
       assert.equal(stopped?.drained, true);
       const checkpointFiles = await readdir(volumes[deployment.container.volumeMounts!.find((m) => m.mountPath === deployment.settings.KAF_CHECKPOINT_DIR)!.name]!);
@@ -171,20 +168,26 @@ describe('container image and DaemonSet, without a container engine', function (
       const deployment = describeDeployment(await renderKustomization(path.join(REPO_ROOT, 'manifests/overlays', overlay)));
       const volumes = await hostVolumes(deployment, overlay, secretFiles());
       const overrides = { ...LOOPBACK_HTTP, ...addressOverrides(await closedPort()) };
-      const pod = new PodProcess(podLaunch(deployment, image, volumes, { nodeName: NODE_NAME, overrides }));
+      const pod = startPod(podLaunch(deployment, image, volumes, { nodeName: NODE_NAME, overrides }));
       try {
-        const { url } = (await pod.waitForLog('http endpoints listening', 30_000)) as { url: string };
-        const report = await until('readiness to report the sink down', 60_000, async () => {
-          const response = await fetch(`${url}/readyz`);
-          return response.status === 503 ? ((await response.json()) as { checks: Record<string, { ok: boolean; detail: string }> }) : undefined;
-        });
+        const { url } = (await pod.waitForLog((entry) => entry.message === 'http endpoints listening', 30_000)) as unknown as { url: string };
+        let response = await fetch(`${url}/readyz`);
+        await waitUntil(
+          async () => {
+            response = await fetch(`${url}/readyz`);
+            return response.status === 503;
+          },
+          60_000,
+          'readiness to report the sink down',
+        );
+        const report = (await response.json()) as { checks: Record<string, { ok: boolean; detail: string }> };
         assert.equal(report.checks.sink?.ok, false);
         assert.equal(report.checks.checkpoint?.ok, true);
         assert.equal((await fetch(`${url}/healthz`)).status, 200);
         const metrics = await (await fetch(`${url}/metrics`)).text();
         assert.equal(sample(metrics, 'kube_audit_forwarder_events_shipped_total'), 0);
         pod.kill('SIGTERM');
-        assert.equal(await pod.waitForExit(deployment.pod.terminationGracePeriodSeconds! * 1000), 0);
+        assert.equal((await pod.waitForExit(deployment.pod.terminationGracePeriodSeconds! * 1000)).code, 0);
       } finally {
         pod.kill('SIGKILL');
       }

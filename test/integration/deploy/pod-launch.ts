@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { AgentProcess } from '../../helpers/agent-process.js';
 import type { RenderedDeployment } from '../../unit/deploy/rendered-deployment.js';
 import type { AssembledImage } from './image-assembly.js';
 
@@ -63,82 +63,16 @@ export function podLaunch(
 }
 
 /**
- * Runs the launch in a private mount namespace where the read-only directories are bind-mounted
- * read-only, as the kubelet mounts them (root ignores file modes, so only a mount proves the
- * agent never writes there). The agent's JSON log lines (stderr) are kept.
+ * Starts the launch in a private mount namespace where the read-only directories are
+ * bind-mounted read-only, as the kubelet mounts them (root ignores file modes, so only a mount
+ * proves the agent never writes there).
  */
-export class PodProcess {
-  readonly logs: Array<Record<string, unknown>> = [];
-  stdout = '';
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<number | null>;
-  private stderrRest = '';
-
-  constructor(launch: PodLaunch) {
-    const script = 'set -e; while [ "$1" != -- ]; do mount --bind -o ro "$1" "$1"; shift; done; shift; exec "$@"';
-    this.child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...launch.readOnly, '--', ...launch.argv], {
-      env: launch.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout!.on('data', (chunk: Buffer) => {
-      this.stdout += chunk.toString('utf8');
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => this.onStderr(chunk.toString('utf8')));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
-  }
-
-  /** Resolves with the exit code; rejects after timeoutMs. */
-  async waitForExit(timeoutMs: number): Promise<number | null> {
-    return withTimeout(this.exited, timeoutMs, () => `the agent did not exit within ${timeoutMs} ms:\n${this.logTail()}`);
-  }
-
-  /** Polls the kept log lines until one matches; fails early if the agent exits. */
-  async waitForLog(message: string, timeoutMs: number): Promise<Record<string, unknown>> {
-    const found = (async () => {
-      for (;;) {
-        const entry = this.logs.find((line) => line.message === message);
-        if (entry) return entry;
-        const exit = await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 20, 'running'))]);
-        if (exit !== 'running') throw new Error(`the agent exited (${String(exit)}) before logging "${message}":\n${this.logTail()}`);
-      }
-    })();
-    return withTimeout(found, timeoutMs, () => `no "${message}" log line within ${timeoutMs} ms:\n${this.logTail()}`);
-  }
-
-  /** The mount table the agent process sees, for proving what is read-only to it. */
-  mountInfo(): Promise<string> {
-    return readFile(`/proc/${this.pid}/mountinfo`, 'utf8');
-  }
-
-  logTail(): string {
-    return this.logs.slice(-20).map((entry) => JSON.stringify(entry)).join('\n') + this.stderrRest;
-  }
-
-  private onStderr(text: string): void {
-    const lines = (this.stderrRest + text).split('\n');
-    this.stderrRest = lines.pop()!;
-    for (const line of lines) {
-      try {
-        this.logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        this.logs.push({ message: 'non-JSON stderr', line });
-      }
-    }
-  }
+export function startPod(launch: PodLaunch): AgentProcess {
+  const script = 'set -e; while [ "$1" != -- ]; do mount --bind -o ro "$1" "$1"; shift; done; shift; exec "$@"';
+  return new AgentProcess([], launch.env, ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...launch.readOnly, '--', ...launch.argv]);
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** The mount table a process sees, for proving what is read-only to it. */
+export function mountInfo(pid: number): Promise<string> {
+  return readFile(`/proc/${pid}/mountinfo`, 'utf8');
 }
