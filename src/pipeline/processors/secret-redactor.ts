@@ -68,7 +68,15 @@ export class SecretRedactor implements Processor {
 
   process(record: AuditRecord): ProcessorVerdict {
     if (!this.mayHoldSecrets(record.value)) return 'keep';
-    const replaced = this.redact(record.event);
+    let replaced: number;
+    try {
+      replaced = this.redact(record.event);
+    } catch (error) {
+      // Nesting too deep to walk (JSON.parse accepts depths the call stack cannot recurse
+      // into): fail closed rather than ship what could not be checked.
+      if (!(error instanceof RangeError)) throw error;
+      replaced = this.replaceBodies(record.event);
+    }
     if (replaced > 0) {
       markRedacted(record.event, replaced);
       record.value = Buffer.from(JSON.stringify(record.event));
@@ -97,6 +105,17 @@ export class SecretRedactor implements Processor {
       else replaced += this.redactTree(body, implied);
     }
     for (const path of this.rootPaths) replaced += rewritePath(event, path.segments, this.replace);
+    return replaced;
+  }
+
+  private replaceBodies(event: AuditEvent): number {
+    let replaced = 0;
+    for (const field of ['requestObject', 'responseObject'] as const) {
+      if (event[field] !== undefined && event[field] !== null) {
+        event[field] = this.marker;
+        replaced += 1;
+      }
+    }
     return replaced;
   }
 

@@ -133,6 +133,14 @@ describe('secret redaction', () => {
     assert.equal(event.annotations['authorization.k8s.io/reason'], REDACTION_MARKER);
   });
 
+  it('fails closed on a Secret nested too deeply to walk: the bodies are replaced, the event still ships', () => {
+    const depth = 200_000;
+    const text = `{"verb":"get","objectRef":{"resource":"secrets"},"responseObject":{"kind":"Secret","data":{"a":"RGVlcFNlY3JldA=="},"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    const record = recordOf(Buffer.from(text));
+    assert.equal(redactor().process(record), 'keep');
+    assert.equal(record.value.toString('utf8'), `{"verb":"get","objectRef":{"resource":"secrets"},"responseObject":"${REDACTION_MARKER}","annotations":{"${REDACTED_ANNOTATION}":"1"}}`);
+  });
+
   it('with the built-in redaction off, ships Secrets as they are', () => {
     const records = fixtureRecords('secret-list-response.json');
     const original = records[0]!.value;
