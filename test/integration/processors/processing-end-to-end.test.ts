@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { AgentProcess, CLI_PATH } from '../../helpers/agent-process.js';
+import { AgentProcess, CLI_PATH, waitUntil } from '../../helpers/agent-process.js';
 import { CORPUS_DIR, rawLines } from '../../helpers/corpus.js';
 
 const FIXTURES = path.resolve('test/fixtures/processors');
@@ -16,8 +16,8 @@ const PLANTED = ['S3cr3t-Db-Passw0rd!', 'sk_live_51HxAPIkeyInStringData', 'Table
 /**
  * The agent as production runs it (child process, file sink) over a log mixing real Falco events
  * with the Secret/token fixtures: filtered lines are not shipped but still checkpointed, secrets
- * never reach the sink, matched events arrive annotated, and every other line is shipped byte
- * for byte.
+ * never reach the sink, matched events arrive annotated, every other line is shipped byte for
+ * byte, and /metrics counts per rule.
  */
 describe('redaction, filtering and detections in the running agent', function () {
   this.timeout(120_000);
@@ -27,7 +27,7 @@ describe('redaction, filtering and detections in the running agent', function ()
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ships every kept event once, redacted and annotated, and checkpoints past dropped ones', async () => {
+  it('ships every kept event once, redacted and annotated, counts per rule, and checkpoints past dropped ones', async () => {
     const falcoLines = readdirSync(FALCO_DIR)
       .filter((name) => name !== 'fal_01_003.json')
       .flatMap((name) => rawLines(path.join(FALCO_DIR, name)));
@@ -41,19 +41,31 @@ describe('redaction, filtering and detections in the running agent', function ()
     const checkpointDir = path.join(dir, 'checkpoint');
 
     const agent = new AgentProcess([
-      'run', '--path', logPath, '--checkpoint-dir', checkpointDir, '--start-at', 'beginning', '--exit-when-caught-up',
+      'run', '--path', logPath, '--checkpoint-dir', checkpointDir, '--start-at', 'beginning',
       '--sink', 'file', '--file-path', outPath,
       '--filter-drop', 'resource=namespaces',
-      '--log-level', 'warn',
+      '--log-level', 'info',
     ]);
+    const expectedLines = lines.length - 4;
+    const { url } = (await agent.waitForLog((entry) => entry.message === 'http endpoints listening')) as unknown as { url: string };
+    await waitUntil(() => existsSync(outPath) && readFileSync(outPath, 'utf8').split('\n').length - 1 >= expectedLines, 60_000, 'all kept events shipped');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    agent.kill('SIGTERM');
     assert.deepEqual(await agent.waitForExit(), { code: 0, signal: null }, agent.tail());
+
+    // Per-rule counters on /metrics.
+    const sample = (name: string) => Number(metrics.split('\n').find((line) => line.startsWith(`${name} `))?.split(' ')[1] ?? NaN);
+    assert.equal(sample('kube_audit_forwarder_filter_events_total{rule="resource=namespaces",action="drop"}'), 4);
+    assert.equal(sample('kube_audit_forwarder_detections_total{rule="privileged-container",severity="critical"}'), 3);
+    assert.equal(sample('kube_audit_forwarder_detections_total{rule="anonymous-request-allowed",severity="high"}'), 0, 'its event was dropped first');
+    assert.equal(sample('kube_audit_forwarder_redacted_events_total'), fixtureLines.length);
 
     const shipped = readFileSync(outPath);
     const shippedText = shipped.toString('utf8');
     const shippedLines = shippedText.split('\n').filter((line) => line.length > 0);
     const dropped = lines.filter((line) => JSON.parse(line.toString('utf8')).objectRef?.resource === 'namespaces');
     assert.equal(dropped.length, 4, 'the Falco namespace create/delete events');
-    assert.equal(shippedLines.length, lines.length - dropped.length);
+    assert.equal(shippedLines.length, expectedLines);
 
     for (const secret of PLANTED) {
       for (const form of [secret, Buffer.from(secret).toString('base64')]) assert.ok(!shippedText.includes(form), `${form} reached the sink`);
