@@ -121,6 +121,8 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
     return {
       brokers,
       topic: requiredString(argv, 'kafka-topic'),
+      // Declared with the detection options, which own it; only this sink acts on it.
+      alertsTopic: optionalString(argv, 'alerts-kafka-topic'),
       clientId: requiredString(argv, 'kafka-client-id'),
       acks,
       idempotent,

@@ -42,6 +42,8 @@ export interface KafkaSaslConfig {
 export interface KafkaSinkConfig {
   brokers: string[];
   topic: string;
+  /** Events that matched a detection rule are also written here (`--alerts-kafka-topic`). */
+  alertsTopic?: string;
   clientId: string;
   acks: AcksChoice;
   idempotent: boolean;

@@ -40,8 +40,9 @@ interface Outgoing {
 }
 
 /**
- * Ships batches to one Kafka topic with kafkajs. `send` resolves once the brokers acknowledged
- * every record (acks=all by default, idempotent producer). Batches are split so that no produce
+ * Ships batches to one Kafka topic with kafkajs (and events that matched a detection rule to the
+ * alerts topic too, when one is set). `send` resolves once the brokers acknowledged every record
+ * (acks=all by default, idempotent producer). Batches are split so that no produce
  * request's record batch exceeds --kafka-max-message-bytes; a single event that cannot fit takes
  * the oversize policy. A failed send rejects (the agent retries the batch with backoff); after
  * repeated failures the producer and its client are rebuilt, because kafkajs can stay stuck on
@@ -112,7 +113,14 @@ export class KafkaSink implements Sink {
         if (fitting !== undefined) outgoing.push({ record, message: fitting });
       }
       for (const group of splitByBytes(outgoing, (item) => item.message.bytes, this.recordLimitBytes)) {
-        await this.produce(generation, group, deadLetters);
+        await this.produce(generation, this.config.topic, group, deadLetters);
+      }
+      const { alertsTopic } = this.config;
+      if (alertsTopic !== undefined) {
+        const alerts = outgoing.filter((item) => (item.record.detections?.length ?? 0) > 0);
+        for (const group of splitByBytes(alerts, (item) => item.message.bytes, this.recordLimitBytes)) {
+          await this.produce(generation, alertsTopic, group, deadLetters);
+        }
       }
       this.oversize.writeDeadLetters(deadLetters);
       this.markHealthy(generation);
@@ -142,10 +150,10 @@ export class KafkaSink implements Sink {
    * is below --kafka-max-message-bytes) gets halves, down to single events, which then take the
    * oversize policy with half their size as the limit: every step shrinks, so this ends.
    */
-  private async produce(generation: ProducerGeneration, items: Outgoing[], deadLetters: AuditRecord[]): Promise<void> {
+  private async produce(generation: ProducerGeneration, topic: string, items: Outgoing[], deadLetters: AuditRecord[]): Promise<void> {
     try {
       await generation.producer.send({
-        topic: this.config.topic,
+        topic,
         messages: items.map((item) => item.message.message),
         acks: this.config.acks === 'all' ? -1 : 1,
         timeout: this.config.requestTimeoutMs,
@@ -156,8 +164,8 @@ export class KafkaSink implements Sink {
       if (classifyKafkaFailure(error) !== 'message-too-large') throw error;
       if (items.length > 1) {
         const half = Math.ceil(items.length / 2);
-        await this.produce(generation, items.slice(0, half), deadLetters);
-        await this.produce(generation, items.slice(half), deadLetters);
+        await this.produce(generation, topic, items.slice(0, half), deadLetters);
+        await this.produce(generation, topic, items.slice(half), deadLetters);
         return;
       }
       const [{ record, message }] = items as [Outgoing];
@@ -166,7 +174,7 @@ export class KafkaSink implements Sink {
         { messageBytes: message.bytes, maxMessageBytes: this.config.maxMessageBytes },
       );
       const smaller = this.oversize.fit(record, message, Math.floor(message.bytes / 2), deadLetters);
-      if (smaller !== undefined) await this.produce(generation, [{ record, message: smaller }], deadLetters);
+      if (smaller !== undefined) await this.produce(generation, topic, [{ record, message: smaller }], deadLetters);
     }
   }
 

@@ -116,6 +116,12 @@ describe('Kafka sink options', () => {
     assert.equal(config.deadLetterDir, directory);
   });
 
+  it('takes the alerts topic from --alerts-kafka-topic, the detection option that names this sink', () => {
+    const argv = yargs(['--kafka-brokers', 'b:9092', '--alerts-kafka-topic', 'audit-alerts']).options(kafkaOptionGroup.options).parseSync();
+    assert.equal(kafkaOptionGroup.read(argv as ParsedArgs).alertsTopic, 'audit-alerts');
+    assert.equal(read(['--kafka-brokers', 'b:9092']).alertsTopic, undefined);
+  });
+
   it('rejects a max message size too small to hold a batch header and an event', () => {
     assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-max-message-bytes', '100'], /--kafka-max-message-bytes must be between/);
   });

@@ -1,0 +1,403 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Registry } from 'prom-client';
+import winston from 'winston';
+import yargs from 'yargs';
+import type { ParsedArgs } from '../../../src/option-group.js';
+import type { AuditRecord } from '../../../src/pipeline/audit-record.js';
+import { TRUNCATED_ANNOTATION } from '../../../src/pipeline/truncate-large-objects.js';
+import { kafkaOptionGroup } from '../../../src/sinks/kafka/kafka-options.js';
+import { kafkaSinkDefinition } from '../../../src/sinks/kafka/kafka-sink-definition.js';
+import { PermanentSinkError, type Sink } from '../../../src/sinks/sink.js';
+import { AgentWorkspace } from '../../helpers/agent-fixture.js';
+import { AgentProcess, waitUntil } from '../../helpers/agent-process.js';
+import { AuditEventFactory, readRealAuditLines } from '../../helpers/audit-event-factory.js';
+import { CORPUS_DIR } from '../../helpers/corpus.js';
+import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
+import { KafkaBroker, SASL_USER, type BrokerSpec } from './kafka-broker.js';
+import { TopicReader, auditKeyOf, createTopic } from './topic-reader.js';
+
+/** The agent with the Kafka sink on a test workspace, polling fast so tests converge quickly. */
+function startKafkaAgent(workspace: AgentWorkspace, bootstrap: string, topic: string, extra: string[] = []): AgentProcess {
+  return new AgentProcess([
+    'run',
+    '--path', workspace.livePath,
+    '--checkpoint-dir', workspace.checkpointDir,
+    '--sink', 'kafka',
+    '--kafka-brokers', bootstrap,
+    '--kafka-topic', topic,
+    '--poll-interval-ms', '100',
+    '--checkpoint-interval-ms', '100',
+    '--batch-linger-ms', '20',
+    '--retry-max-ms', '1000',
+    '--http-host', '127.0.0.1',
+    '--log-level', 'info',
+    ...extra,
+  ]);
+}
+
+/** Lines written so far, by `auditID/stage`, to compare what Kafka holds byte for byte. */
+class WrittenLines {
+  readonly byKey = new Map<string, string>();
+
+  constructor(
+    readonly writer: LumberjackWriter,
+    private readonly factory: AuditEventFactory,
+  ) {}
+
+  /** Writes `count` lines in bursts, yielding so the lumberjack mill and the test's consumer run meanwhile. */
+  async write(count: number, burst = 1000): Promise<void> {
+    for (let written = 0; written < count; written += burst) {
+      const lines = this.factory.lines(Math.min(burst, count - written));
+      for (const line of lines) this.byKey.set(auditKeyOf(Buffer.from(line)), line);
+      this.writer.writeMany(lines);
+      await yieldToEventLoop();
+    }
+  }
+}
+
+/** Resident set size of a process, from /proc. */
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) * 1024;
+}
+
+async function endpointUrl(agent: AgentProcess): Promise<string> {
+  const { url } = (await agent.waitForLog((entry) => entry.message === 'http endpoints listening')) as unknown as { url: string };
+  return url;
+}
+
+async function readyzStatus(agent: AgentProcess): Promise<number> {
+  return (await fetch(`${await endpointUrl(agent)}/readyz`)).status;
+}
+
+/** The value of one Prometheus sample on the agent's /metrics, 0 when absent. */
+async function metricValue(agent: AgentProcess, sample: string): Promise<number> {
+  const text = await (await fetch(`${await endpointUrl(agent)}/metrics`)).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${sample} `));
+  return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+}
+
+/** A sink built from CLI flags exactly as `run` builds it, for connection tests without the agent. */
+function sinkFromFlags(flags: string[]): Sink {
+  const argv = yargs(flags).options(kafkaOptionGroup.options).strict().parseSync() as ParsedArgs;
+  const logger = winston.createLogger({ silent: true });
+  return kafkaSinkDefinition.create(kafkaOptionGroup.read(argv), { logger, registry: new Registry() });
+}
+
+function smallBatch(count: number, seed: number): { id: number; records: AuditRecord[]; bytes: number } {
+  const lines = new AuditEventFactory({ seed, requestResponseFraction: 0 }).lines(count);
+  const records = lines.map((line, offset) => ({ value: Buffer.from(line), event: JSON.parse(line), origin: { path: 'audit.log', offset } }));
+  return { id: 1, records, bytes: records.reduce((sum, record) => sum + record.value.length, 0) };
+}
+
+/** Reads the topic until every key arrived. */
+async function readBack(bootstrap: string, topic: string, keys: Iterable<string>): Promise<TopicReader> {
+  const reader = new TopicReader(bootstrap, topic);
+  await reader.start();
+  try {
+    await waitUntil(() => reader.missing(keys).length === 0, 60_000, `every expected event in ${topic}`, 100);
+  } finally {
+    await reader.stop();
+  }
+  return reader;
+}
+
+function keysOf(records: readonly AuditRecord[]): string[] {
+  return records.map((record) => auditKeyOf(record.value));
+}
+
+/**
+ * The Kafka suite, run against one broker version: delivery across rotations, a broker outage,
+ * agent crashes, oversize events, compression codecs, SASL/SCRAM and TLS.
+ */
+export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void {
+  describe(`Kafka sink against a real Kafka ${spec.version} broker`, function () {
+    this.timeout(300_000);
+    const broker = new KafkaBroker({ ...spec, sasl: true, ssl: true });
+    let topicNumber = 0;
+    const readers: TopicReader[] = [];
+    const agents: AgentProcess[] = [];
+
+    async function newTopic(): Promise<string> {
+      topicNumber += 1;
+      const topic = `audit-${spec.version.replace(/\./g, '-')}-${topicNumber}-${Date.now()}`;
+      await createTopic(broker.bootstrap, topic);
+      return topic;
+    }
+
+    async function reader(topic: string): Promise<TopicReader> {
+      const topicReader = new TopicReader(broker.bootstrap, topic);
+      readers.push(topicReader);
+      await topicReader.start();
+      return topicReader;
+    }
+
+    function agentFor(workspace: AgentWorkspace, topic: string, extra: string[] = []): AgentProcess {
+      const agent = startKafkaAgent(workspace, broker.bootstrap, topic, extra);
+      agents.push(agent);
+      return agent;
+    }
+
+    before(async () => {
+      await broker.start({ fresh: true });
+    });
+
+    afterEach(async () => {
+      for (const agent of agents.splice(0)) agent.kill('SIGKILL');
+      await Promise.all(readers.splice(0).map((topicReader) => topicReader.stop()));
+    });
+
+    after(async () => {
+      await broker.stop();
+    });
+
+    it('delivers 100 000 events across rotations: every auditID, values byte-identical, auditID keys, routing headers', async () => {
+      const topic = await newTopic();
+      const workspace = new AgentWorkspace();
+      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 4 * 1024 ** 2, compress: true, maxBackups: 0 });
+      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 3, realLines: readRealAuditLines(CORPUS_DIR) }));
+      const consumed = await reader(topic);
+      // Processors off: redaction and detection annotations would (rightly) change some values.
+      const agent = agentFor(workspace, topic, ['--no-redaction', '--no-detections']);
+      await agent.waitForLog((entry) => entry.message === 'agent started');
+      const startedAt = Date.now();
+      await lines.write(100_000);
+      await writer.close();
+      await waitUntil(() => consumed.missing(lines.byKey.keys()).length === 0, 240_000, 'every auditID in the topic', 250);
+      const seconds = (Date.now() - startedAt) / 1000;
+      agent.kill('SIGTERM');
+      assert.equal((await agent.waitForExit()).code, 0);
+
+      assert.ok(writer.stats.rotations >= 20, `only ${writer.stats.rotations} rotations`);
+      assert.deepEqual(consumed.missing(lines.byKey.keys()), []);
+      assert.equal(consumed.rereads(), 0, 'the test consumer read some offsets twice');
+      // The sink adds no duplicate of its own: the topic holds exactly what the agent shipped.
+      const { eventsShipped, linesRead } = agent.logsWith('agent stopped')[0] as unknown as { eventsShipped: number; linesRead: number };
+      assert.equal(consumed.messages.length, eventsShipped);
+      const coreRereads = linesRead - lines.byKey.size;
+      let megabytes = 0;
+      for (const message of consumed.messages) {
+        const written = lines.byKey.get(auditKeyOf(message.value))!;
+        assert.ok(message.value.equals(Buffer.from(written)), `value differs from the log line for ${auditKeyOf(message.value)}`);
+        const event = JSON.parse(written);
+        assert.equal(message.key, event.auditID);
+        assert.equal(message.headers.stage, event.stage);
+        assert.equal(message.headers.verb, event.verb);
+        assert.equal(message.headers.level, event.level);
+        assert.equal(message.headers.resource, event.objectRef?.resource);
+        assert.equal(message.headers.namespace, event.objectRef?.namespace);
+        megabytes += message.value.length / 1024 ** 2;
+      }
+      const partitions = new Set(consumed.messages.map((message) => message.partition));
+      assert.equal(partitions.size, 3, 'auditID keys spread over every partition');
+      console.log(
+        `      ${lines.byKey.size} events (${megabytes.toFixed(0)} MiB), ${writer.stats.rotations} rotations: 0 missing, ` +
+          `${consumed.duplicates()} duplicates (${coreRereads} lines read twice by the tailer), ` +
+          `${(lines.byKey.size / seconds).toFixed(0)} events/s end to end`,
+      );
+    });
+
+    it('keeps everything when the broker is stopped mid-stream and started again; readiness drops and RSS stays flat', async () => {
+      const topic = await newTopic();
+      const workspace = new AgentWorkspace();
+      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 1024 ** 2, compress: true, maxBackups: 0 });
+      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 11, requestResponseFraction: 0.01 }));
+      const agent = agentFor(workspace, topic, ['--max-inflight-bytes', '4MiB', '--batch-max-bytes', '512KiB']);
+      await agent.waitForLog((entry) => entry.message === 'agent started');
+      await lines.write(10_000);
+      await readBack(broker.bootstrap, topic, [...lines.byKey.keys()]);
+
+      await broker.stop();
+      const rssAtOutage = rssBytes(agent.pid);
+      let rssPeak = rssAtOutage;
+      await lines.write(30_000, 500);
+      await waitUntil(async () => (await readyzStatus(agent)) === 503, 60_000, '/readyz to report the sink down');
+      // The writer keeps rotating while the broker is away; the agent must wait without buffering it all.
+      for (let sample = 0; sample < 20; sample++) {
+        await lines.write(1000, 500);
+        rssPeak = Math.max(rssPeak, rssBytes(agent.pid));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const rotationsDuringOutage = writer.stats.rotations;
+
+      await broker.start();
+      await writer.close();
+      const consumed = await reader(topic);
+      await waitUntil(() => consumed.missing(lines.byKey.keys()).length === 0, 120_000, 'every auditID after the restart', 250);
+      await waitUntil(async () => (await readyzStatus(agent)) === 200, 30_000, '/readyz to recover');
+      const unreachable = await metricValue(agent, 'kube_audit_forwarder_kafka_send_failures_total{kind="unreachable"}');
+      const recreations = await metricValue(agent, 'kube_audit_forwarder_kafka_producer_recreations_total');
+      assert.ok(unreachable >= 3, `only ${unreachable} failed sends counted during the outage`);
+      assert.ok(recreations >= 1, 'the producer was never rebuilt after repeated failures');
+      const growthMiB = (rssPeak - rssAtOutage) / 1024 ** 2;
+      assert.ok(growthMiB < 64, `agent RSS grew by ${growthMiB.toFixed(1)} MiB while the broker was down`);
+      console.log(
+        `      ${lines.byKey.size} events, ${rotationsDuringOutage} rotations by the end of the outage: 0 missing, ` +
+          `${consumed.duplicates()} duplicates, RSS ${(rssAtOutage / 1024 ** 2).toFixed(0)} → peak ${(rssPeak / 1024 ** 2).toFixed(0)} MiB during the outage, ` +
+          `${unreachable} failed sends, ${recreations} producer rebuilds`,
+      );
+    });
+
+    it('loses nothing when the agent is SIGKILLed and restarted several times mid-stream; duplicates are counted', async () => {
+      const topic = await newTopic();
+      const workspace = new AgentWorkspace();
+      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 1024 ** 2, compress: true, maxBackups: 0 });
+      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 23, requestResponseFraction: 0.01 }));
+      const consumed = await reader(topic);
+      const kills = 4;
+      for (let round = 0; round < kills; round++) {
+        const agent = agentFor(workspace, topic);
+        await agent.waitForLog((entry) => entry.message === 'agent started');
+        const before = consumed.messages.length;
+        await lines.write(8_000, 500);
+        // Kill while batches are in flight: some of this round's events have arrived, not all.
+        await waitUntil(() => consumed.messages.length > before + 1000, 60_000, 'delivery to be under way');
+        agent.kill('SIGKILL');
+        await agent.waitForExit();
+      }
+      const last = agentFor(workspace, topic);
+      await writer.close();
+      await waitUntil(() => consumed.missing(lines.byKey.keys()).length === 0, 120_000, 'every auditID after the restarts', 250);
+      last.kill('SIGTERM');
+      assert.equal((await last.waitForExit()).code, 0);
+      const duplicates = consumed.duplicates();
+      assert.ok(duplicates < lines.byKey.size, 'duplicates are bounded by what was in flight, not whole replays');
+      console.log(`      ${lines.byKey.size} events, ${kills} SIGKILLs: 0 missing, ${duplicates} duplicates`);
+    });
+
+    it('truncates an event larger than message.max.bytes and goes on with the stream', async () => {
+      const topic = await newTopic();
+      const workspace = new AgentWorkspace();
+      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 16 * 1024 ** 2 });
+      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 5, requestResponseFraction: 0 }));
+      await lines.write(100);
+      const huge = JSON.parse([...lines.byKey.values()][0]!);
+      huge.auditID = 'a0e1f0c2-huge-0000-0000-000000000001';
+      huge.responseObject = { kind: 'SecretList', items: 'x'.repeat(3 * 1024 ** 2) };
+      writer.write(JSON.stringify(huge));
+      await lines.write(100);
+      await writer.close();
+      // The core's own line cap is raised so the Kafka limit is the one that bites.
+      const agent = agentFor(workspace, topic, ['--max-line-bytes', '8MiB']);
+      const consumed = await reader(topic);
+      const expected = [...lines.byKey.keys(), `${huge.auditID}/${huge.stage}`];
+      await waitUntil(() => consumed.missing(expected).length === 0, 60_000, 'every event, the huge one included');
+      const shipped = consumed.messages.find((message) => message.key === huge.auditID)!;
+      assert.ok(shipped.value.length < 1024 ** 2);
+      const event = JSON.parse(shipped.value.toString());
+      assert.equal(event.responseObject[TRUNCATED_ANNOTATION], true);
+      assert.match(event.annotations[TRUNCATED_ANNOTATION], /responseObject replaced/);
+      await agent.waitForLog((entry) => /event too large for one Kafka produce request/.test(entry.message));
+    });
+
+    it('halves requests and truncates when the broker limit is below --kafka-max-message-bytes', async () => {
+      const topic = await newTopic();
+      const workspace = new AgentWorkspace();
+      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 16 * 1024 ** 2 });
+      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 9, requestResponseFraction: 0 }));
+      await lines.write(2000);
+      const huge = JSON.parse([...lines.byKey.values()][0]!);
+      huge.auditID = 'a0e1f0c2-huge-0000-0000-000000000002';
+      huge.requestObject = { data: 'y'.repeat(2 * 1024 ** 2) };
+      writer.write(JSON.stringify(huge));
+      await writer.close();
+      // 4 MiB requests against the broker's default 1 MB message.max.bytes: the broker says MESSAGE_TOO_LARGE.
+      const agent = agentFor(workspace, topic, ['--max-line-bytes', '8MiB', '--kafka-max-message-bytes', '4MiB', '--batch-max-bytes', '8MiB', '--max-inflight-bytes', '16MiB']);
+      const consumed = await reader(topic);
+      const expected = [...lines.byKey.keys(), `${huge.auditID}/${huge.stage}`];
+      await waitUntil(() => consumed.missing(expected).length === 0, 60_000, 'every event despite the lower broker limit');
+      const shipped = consumed.messages.find((message) => message.key === huge.auditID)!;
+      assert.equal(JSON.parse(shipped.value.toString()).requestObject[TRUNCATED_ANNOTATION], true);
+      await agent.waitForLog((entry) => /Kafka rejected an event as too large/.test(entry.message));
+    });
+
+    it('also writes events that matched a detection rule to --alerts-kafka-topic', async () => {
+      const topic = await newTopic();
+      const alertsTopic = await newTopic();
+      const workspace = new AgentWorkspace();
+      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 16 * 1024 ** 2 });
+      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 13, requestResponseFraction: 0 }));
+      await lines.write(500);
+      const exec = JSON.parse([...lines.byKey.values()][0]!);
+      Object.assign(exec, {
+        auditID: 'a0e1f0c2-exec-0000-0000-000000000003',
+        stage: 'ResponseComplete',
+        verb: 'create',
+        objectRef: { resource: 'pods', subresource: 'exec', namespace: 'payments', name: 'api-7d9', apiVersion: 'v1' },
+        responseStatus: { code: 101 },
+      });
+      writer.write(JSON.stringify(exec));
+      await lines.write(500);
+      await writer.close();
+      agentFor(workspace, topic, ['--alerts-kafka-topic', alertsTopic]);
+      const execKey = `${exec.auditID}/${exec.stage}`;
+      await readBack(broker.bootstrap, topic, [...lines.byKey.keys(), execKey]);
+      const alerts = await readBack(broker.bootstrap, alertsTopic, [execKey]);
+      for (const message of alerts.messages) {
+        assert.match(message.value.toString(), /kube-audit-forwarder\.io\/detections/, 'an alert without the detections annotation');
+      }
+      const alert = alerts.messages.find((message) => message.key === exec.auditID)!;
+      assert.match(alert.value.toString(), /pod-exec-attach/);
+      assert.ok(alerts.messages.length < lines.byKey.size / 2, `${alerts.messages.length} alerts: the alerts topic is not selective`);
+    });
+
+    for (const compression of ['gzip', 'snappy', 'zstd'] as const) {
+      it(`writes ${compression}-compressed batches the broker accepts and a consumer reads back byte-identical`, async () => {
+        const topic = await newTopic();
+        const sink = sinkFromFlags(['--kafka-brokers', broker.bootstrap, '--kafka-topic', topic, '--kafka-compression', compression]);
+        await sink.start();
+        const batch = smallBatch(500, 31);
+        await sink.send(batch);
+        await sink.close();
+        const consumed = await readBack(broker.bootstrap, topic, keysOf(batch.records));
+        const written = new Set(batch.records.map((record) => record.value.toString()));
+        for (const message of consumed.messages) assert.ok(written.has(message.value.toString()));
+      });
+    }
+
+    for (const mechanism of ['scram-sha-256', 'scram-sha-512'] as const) {
+      it(`connects with SASL ${mechanism.toUpperCase()} and names the user when the password is wrong`, async () => {
+        const topic = await newTopic();
+        const saslFlags = ['--kafka-brokers', broker.addresses!.saslBootstrap!, '--kafka-topic', topic, '--kafka-sasl-mechanism', mechanism, '--kafka-sasl-username', SASL_USER.username];
+        const sink = sinkFromFlags([...saslFlags, '--kafka-sasl-password', SASL_USER.password]);
+        await sink.start();
+        await sink.send(smallBatch(10, 41));
+        assert.equal(sink.health().ready, true);
+        await sink.close();
+
+        const wrong = sinkFromFlags([...saslFlags, '--kafka-sasl-password', 'not-the-password']);
+        await wrong.start();
+        await assert.rejects(wrong.send(smallBatch(1, 43)), (error: unknown) => {
+          assert.ok(error instanceof PermanentSinkError, `not permanent: ${String(error)}`);
+          assert.match(error.message, new RegExp(`SASL authentication failed for user "${SASL_USER.username}" \\(${mechanism}\\)`));
+          return true;
+        });
+        assert.equal(wrong.health().ready, false);
+        assert.match(wrong.health().detail, /SASL authentication failed/);
+        await wrong.close();
+      });
+    }
+
+    it('connects over TLS to a broker with a certificate from a CA made for the test, and explains an untrusted one', async () => {
+      const topic = await newTopic();
+      const tlsFlags = ['--kafka-brokers', broker.addresses!.sslBootstrap!, '--kafka-topic', topic];
+      const sink = sinkFromFlags([...tlsFlags, '--kafka-tls-ca-file', broker.addresses!.tlsCaFile!]);
+      await sink.start();
+      const batch = smallBatch(10, 47);
+      await sink.send(batch);
+      await sink.close();
+      await readBack(broker.bootstrap, topic, keysOf(batch.records));
+
+      const untrusting = sinkFromFlags([...tlsFlags, '--kafka-tls']);
+      await untrusting.start();
+      await assert.rejects(untrusting.send(smallBatch(1, 53)), (error: unknown) => {
+        assert.ok(error instanceof PermanentSinkError, `not permanent: ${String(error)}`);
+        assert.match(error.message, /TLS with Kafka failed: .*self-signed certificate.*--kafka-tls-ca-file/);
+        return true;
+      });
+      await untrusting.close();
+    });
+  });
+}
