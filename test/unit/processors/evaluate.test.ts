@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { evaluateFiles, formatEvaluation, runEvaluate } from '../../../src/commands/evaluate.js';
 import { parseFilterExpression } from '../../../src/pipeline/processors/filter-rule.js';
-import { builtinRules } from '../../../src/pipeline/processors/rule-set.js';
+import { builtinRules, loadRuleSet } from '../../../src/pipeline/processors/rule-set.js';
 import { CLI_PATH } from '../../helpers/agent-process.js';
 import { corpusPath, writtenEvent } from './written-events.js';
 
@@ -69,5 +69,16 @@ describe('the evaluate command', () => {
       assert.match(error.stderr ?? '', /--disable-rule "nope" names no rule/);
       return true;
     });
+  });
+});
+
+describe('the example rules file', () => {
+  it('loads, replaces the built-in burst rule and fires on real events', async () => {
+    const rules = loadRuleSet({ rulesFiles: [path.resolve('test/fixtures/processors/example-rules.yaml')], disabledRules: [] });
+    assert.equal(rules.find((rule) => rule.id === 'auth-failure-burst')!.builtin, false);
+    const summary = await evaluateFiles(falcoFiles(), rules, []);
+    // Falco's 10 pod creates and 1 Deployment all run Docker Hub's nginx; the kube-system pod is exempt.
+    assert.equal(summary.perRule.get('untrusted-image'), 10);
+    assert.equal(summary.perRule.get('write-failed-server-side'), 0);
   });
 });
