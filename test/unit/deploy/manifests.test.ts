@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { envName } from '../../../src/config-values.js';
@@ -219,29 +218,4 @@ describe('Kubernetes manifests', function () {
       });
     });
   }
-
-  it('takes an image digest instead of the tag through a kustomize images entry, as the README shows', async () => {
-    await mkdir(path.join(REPO_ROOT, '.cache'), { recursive: true });
-    const dir = await mkdtemp(path.join(REPO_ROOT, '.cache', 'digest-test-'));
-    const digest = `sha256:${'ab'.repeat(32)}`;
-    try {
-      await writeFile(
-        path.join(dir, 'kustomization.yaml'),
-        [
-          'apiVersion: kustomize.config.k8s.io/v1beta1',
-          'kind: Kustomization',
-          'resources:',
-          `  - ${path.relative(dir, path.join(REPO_ROOT, 'manifests/overlays/kafka'))}`,
-          'images:',
-          '  - name: ghcr.io/kube-audit-forwarder/kube-audit-forwarder',
-          `    digest: ${digest}`,
-          '',
-        ].join('\n'),
-      );
-      const { container } = describeDeployment(await renderKustomization(dir));
-      assert.equal(container.image, `ghcr.io/kube-audit-forwarder/kube-audit-forwarder@${digest}`);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
 });
