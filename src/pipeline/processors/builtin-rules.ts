@@ -19,7 +19,8 @@ rules:
       - user: system:anonymous
       - group: system:unauthenticated
     unless:
-      - uri: ["/healthz", "/healthz?*", "/healthz/*", "/livez", "/livez?*", "/livez/*", "/readyz", "/readyz?*", "/readyz/*", "/version", "/version?*"]
+      # Public by design: health probes, version, and service-account issuer discovery.
+      - uri: ["/healthz", "/healthz?*", "/healthz/*", "/livez", "/livez?*", "/livez/*", "/readyz", "/readyz?*", "/readyz/*", "/version", "/version?*", "/.well-known/openid-configuration", "/openid/v1/jwks"]
       - stage: RequestReceived
 
   - id: pod-exec-attach
