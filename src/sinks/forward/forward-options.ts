@@ -73,9 +73,12 @@ export const forwardOptionGroup: OptionGroup<ForwardSinkConfig> = {
     const servers = stringList(argv, 'forward-servers').map((entry) => parseServerAddress(entry, 'forward-servers'));
     if (servers.length === 0) throw new ConfigError('--forward-servers is required with --sink forward (or set KAF_FORWARD_SERVERS)');
     const tag = optionalString(argv, 'forward-tag') ?? 'kube.audit';
+    // Declared with the detection options (it belongs with them in --help); read here, where it is used.
+    const alertsTag = optionalString(argv, 'alerts-forward-tag');
     return {
       servers,
       tag,
+      alertsTag,
       compression: oneOf(argv, 'forward-compression', FORWARD_COMPRESSION_CHOICES),
       maxMessageBytes: byteSize(argv, 'forward-max-message-bytes', 4096 + Buffer.byteLength(tag), 64 * 1024 ** 2),
       ackTimeoutMs: integer(argv, 'forward-ack-timeout-ms', 100, 3_600_000),

@@ -8,6 +8,8 @@ export const FORWARD_COMPRESSION_CHOICES: readonly ForwardCompression[] = ['none
 export interface ForwardSinkConfig {
   servers: ServerAddress[];
   tag: string;
+  /** Events that matched a detection rule are also sent with this tag (--alerts-forward-tag). */
+  alertsTag?: string;
   compression: ForwardCompression;
   /** No message is larger than this (uncompressed) unless a single event is. */
   maxMessageBytes: number;

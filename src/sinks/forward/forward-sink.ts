@@ -4,14 +4,15 @@ import type { Sink, SinkHealth } from '../sink.js';
 import type { ForwardSinkConfig } from './forward-sink-config.js';
 import { ForwardServerPool } from './forward-server-pool.js';
 import { ForwardSinkMetrics } from './forward-sink-metrics.js';
-import { PackedForwardEncoder } from './packed-forward-encoder.js';
+import { PackedForwardEncoder, type ForwardMessage } from './packed-forward-encoder.js';
 
 /**
  * Ships batches to Fluentd forward-protocol servers, at least once: a batch becomes one
  * PackedForward message (several when it is larger than --forward-max-message-bytes), each with
  * a chunk id, and `send` resolves only when every message's `{"ack": chunk}` came back. A missing
  * or wrong ack, a reset or a close drops the connection, marks the server down and rejects; the
- * agent then sends the whole batch again, to the next server that is up.
+ * agent then sends the whole batch again, to the next server that is up. With --alerts-forward-tag,
+ * the batch's events that matched a detection also go out under that tag, in the same send.
  */
 export class ForwardSink implements Sink {
   readonly name = 'forward';
@@ -25,9 +26,9 @@ export class ForwardSink implements Sink {
   ) {
     this.metrics = new ForwardSinkMetrics(context.registry);
     this.encoder = new PackedForwardEncoder({
-      tag: config.tag,
       compression: config.compression,
       maxMessageBytes: config.maxMessageBytes,
+      maxTagBytes: Math.max(Buffer.byteLength(config.tag), Buffer.byteLength(config.alertsTag ?? '')),
     });
     this.pool = new ForwardServerPool(
       config.servers,
@@ -48,7 +49,7 @@ export class ForwardSink implements Sink {
   }
 
   async send(batch: Batch): Promise<void> {
-    for (const message of await this.encoder.encode(batch.records)) {
+    for (const message of await this.messagesOf(batch)) {
       const connection = await this.pool.acquire();
       const server = connection.server.label;
       try {
@@ -61,6 +62,14 @@ export class ForwardSink implements Sink {
       this.metrics.messages.inc({ server, outcome: 'acked' });
       this.pool.release(connection);
     }
+  }
+
+  /** The batch under --forward-tag, plus its events that matched a detection under the alerts tag. */
+  private async messagesOf(batch: Batch): Promise<ForwardMessage[]> {
+    const messages = await this.encoder.encode(batch.records, this.config.tag);
+    if (this.config.alertsTag === undefined) return messages;
+    const alerts = batch.records.filter((record) => (record.detections?.length ?? 0) > 0);
+    return alerts.length === 0 ? messages : [...messages, ...(await this.encoder.encode(alerts, this.config.alertsTag))];
   }
 
   async close(): Promise<void> {

@@ -17,10 +17,11 @@ export interface ForwardMessage {
 }
 
 export interface PackedForwardEncoderOptions {
-  tag: string;
   compression: ForwardCompression;
   /** No message is larger than this unless one event alone is (then it travels alone). */
   maxMessageBytes: number;
+  /** Bytes of the longest tag the encoder will be given, so the envelope's room is known up front. */
+  maxTagBytes: number;
 }
 
 /**
@@ -42,13 +43,13 @@ export class PackedForwardEncoder {
   private readonly entryBudget: number;
 
   constructor(private readonly options: PackedForwardEncoderOptions) {
-    this.entryBudget = options.maxMessageBytes - ENVELOPE_BYTES - Buffer.byteLength(options.tag);
+    this.entryBudget = options.maxMessageBytes - ENVELOPE_BYTES - options.maxTagBytes;
     if (this.entryBudget <= 0) throw new RangeError(`maxMessageBytes ${options.maxMessageBytes} leaves no room for entries`);
   }
 
-  async encode(records: readonly AuditRecord[]): Promise<ForwardMessage[]> {
+  async encode(records: readonly AuditRecord[], tag: string): Promise<ForwardMessage[]> {
     const messages: ForwardMessage[] = [];
-    for (const group of this.groupEntries(records)) messages.push(await this.message(group));
+    for (const group of this.groupEntries(records)) messages.push(await this.message(group, tag));
     return messages;
   }
 
@@ -68,14 +69,14 @@ export class PackedForwardEncoder {
     if (group.length > 0) yield group;
   }
 
-  private async message(entries: Uint8Array[]): Promise<ForwardMessage> {
+  private async message(entries: Uint8Array[], tag: string): Promise<ForwardMessage> {
     const chunk = newChunkId();
     const packed = Buffer.concat(entries);
     const compressed = this.options.compression === 'gzip';
     const body = compressed ? await gzipAsync(packed) : packed;
     const option: Record<string, unknown> = { size: entries.length, chunk };
     if (compressed) option.compressed = 'gzip';
-    return { chunk, bytes: this.encoder.encode([this.options.tag, body, option]), entryCount: entries.length };
+    return { chunk, bytes: this.encoder.encode([tag, body, option]), entryCount: entries.length };
   }
 }
 

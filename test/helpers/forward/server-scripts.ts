@@ -34,6 +34,7 @@ export class OtelForwardServer {
   constructor(
     readonly port: number,
     readonly dir: string,
+    private readonly output?: string,
   ) {}
 
   get address(): string {
@@ -41,11 +42,11 @@ export class OtelForwardServer {
   }
 
   get outputPath(): string {
-    return path.join(this.dir, 'received.otlp.jsonl');
+    return this.output ?? path.join(this.dir, 'received.otlp.jsonl');
   }
 
   private get options(): string[] {
-    return ['--port', String(this.port), '--dir', this.dir];
+    return ['--port', String(this.port), '--dir', this.dir, '--output', this.outputPath];
   }
 
   async start(): Promise<void> {

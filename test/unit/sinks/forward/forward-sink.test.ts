@@ -147,6 +147,21 @@ describe('ForwardSink against a fault-injecting server', function () {
     assert.equal(first.records.length, 2, 'round robin includes the first server again (1 unacked + 1 acked)');
   });
 
+  it('with --alerts-forward-tag also sends the events that matched a detection under that tag, in the same send', async () => {
+    const target = await server();
+    const forward = await sink({ 'forward-servers': target.address, 'alerts-forward-tag': 'kube.audit.alerts' });
+    const batch = batchOf([sampleEvent(1), sampleEvent(2), sampleEvent(3)]);
+    batch.records[1].detections = ['pod-exec-attach'];
+    await forward.send(batch);
+    assert.deepEqual(
+      target.messages.map((message) => [message.tag, message.entries.map((entry) => entry.record.auditID)]),
+      [
+        ['kube.audit', [sampleEvent(1).auditID, sampleEvent(2).auditID, sampleEvent(3).auditID]],
+        ['kube.audit.alerts', [sampleEvent(2).auditID]],
+      ],
+    );
+  });
+
   it('keeps the connection alive between batches', async () => {
     const target = await server();
     const forward = await sink({ 'forward-servers': target.address });

@@ -11,8 +11,8 @@ const decodeAll = (bytes: Uint8Array): unknown[] => [...new Decoder().decodeMult
 describe('PackedForwardEncoder (Forward Protocol v1 PackedForward)', () => {
   it('writes [tag, bin(entries), {size, chunk}] with entries [EventTime ext 0, event map] that keep unknown fields', async () => {
     const events = [sampleEvent(1), sampleEvent(2)];
-    const encoder = new PackedForwardEncoder({ tag: 'kube.audit', compression: 'none', maxMessageBytes: 1024 * 1024 });
-    const [message, ...rest] = await encoder.encode(events.map((event) => recordOf(event)));
+    const encoder = new PackedForwardEncoder({ compression: 'none', maxMessageBytes: 1024 * 1024, maxTagBytes: 10 });
+    const [message, ...rest] = await encoder.encode(events.map((event) => recordOf(event)), 'kube.audit');
     assert.equal(rest.length, 0);
     assert.equal(message.bytes[0], 0x93, 'a fixarray of 3 elements');
 
@@ -34,8 +34,8 @@ describe('PackedForwardEncoder (Forward Protocol v1 PackedForward)', () => {
   });
 
   it('encodes EventTime as fixext 8 (0xd7 0x00) holding big-endian seconds and nanoseconds of stageTimestamp', async () => {
-    const encoder = new PackedForwardEncoder({ tag: 't', compression: 'none', maxMessageBytes: 65536 });
-    const [message] = await encoder.encode([recordOf(sampleEvent(1))]);
+    const encoder = new PackedForwardEncoder({ compression: 'none', maxMessageBytes: 65536, maxTagBytes: 1 });
+    const [message] = await encoder.encode([recordOf(sampleEvent(1))], 't');
     const [, entries] = decode(message.bytes) as [string, Uint8Array];
     // Entry = fixarray(2), then the EventTime: 2024-05-01T10:00:00.123456Z = 1714557600 s + 123456000 ns.
     assert.deepEqual([...entries.subarray(0, 11)], [0x92, 0xd7, 0x00, 0x66, 0x32, 0x12, 0xa0, 0x07, 0x5b, 0xca, 0x00]);
@@ -45,10 +45,10 @@ describe('PackedForwardEncoder (Forward Protocol v1 PackedForward)', () => {
 
   it('gzip: CompressedPackedForward with compressed: "gzip" whose entries inflate to the same stream', async () => {
     const records = Array.from({ length: 50 }, (_, index) => recordOf(sampleEvent(index)));
-    const plain = new PackedForwardEncoder({ tag: 'kube.audit', compression: 'none', maxMessageBytes: 1024 * 1024 });
-    const gzip = new PackedForwardEncoder({ tag: 'kube.audit', compression: 'gzip', maxMessageBytes: 1024 * 1024 });
-    const [plainMessage] = await plain.encode(records);
-    const [gzipMessage] = await gzip.encode(records);
+    const plain = new PackedForwardEncoder({ compression: 'none', maxMessageBytes: 1024 * 1024, maxTagBytes: 10 });
+    const gzip = new PackedForwardEncoder({ compression: 'gzip', maxMessageBytes: 1024 * 1024, maxTagBytes: 10 });
+    const [plainMessage] = await plain.encode(records, 'kube.audit');
+    const [gzipMessage] = await gzip.encode(records, 'kube.audit');
     const [, plainEntries] = decode(plainMessage.bytes) as [string, Uint8Array];
     const [tag, gzipEntries, option] = decode(gzipMessage.bytes) as [string, Uint8Array, Record<string, unknown>];
     assert.equal(tag, 'kube.audit');
@@ -60,8 +60,8 @@ describe('PackedForwardEncoder (Forward Protocol v1 PackedForward)', () => {
   it('splits a batch larger than maxMessageBytes into messages that each fit, in order, with distinct chunks', async () => {
     const records = Array.from({ length: 300 }, (_, index) => recordOf(sampleEvent(index)));
     const maxMessageBytes = 16 * 1024;
-    const encoder = new PackedForwardEncoder({ tag: 'kube.audit', compression: 'none', maxMessageBytes });
-    const messages = await encoder.encode(records);
+    const encoder = new PackedForwardEncoder({ compression: 'none', maxMessageBytes, maxTagBytes: 10 });
+    const messages = await encoder.encode(records, 'kube.audit');
     assert.ok(messages.length > 5, `expected several messages, got ${messages.length}`);
     for (const message of messages) assert.ok(message.bytes.length <= maxMessageBytes, `${message.bytes.length} > ${maxMessageBytes}`);
     assert.equal(new Set(messages.map((message) => message.chunk)).size, messages.length);
@@ -75,8 +75,8 @@ describe('PackedForwardEncoder (Forward Protocol v1 PackedForward)', () => {
 
   it('sends an event larger than the cap alone in its own message rather than dropping it', async () => {
     const big = sampleEvent(2, { requestObject: { data: 'x'.repeat(40_000) } });
-    const encoder = new PackedForwardEncoder({ tag: 'kube.audit', compression: 'none', maxMessageBytes: 16 * 1024 });
-    const messages = await encoder.encode([recordOf(sampleEvent(1)), recordOf(big), recordOf(sampleEvent(3))]);
+    const encoder = new PackedForwardEncoder({ compression: 'none', maxMessageBytes: 16 * 1024, maxTagBytes: 10 });
+    const messages = await encoder.encode([recordOf(sampleEvent(1)), recordOf(big), recordOf(sampleEvent(3))], 'kube.audit');
     assert.deepEqual(messages.map((message) => message.entryCount), [1, 1, 1]);
     const [, entries] = decode(messages[1].bytes) as [string, Uint8Array];
     assert.deepEqual((decodeAll(entries)[0] as [ExtData, unknown])[1], big);
@@ -85,8 +85,8 @@ describe('PackedForwardEncoder (Forward Protocol v1 PackedForward)', () => {
   it('encodes deeply nested request objects that the default msgpack depth limit would refuse', async () => {
     let nested: Record<string, unknown> = { leaf: true };
     for (let depth = 0; depth < 150; depth++) nested = { child: nested };
-    const encoder = new PackedForwardEncoder({ tag: 'kube.audit', compression: 'none', maxMessageBytes: 1024 * 1024 });
-    const [message] = await encoder.encode([recordOf(sampleEvent(1, { requestObject: nested }))]);
+    const encoder = new PackedForwardEncoder({ compression: 'none', maxMessageBytes: 1024 * 1024, maxTagBytes: 10 });
+    const [message] = await encoder.encode([recordOf(sampleEvent(1, { requestObject: nested }))], 'kube.audit');
     assert.equal(message.entryCount, 1);
   });
 });
