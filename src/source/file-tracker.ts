@@ -86,10 +86,15 @@ export class FileTracker {
     }
     await this.forgetVanished(seen);
     for (const file of this.files.values()) this.refreshLiveness(file);
-    // A file still unidentified (first line incomplete, unreadable) may be a remembered one:
-    // only once every file was identified can a remembered file missing from disk be called lost.
-    if (unidentified === 0) this.reportForgottenCheckpointEntries();
-    await this.releaseFinished();
+    await this.closeFinishedHandles();
+    // A file still unidentified (a .gz whose first bytes are not written yet, an unreadable file)
+    // may be a copy of a tracked or remembered file: only once every file was identified can a
+    // file missing from disk be forgotten or called lost. Forgetting too early would read its
+    // .gz again as a new file.
+    if (unidentified === 0) {
+      this.reportForgottenCheckpointEntries();
+      this.releaseFinished();
+    }
     this.options.metrics.filesOpen.set(this.openHandles());
   }
 
@@ -117,14 +122,17 @@ export class FileTracker {
     try {
       info = await stat(fullPath, { bigint: false });
     } catch {
-      return undefined; // Renamed or deleted between readdir and stat: the next scan sees where it went.
+      // Renamed or deleted between readdir and stat, possibly with its .gz created after the
+      // listing: decide nothing about it until a scan sees the directory settled.
+      return 'unidentified';
     }
     const inodeKey = `${info.dev}:${info.ino}`;
     const known = this.physicalsByInode.get(inodeKey);
-    // Lumberjack never renames a backup back to the live name: a known inode showing up as the
-    // live file after having had another name is a reused inode, i.e. a different file.
-    const reused = known && name.live && known.physical.name !== name.name;
-    if (known && !reused) {
+    if (known && !this.isSameFile(known.physical, name)) {
+      this.detach(known.physical, known.file);
+      return this.identify(name, fullPath, info.dev, info.ino, info.size);
+    }
+    if (known) {
       const { physical, file } = known;
       physical.name = name.name;
       physical.orderKey = name.orderKey;
@@ -140,8 +148,18 @@ export class FileTracker {
       }
       return physical;
     }
-    if (known) this.detach(known.physical, known.file);
     return this.identify(name, fullPath, info.dev, info.ino, info.size);
+  }
+
+  /**
+   * Whether a known inode still holds the file we know. The only rename a log file goes through
+   * is live → plain backup; any other change of name, or a live file we no longer hold open
+   * (so its inode may have been freed and handed to a new file), means the inode was reused by a
+   * different file and must be identified afresh.
+   */
+  private isSameFile(physical: PhysicalFile, name: LogFileName): boolean {
+    if (physical.name === name.name) return !(name.live && !physical.handle);
+    return physical.name === this.naming.liveName && !name.live && !name.compressed;
   }
 
   private async identify(
@@ -162,6 +180,8 @@ export class FileTracker {
       }
     } catch (error) {
       await physical.handle?.close();
+      // Renamed or deleted since the directory was listed: the next scan finds it where it went.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'unidentified';
       this.complainOnce(fullPath, 'audit log file cannot be read; it will be retried every scan', error);
       return 'unidentified';
     }
@@ -200,6 +220,7 @@ export class FileTracker {
     }
     const file = new TrackedFile(fingerprint, offset, this.options.maxLineBytes, this.options.hardCapBytes);
     file.readComplete = completed;
+    this.options.logger.debug('tracking a new file', { file: physical.name, fingerprint: fingerprint.hash, offset, completed });
     this.files.set(fingerprint.hash, file);
     return file;
   }
@@ -262,14 +283,24 @@ export class FileTracker {
   }
 
   /**
-   * Drops files that are done and gone, and reports files that vanished with unread bytes.
+   * Forgets files that are done and gone, and reports files that vanished with unread bytes.
    * An orphan gets one extra scan: a copytruncate copy may appear just after the truncation.
    */
-  private async releaseFinished(): Promise<void> {
+  private async closeFinishedHandles(): Promise<void> {
+    for (const file of this.files.values()) {
+      if (!file.completed) continue;
+      for (const physical of [...file.physicals]) {
+        await closeHandle(physical);
+        // Closed and unlinked: its inode number is free for the next file the apiserver creates.
+        if (!physical.onDisk) this.detach(physical, file);
+      }
+    }
+  }
+
+  private releaseFinished(): void {
     for (const file of [...this.files.values()]) {
       if (file.completed) {
-        for (const physical of file.physicals) await closeHandle(physical);
-        if (file.physicals.every((physical) => !physical.onDisk)) this.forget(file);
+        if (file.physicals.length === 0) this.forget(file);
         continue;
       }
       const orphanedAt = this.orphans.get(file);
@@ -282,6 +313,7 @@ export class FileTracker {
   }
 
   private forget(file: TrackedFile): void {
+    this.options.logger.debug('file done and gone; no longer tracked', { fingerprint: file.key });
     this.files.delete(file.key);
     this.orphans.delete(file);
     for (const physical of file.physicals) this.physicalsByInode.delete(`${physical.dev}:${physical.ino}`);

@@ -1,0 +1,56 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AgentProcess } from './agent-process.js';
+
+/** A temp workspace laid out as on a node: log dir, checkpoint dir, sink output. */
+export class AgentWorkspace {
+  readonly root = mkdtempSync(path.join(tmpdir(), 'kaf-it-'));
+  readonly logDir = path.join(this.root, 'log');
+  readonly checkpointDir = path.join(this.root, 'checkpoint');
+  readonly outputPath = path.join(this.root, 'out.jsonl');
+
+  constructor() {
+    mkdirSync(this.logDir);
+  }
+
+  get livePath(): string {
+    return path.join(this.logDir, 'audit.log');
+  }
+
+  /** Arguments for the file sink, with fast polling so tests converge quickly. */
+  args(extra: string[] = []): string[] {
+    return [
+      'run',
+      '--path',
+      this.livePath,
+      '--checkpoint-dir',
+      this.checkpointDir,
+      '--sink',
+      'file',
+      '--file-path',
+      this.outputPath,
+      '--poll-interval-ms',
+      '100',
+      '--checkpoint-interval-ms',
+      '100',
+      '--batch-linger-ms',
+      '20',
+      '--log-level',
+      'debug',
+      ...extra,
+    ];
+  }
+
+  start(extra: string[] = [], env: Record<string, string> = {}): AgentProcess {
+    return new AgentProcess(this.args(extra), env);
+  }
+
+  /** Runs the agent until it has delivered everything on disk and exited by itself. */
+  async catchUp(extra: string[] = []): Promise<AgentProcess> {
+    const agent = this.start(['--exit-when-caught-up', ...extra]);
+    const { code } = await agent.waitForExit(120_000);
+    if (code !== 0) throw new Error(`agent exited ${code}:\n${agent.tail()}`);
+    return agent;
+  }
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { AuditEventFactory, readRealAuditLines } from '../../helpers/audit-event-factory.js';
+import { AgentWorkspace } from '../../helpers/agent-fixture.js';
+import { waitUntil } from '../../helpers/agent-process.js';
+import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
+import { CORPUS_DIR } from '../../helpers/corpus.js';
+import { duplicateCount, missingKeys, readFileSinkOutput, recordKey } from '../../helpers/sink-output.js';
+
+/** Writes `total` events in bursts, yielding between bursts so the mill and the agent run meanwhile. */
+export async function writeInBursts(writer: LumberjackWriter, factory: AuditEventFactory, total: number, burst = 500): Promise<void> {
+  for (let written = 0; written < total; written += burst) {
+    writer.writeMany(factory.lines(Math.min(burst, total - written)));
+    await yieldToEventLoop();
+  }
+}
+
+export function writtenKeys(writer: LumberjackWriter): string[] {
+  return writer.lines.map((line) => recordKey(line.auditId, line.stage));
+}
+
+describe('core delivery across rotations (agent as a child process, file sink)', function () {
+  this.timeout(300_000);
+
+  it('delivers every auditID of 50 000 events written through hundreds of gzip-compressed rotations', async () => {
+    const workspace = new AgentWorkspace();
+    const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 256 * 1024, compress: true, maxBackups: 0 });
+    const factory = new AuditEventFactory({ seed: 42, realLines: readRealAuditLines(CORPUS_DIR) });
+    const agent = workspace.start();
+    await agent.waitForLog((entry) => entry.message === 'agent started');
+    await writeInBursts(writer, factory, 50_000);
+    await writer.close();
+    const written = writtenKeys(writer);
+    await waitUntil(() => missingKeys(written, readFileSinkOutput(workspace.outputPath)).length === 0, 120_000, 'every auditID in the sink');
+    agent.kill('SIGTERM');
+    const { code } = await agent.waitForExit();
+    assert.equal(code, 0);
+    const delivered = readFileSinkOutput(workspace.outputPath);
+    assert.ok(writer.stats.rotations >= 200, `only ${writer.stats.rotations} rotations`);
+    assert.ok(writer.stats.backupsCompressed >= 200);
+    assert.deepEqual(missingKeys(written, delivered), []);
+    assert.equal(duplicateCount(delivered), 0, 'no crash, so no duplicates');
+    const stopped = agent.logsWith('agent stopped')[0]!;
+    assert.equal(stopped.bytesLost, 0);
+    console.log(`      ${written.length} events, ${writer.stats.rotations} rotations, ${writer.stats.backupsCompressed} gzipped: 0 missing, 0 duplicates`);
+  });
+
+  it('reads a file it holds open to its end after rotation, gzip and maxBackups deleted every name of it', async () => {
+    const workspace = new AgentWorkspace();
+    const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 128 * 1024, compress: true, maxBackups: 1 });
+    const factory = new AuditEventFactory({ seed: 7, requestResponseFraction: 0 });
+    const agent = workspace.start();
+    await agent.waitForLog((entry) => entry.message === 'agent started');
+    writer.write(factory.nextLine());
+    const first = writtenKeys(writer)[0]!;
+    await waitUntil(() => readFileSinkOutput(workspace.outputPath).counts.has(first), 30_000, 'the first event delivered');
+    // Freeze the agent while the file it holds open is filled and rotated, and its backup gzipped and then deleted by the next rotation.
+    agent.kill('SIGSTOP');
+    while (writer.stats.rotations < 2) writer.write(factory.nextLine());
+    await writer.flushMill();
+    assert.ok(writer.stats.backupsDeleted >= 1, 'the first file is gone from the directory');
+    agent.kill('SIGCONT');
+    await writer.close();
+    const written = writtenKeys(writer);
+    await waitUntil(() => missingKeys(written, readFileSinkOutput(workspace.outputPath)).length === 0, 60_000, 'every auditID in the sink');
+    agent.kill('SIGTERM');
+    assert.equal((await agent.waitForExit()).code, 0);
+    assert.equal(agent.logsWith('agent stopped')[0]!.bytesLost, 0);
+    assert.equal(duplicateCount(readFileSinkOutput(workspace.outputPath)), 0);
+  });
+});
