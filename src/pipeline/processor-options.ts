@@ -34,7 +34,7 @@ export const processorOptions: OptionGroup<ProcessorConfig> = {
     redact: {
       type: 'string',
       describe:
-        'More values to redact, comma-separated or repeated: [Kind:]path, e.g. "ConfigMap:data.*" (every ConfigMap in request/response objects) or "requestObject.spec.password" (from the event root)',
+        'More values to redact, comma-separated or repeated: [Kind:|resource:]path, e.g. "ConfigMap:data.*" (every ConfigMap object in request/response bodies, list items included), "configmaps:data.*" (bodies of requests on configmaps, patches included) or "requestObject.spec.password" (from the event root)',
     },
     'filter-drop': {
       type: 'string',

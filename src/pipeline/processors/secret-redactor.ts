@@ -35,23 +35,19 @@ const BUILTIN_HINTS = ['"Secret', '"secrets"', '"token"', '"TokenRe'].map((text)
 export class SecretRedactor implements Processor {
   readonly name = 'redaction';
   private readonly builtin: boolean;
-  private readonly scopedPaths: Map<string, RedactionPath[]>;
-  private readonly rootPaths: RedactionPath[];
+  private readonly kindPaths = new Map<string, RedactionPath[]>();
+  private readonly resourcePaths = new Map<string, RedactionPath[]>();
+  private readonly eventPaths: RedactionPath[] = [];
   private readonly userHints: Buffer[];
   private readonly redactedEvents: Counter;
   private readonly redactedValues: Counter;
 
-  constructor(
-    options: { builtin: boolean; extraPaths: readonly RedactionPath[] },
-    registry: Registry,
-    private readonly marker = REDACTION_MARKER,
-  ) {
-    const paths = [...(options.builtin ? BUILTIN_PATHS : []), ...options.extraPaths];
-    this.scopedPaths = new Map();
-    for (const path of paths.filter((candidate) => candidate.kind !== undefined)) {
-      this.scopedPaths.set(path.kind!, [...(this.scopedPaths.get(path.kind!) ?? []), path]);
+  constructor(options: { builtin: boolean; extraPaths: readonly RedactionPath[] }, registry: Registry) {
+    for (const path of [...(options.builtin ? BUILTIN_PATHS : []), ...options.extraPaths]) {
+      if (path.scope === 'event') this.eventPaths.push(path);
+      else if ('kind' in path.scope) this.kindPaths.set(path.scope.kind, [...(this.kindPaths.get(path.scope.kind) ?? []), path]);
+      else this.resourcePaths.set(path.scope.resource, [...(this.resourcePaths.get(path.scope.resource) ?? []), path]);
     }
-    this.rootPaths = paths.filter((path) => path.kind === undefined);
     this.builtin = options.builtin;
     this.userHints = options.extraPaths.map((path) => path.hint);
     this.redactedEvents = new Counter({
@@ -99,12 +95,16 @@ export class SecretRedactor implements Processor {
   redact(event: AuditEvent): number {
     let replaced = 0;
     const implied = impliedKind(event);
+    const objectRef = event.objectRef as { resource?: unknown; subresource?: unknown } | undefined;
+    const resourcePaths =
+      typeof objectRef?.resource === 'string' && objectRef.subresource === undefined ? this.resourcePaths.get(objectRef.resource) : undefined;
     for (const field of ['requestObject', 'responseObject'] as const) {
       const body = event[field];
       if (this.builtin && implied === 'Secret' && Array.isArray(body)) replaced += this.redactSecretJsonPatch(body);
       else replaced += this.redactTree(body, implied);
+      for (const path of resourcePaths ?? []) replaced += rewritePath(body, path.segments, this.replace);
     }
-    for (const path of this.rootPaths) replaced += rewritePath(event, path.segments, this.replace);
+    for (const path of this.eventPaths) replaced += rewritePath(event, path.segments, this.replace);
     return replaced;
   }
 
@@ -112,14 +112,14 @@ export class SecretRedactor implements Processor {
     let replaced = 0;
     for (const field of ['requestObject', 'responseObject'] as const) {
       if (event[field] !== undefined && event[field] !== null) {
-        event[field] = this.marker;
+        event[field] = REDACTION_MARKER;
         replaced += 1;
       }
     }
     return replaced;
   }
 
-  private readonly replace = (value: unknown): unknown => (value === this.marker ? value : this.marker);
+  private readonly replace = (value: unknown): unknown => (value === REDACTION_MARKER ? value : REDACTION_MARKER);
 
   /**
    * Visits every object under `value`. Objects without a `kind` take the one implied by where
@@ -135,7 +135,7 @@ export class SecretRedactor implements Processor {
     const object = value as Record<string, unknown>;
     const kind = typeof object.kind === 'string' ? object.kind : impliedTopKind;
     if (kind !== undefined) {
-      for (const path of this.scopedPaths.get(kind) ?? []) replaced += rewritePath(object, path.segments, this.replace);
+      for (const path of this.kindPaths.get(kind) ?? []) replaced += rewritePath(object, path.segments, this.replace);
       if (kind === 'Secret' && this.builtin) replaced += this.redactLastApplied(object);
     }
     // Items of a typed list (SecretList) carry no kind of their own in API responses.
@@ -159,7 +159,7 @@ export class SecretRedactor implements Processor {
     const annotations = (secret.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
     if (annotations === null || typeof annotations !== 'object') return 0;
     const text = annotations[LAST_APPLIED];
-    if (typeof text !== 'string' || text === this.marker) return 0;
+    if (typeof text !== 'string' || text === REDACTION_MARKER) return 0;
     const redacted = this.redactEmbeddedSecret(text);
     if (redacted.replaced > 0) annotations[LAST_APPLIED] = redacted.text;
     return redacted.replaced;
@@ -170,7 +170,7 @@ export class SecretRedactor implements Processor {
     try {
       applied = JSON.parse(text);
     } catch {
-      return { text: this.marker, replaced: 1 };
+      return { text: REDACTION_MARKER, replaced: 1 };
     }
     const replaced = this.redactTree(applied, 'Secret');
     const trailingNewline = text.endsWith('\n') ? '\n' : '';

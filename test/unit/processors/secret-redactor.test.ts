@@ -5,7 +5,7 @@ import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
 import type { AuditEvent, AuditRecord } from '../../../src/pipeline/audit-record.js';
 import { parseRedactionPath } from '../../../src/pipeline/processors/redaction-path.js';
 import { REDACTED_ANNOTATION, REDACTION_MARKER, SecretRedactor } from '../../../src/pipeline/processors/secret-redactor.js';
-import { corpusPath, corpusRecords, recordOf } from './written-events.js';
+import { corpusPath, corpusRecords, recordOf, writtenEvent } from './written-events.js';
 
 const FIXTURES = path.resolve('test/fixtures/processors');
 const fixtureRecords = (name: string): AuditRecord[] => rawLines(path.join(FIXTURES, name)).map((line) => recordOf(line));
@@ -131,6 +131,18 @@ describe('secret redaction', () => {
     assert.deepEqual(Object.keys(event.requestObject.data), ['access.properties', 'ui.properties']);
     assert.equal(event.annotations['authorization.k8s.io/decision'], 'allow');
     assert.equal(event.annotations['authorization.k8s.io/reason'], REDACTION_MARKER);
+  });
+
+  it('reaches kind-less patch bodies with a resource scope, which a kind scope cannot', () => {
+    const patch = () =>
+      recordOf(writtenEvent({ verb: 'patch', objectRef: { resource: 'configmaps', namespace: 'default', name: 'app', apiVersion: 'v1' }, requestObject: { data: { password: 'PatchedConfigMapPassword' } } }));
+    const byKind = patch();
+    redactor(new Registry(), ['ConfigMap:data.*']).process(byKind);
+    assert.ok(byKind.value.includes('PatchedConfigMapPassword'));
+    const byResource = patch();
+    redactor(new Registry(), ['configmaps:data.*']).process(byResource);
+    assert.ok(!byResource.value.includes('PatchedConfigMapPassword'));
+    assert.deepEqual((byResource.event.requestObject as { data: unknown }).data, { password: REDACTION_MARKER });
   });
 
   it('fails closed on a Secret nested too deeply to walk: the bodies are replaced, the event still ships', () => {
