@@ -19,7 +19,7 @@ import { parsePath, readPath, type PathSegment } from './field-path.js';
  */
 export type EventFieldReader = (event: AuditEvent) => unknown[];
 
-export const FIELD_ALIASES: Readonly<Record<string, string>> = {
+const FIELD_ALIASES: Readonly<Record<string, string>> = {
   user: 'user.username',
   group: 'user.groups',
   resource: 'objectRef.resource',

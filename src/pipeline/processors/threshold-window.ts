@@ -28,8 +28,4 @@ export class ThresholdWindow {
     if (this.hits.size > this.maxGroups) this.hits.delete(this.hits.keys().next().value!);
     return false;
   }
-
-  get trackedGroups(): number {
-    return this.hits.size;
-  }
 }
