@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -87,6 +87,12 @@ function startForwardAgent(workspace: AgentWorkspace, server: OtelForwardServer,
     '--no-detections',
     ...extra,
   ]);
+}
+
+/** Resident set size of a process, from /proc. */
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) * 1024;
 }
 
 describe('forward sink → OpenTelemetry Collector fluentforward receiver (scripts/forward-server.sh)', function () {
@@ -196,6 +202,40 @@ describe('forward sink → OpenTelemetry Collector fluentforward receiver (scrip
     const received = receivedByKey(server);
     assertRecordsEqualOriginals(written, received);
     console.log(`      ${written.byKey.size} events, collector restarted mid-stream: 0 missing, ${duplicates(received)} duplicates`);
+  });
+
+  it('memory stays flat while every server is down, and everything arrives once one comes up', async () => {
+    const server = new OtelForwardServer(await freePort(), path.join(root, 'late'));
+    servers.push(server);
+    const workspace = new AgentWorkspace();
+    const written = new WrittenEvents(
+      new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 1024 * 1024, compress: true, maxBackups: 0 }),
+      new AuditEventFactory({ seed: 14, requestResponseFraction: 0.2 }),
+    );
+    const agent = startForwardAgent(workspace, server, ['--max-inflight-bytes', '8MiB']);
+    agents.push(agent);
+    await agent.waitForLog((entry) => entry.message === 'agent started');
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(rssBytes(agent.pid)), 200);
+    try {
+      await written.write(60_000, 2000);
+      await waitUntil(() => samples.length >= 40, 30_000, '8 s of RSS samples');
+    } finally {
+      clearInterval(sampler);
+    }
+    const half = Math.floor(samples.length / 2);
+    const firstHalfPeak = Math.max(...samples.slice(0, half));
+    const secondHalfPeak = Math.max(...samples.slice(half));
+    const mib = (bytes: number): string => (bytes / 1024 ** 2).toFixed(0);
+    assert.ok(secondHalfPeak - firstHalfPeak < 24 * 1024 ** 2, `RSS grew from ${mib(firstHalfPeak)} to ${mib(secondHalfPeak)} MiB`);
+    assert.equal(receivedByKey(server).size, 0);
+    await server.start();
+    await written.writer.close();
+    await waitUntil(() => missing(written, receivedByKey(server)).length === 0, 120_000, 'every auditID once the server is up', 500);
+    console.log(
+      `      ${written.byKey.size} events (${mib(written.writer.stats.bytesWritten)} MiB) written with no server up: ` +
+        `agent RSS peak ${mib(firstHalfPeak)} → ${mib(secondHalfPeak)} MiB; then 0 missing`,
+    );
   });
 
   it('the agent SIGKILLed mid-stream and restarted: nothing missing, duplicates bounded by what was in flight', async () => {

@@ -209,6 +209,14 @@ describe('ForwardSink against a fault-injecting server', function () {
       assert.equal(target.records.length, 1);
     });
 
+    it('opens a new connection per message when the server\'s HELO says keepalive: false', async () => {
+      const target = await server({ security: { ...security, users: undefined, keepalive: false } });
+      const forward = await sink({ 'forward-servers': target.address, 'forward-shared-key': 'k8s-audit-key' });
+      for (let index = 0; index < 3; index++) await forward.send(batchOf([sampleEvent(index)]));
+      assert.deepEqual(target.handshakes, ['ok', 'ok', 'ok']);
+      assert.equal(target.records.length, 3);
+    });
+
     it('a wrong key fails permanently with the server\'s reason', async () => {
       const target = await server({ security });
       const forward = await sink({
