@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Registry } from 'prom-client';
 import type { Options } from 'yargs';
+import { ConfigError } from '../config-error.js';
 import type { ParsedArgs } from '../option-group.js';
 import type { AuditEvent } from '../pipeline/audit-record.js';
 import { auditIdOf, namespaceOf, resourceOf, stringField, subresourceOf, usernameOf, verbOf } from '../pipeline/event-fields.js';
@@ -16,8 +17,9 @@ import { processorOptions } from '../pipeline/processor-options.js';
  * in files and prints what matched, to try rules without a cluster. Files may hold one event per
  * line (the log backend's format) or one JSON document: an Event, a webhook EventList, or an
  * Event Hubs `{"records": [...]}` export from AKS.
+ *
+ * Its options are the rule and filter flags of `run`, plus output choices.
  */
-/** The options of `evaluate`: the rule and filter flags of `run`, plus output choices. */
 export const evaluateOptions: Record<string, Options> = {
   'rules-file': processorOptions.options['rules-file']!,
   'disable-rule': processorOptions.options['disable-rule']!,
@@ -38,10 +40,7 @@ export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void)
     return 0;
   }
   const files = ((argv.files as unknown[] | undefined) ?? []).map(String);
-  if (files.length === 0) {
-    out('evaluate: name at least one file (or use --list-rules)');
-    return 2;
-  }
+  if (files.length === 0) throw new ConfigError('evaluate needs at least one file (or --list-rules)');
   const summary = await evaluateFiles(files, config.rules, config.filters);
   if (argv.json === true) {
     for (const match of summary.matches) {
