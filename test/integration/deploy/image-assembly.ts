@@ -122,7 +122,9 @@ async function play(
 
 function runShell(command: string, cwd: string, env: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // npm takes packages from its cache when it has them, as a builder's cache mount would.
+    const runEnv = { ...process.env, npm_config_prefer_offline: 'true', ...env };
+    const child = spawn('sh', ['-c', command], { cwd, env: runEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-8192);
