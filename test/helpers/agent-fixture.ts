@@ -46,6 +46,11 @@ export class AgentWorkspace {
     return new AgentProcess(this.args(extra), env);
   }
 
+  /** Starts the agent as another user (root only), to meet files it may not read. */
+  startAs(uid: number, extra: string[] = []): AgentProcess {
+    return new AgentProcess(this.args(extra), {}, { uid, gid: uid });
+  }
+
   /** Runs the agent until it has delivered everything on disk and exited by itself. */
   async catchUp(extra: string[] = []): Promise<AgentProcess> {
     const agent = this.start(['--exit-when-caught-up', ...extra]);

@@ -5,6 +5,12 @@ import path from 'node:path';
 /** The compiled CLI, as the DaemonSet runs it. */
 export const CLI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli.js');
 
+export interface AgentLaunchOptions {
+  launcher?: string[];
+  uid?: number;
+  gid?: number;
+}
+
 export interface LogEntry {
   level: string;
   message: string;
@@ -26,13 +32,15 @@ export class AgentProcess {
 
   /**
    * `launcher` is what runs the CLI; the deploy tests replace it with the container image's
-   * command inside a mount namespace.
+   * command inside a mount namespace. `uid`/`gid` run it as another user (root only).
    */
-  constructor(args: string[], env: Record<string, string> = {}, launcher: string[] = [process.execPath, CLI_PATH]) {
+  constructor(args: string[], env: Record<string, string> = {}, options: AgentLaunchOptions = {}) {
+    const launcher = options.launcher ?? [process.execPath, CLI_PATH];
     this.child = spawn(launcher[0]!, [...launcher.slice(1), ...args], {
       // Tests run agents side by side: each serves its HTTP endpoints on a free port unless told.
       env: { ...process.env, KAF_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
     });
     this.child.stdout!.on('data', (chunk: Buffer) => this.stdoutChunks.push(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.onStderr(chunk.toString('utf8')));

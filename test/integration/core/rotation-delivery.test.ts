@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AuditEventFactory, readRealAuditLines } from '../../helpers/audit-event-factory.js';
 import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { waitUntil } from '../../helpers/agent-process.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { CORPUS_DIR } from '../../helpers/corpus.js';
-import { duplicateCount, missingKeys, readFileSinkOutput, recordKey } from '../../helpers/sink-output.js';
-
-/** Writes `total` events in bursts, yielding between bursts so the mill and the agent run meanwhile. */
-export async function writeInBursts(writer: LumberjackWriter, factory: AuditEventFactory, total: number, burst = 500): Promise<void> {
-  for (let written = 0; written < total; written += burst) {
-    writer.writeMany(factory.lines(Math.min(burst, total - written)));
-    await yieldToEventLoop();
-  }
-}
-
-export function writtenKeys(writer: LumberjackWriter): string[] {
-  return writer.lines.map((line) => recordKey(line.auditId, line.stage));
-}
+import { duplicateCount, missingKeys, readFileSinkOutput } from '../../helpers/sink-output.js';
+import { writeInBursts, writtenKeys } from '../../helpers/writer-driver.js';
 
 describe('core delivery across rotations (agent as a child process, file sink)', function () {
   this.timeout(300_000);

@@ -69,7 +69,9 @@ export function podLaunch(
  */
 export function startPod(launch: PodLaunch): AgentProcess {
   const script = 'set -e; while [ "$1" != -- ]; do mount --bind -o ro "$1" "$1"; shift; done; shift; exec "$@"';
-  return new AgentProcess([], launch.env, ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...launch.readOnly, '--', ...launch.argv]);
+  return new AgentProcess([], launch.env, {
+    launcher: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...launch.readOnly, '--', ...launch.argv],
+  });
 }
 
 /** The mount table a process sees, for proving what is read-only to it. */

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { AgentWorkspace } from '../../helpers/agent-fixture.js';
+import { waitUntil } from '../../helpers/agent-process.js';
+import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
+import { readFileSinkOutput } from '../../helpers/sink-output.js';
+
+function event(id: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: id, stage: 'ResponseComplete', verb: 'get', ...extra });
+}
+
+function checkpointedSize(file: string): number | undefined {
+  try {
+    const { body } = JSON.parse(readFileSync(file, 'utf8')) as { body: string };
+    return (JSON.parse(body) as { files: Array<{ size: number }> }).files[0]?.size;
+  } catch {
+    return undefined;
+  }
+}
+
+function deadLetters(workspace: AgentWorkspace): Array<Record<string, unknown>> {
+  const file = path.join(workspace.checkpointDir, 'dead-letter', 'dead-letter.jsonl');
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('bad input gets its documented behaviour and the agent keeps running', function () {
+  this.timeout(120_000);
+
+  it('ships a 5 MB event with its large objects replaced by a size marker, and goes on with the next event', async () => {
+    const workspace = new AgentWorkspace();
+    const huge = event('huge', { responseObject: { kind: 'SecretList', items: 'x'.repeat(5 * 1024 * 1024) } });
+    writeFileSync(workspace.livePath, `${event('before')}\n${huge}\n${event('after')}\n`);
+    const agent = await workspace.catchUp();
+    const delivered = readFileSinkOutput(workspace.outputPath);
+    assert.deepEqual(delivered.keys, ['before/ResponseComplete', 'huge/ResponseComplete', 'after/ResponseComplete']);
+    const shipped = JSON.parse(delivered.lines[1]!.toString()) as { responseObject: Record<string, unknown>; annotations: Record<string, string> };
+    assert.equal(shipped.responseObject['kube-audit-forwarder.io/truncated'], true);
+    assert.ok(Number(shipped.responseObject.originalBytes) > 5 * 1024 * 1024);
+    assert.match(shipped.annotations['kube-audit-forwarder.io/truncated']!, /responseObject replaced/);
+    assert.equal(agent.logs.filter((entry) => /longer than --max-line-bytes/.test(entry.message)).length, 1, 'logged once');
+  });
+
+  it('dead-letters an oversize line instead when --oversize-policy dead-letter is set', async () => {
+    const workspace = new AgentWorkspace();
+    const huge = event('huge', { requestObject: { data: 'y'.repeat(2 * 1024 * 1024) } });
+    writeFileSync(workspace.livePath, `${huge}\n${event('after')}\n`);
+    await workspace.catchUp(['--oversize-policy', 'dead-letter']);
+    assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, ['after/ResponseComplete']);
+    const [entry] = deadLetters(workspace);
+    assert.equal(entry!.offset, 0);
+    assert.equal(entry!.line, huge);
+  });
+
+  it('dead-letters garbage and truncated JSON with file and offset, and ships the valid lines around them', async () => {
+    const workspace = new AgentWorkspace();
+    const lines = [event('a'), 'garbage{{', '{"kind":"Event","auditID":"cut', '[1,2,3]', '', event('b')];
+    writeFileSync(workspace.livePath, lines.join('\n') + '\n');
+    const agent = await workspace.catchUp();
+    assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, ['a/ResponseComplete', 'b/ResponseComplete']);
+    const letters = deadLetters(workspace);
+    assert.deepEqual(
+      letters.map((entry) => entry.line),
+      ['garbage{{', '{"kind":"Event","auditID":"cut', '[1,2,3]'],
+    );
+    assert.equal(letters[0]!.offset, Buffer.byteLength(event('a')) + 1);
+    assert.equal(letters[0]!.file, workspace.livePath);
+    assert.equal(agent.logsWith('invalid audit log line').length, 3);
+    assert.equal(agent.logsWith('agent stopped')[0]!.invalidLines, 3);
+  });
+
+  it('ships invalid lines wrapped with their origin when --invalid-line-policy ship-raw is set', async () => {
+    const workspace = new AgentWorkspace();
+    writeFileSync(workspace.livePath, `not json\n${event('a')}\n`);
+    await workspace.catchUp(['--invalid-line-policy', 'ship-raw']);
+    const [raw] = readFileSinkOutput(workspace.outputPath).lines;
+    assert.deepEqual(JSON.parse(raw!.toString()).kafInvalidLine, 'not json');
+  });
+
+  it('ships a line holding a byte that is not UTF-8 byte-identical', async () => {
+    const workspace = new AgentWorkspace();
+    const line = Buffer.concat([Buffer.from(event('bin').slice(0, -1) + ',"userAgent":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    writeFileSync(workspace.livePath, Buffer.concat([line, Buffer.from('\n')]));
+    await workspace.catchUp();
+    assert.deepEqual(readFileSinkOutput(workspace.outputPath).lines[0], line);
+  });
+
+  it('waits on a 0-byte file and on a line without its newline, and ships the line once it is complete', async () => {
+    const workspace = new AgentWorkspace();
+    writeFileSync(workspace.livePath, '');
+    const agent = workspace.start();
+    await agent.waitForLog((entry) => entry.message === 'agent started');
+    appendFileSync(workspace.livePath, `${event('a')}\n${event('partial').slice(0, 20)}`);
+    await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.length === 1, 30_000, 'the complete line');
+    appendFileSync(workspace.livePath, `${event('partial').slice(20)}\n`);
+    await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.length === 2, 30_000, 'the completed line');
+    agent.kill('SIGTERM');
+    assert.equal((await agent.waitForExit()).code, 0);
+    assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, ['a/ResponseComplete', 'partial/ResponseComplete']);
+  });
+
+  it('falls back to the previous checkpoint generation when the current one is corrupt, re-sending rather than skipping', async () => {
+    const workspace = new AgentWorkspace();
+    writeFileSync(workspace.livePath, `${event('a')}\n`);
+    await workspace.catchUp();
+    appendFileSync(workspace.livePath, `${event('b')}\n`);
+    await workspace.catchUp();
+    writeFileSync(path.join(workspace.checkpointDir, 'checkpoint.json'), '{"sha256":"torn');
+    appendFileSync(workspace.livePath, `${event('c')}\n`);
+    const agent = await workspace.catchUp();
+    assert.ok(agent.logs.some((entry) => entry.message === 'checkpoint generation unusable'));
+    assert.ok(agent.logs.some((entry) => /previous checkpoint generation/.test(entry.message)));
+    assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, [
+      'a/ResponseComplete',
+      'b/ResponseComplete',
+      'b/ResponseComplete',
+      'c/ResponseComplete',
+    ]);
+  });
+
+  it('replays from the start, loudly, when every checkpoint generation is corrupt', async () => {
+    const workspace = new AgentWorkspace();
+    writeFileSync(workspace.livePath, `${event('a')}\n`);
+    await workspace.catchUp();
+    writeFileSync(path.join(workspace.checkpointDir, 'checkpoint.json'), 'garbage');
+    writeFileSync(path.join(workspace.checkpointDir, 'checkpoint.previous.json'), 'garbage');
+    const agent = await workspace.catchUp();
+    assert.ok(agent.logs.some((entry) => entry.level === 'error' && /no usable checkpoint/.test(entry.message)));
+    assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, ['a/ResponseComplete', 'a/ResponseComplete']);
+  });
+
+  it('reports a permission-denied file, keeps shipping the others, and reads it once it becomes readable', async function () {
+    if (process.getuid?.() !== 0) this.skip(); // needs root to run the agent as another user
+    const workspace = new AgentWorkspace();
+    const backup = path.join(workspace.logDir, 'audit-2026-01-01T00-00-00.000.log');
+    writeFileSync(backup, `${event('locked')}\n`);
+    writeFileSync(workspace.livePath, `${event('open')}\n`);
+    chmodSync(backup, 0o600); // root-owned 0600, as kube-apiserver leaves it
+    for (const dir of [workspace.root, workspace.logDir]) chmodSync(dir, 0o755);
+    mkdirSync(workspace.checkpointDir, { recursive: true });
+    chownSync(workspace.checkpointDir, 65534, 65534);
+    writeFileSync(workspace.outputPath, '');
+    chownSync(workspace.outputPath, 65534, 65534);
+    chmodSync(workspace.root, 0o777);
+    const agent = workspace.startAs(65534);
+    await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.includes('open/ResponseComplete'), 30_000, 'the readable file');
+    const complaint = await agent.waitForLog((entry) => /cannot be read/.test(entry.message));
+    assert.equal(complaint.path, backup);
+    chmodSync(backup, 0o644);
+    await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.includes('locked/ResponseComplete'), 30_000, 'the file once readable');
+    agent.kill('SIGTERM');
+    assert.equal((await agent.waitForExit()).code, 0);
+  });
+
+  it('keeps retrying a failing sink without checkpointing, then reports the byte range of a file deleted meanwhile', async () => {
+    const workspace = new AgentWorkspace();
+    writeFileSync(workspace.livePath, `${event('a')}\n${event('b')}\n`);
+    const size = Buffer.byteLength(`${event('a')}\n${event('b')}\n`);
+    // /dev/full rejects every write (ENOSPC): a sink that is up but refuses the data.
+    const failing = workspace.start(['--file-path', '/dev/full', '--retry-min-ms', '10', '--retry-max-ms', '50', '--shutdown-timeout-ms', '200']);
+    await failing.waitForLog((entry) => entry.message === 'sending a batch failed; it will be retried');
+    const checkpoint = path.join(workspace.checkpointDir, 'checkpoint.json');
+    await waitUntil(() => checkpointedSize(checkpoint) === size, 30_000, 'the file size in the checkpoint');
+    failing.kill('SIGTERM');
+    assert.equal((await failing.waitForExit()).code, 0);
+    assert.equal(failing.logsWith('agent stopped')[0]!.drained, false);
+    rmSync(workspace.livePath); // maxbackup deleted it while the agent was down
+    writeFileSync(workspace.livePath, `${event('d')}\n`);
+    const agent = await workspace.catchUp();
+    const [loss] = agent.logs.filter((entry) => entry.message === 'audit data lost: file gone before it was read to its end');
+    assert.ok(loss, agent.tail());
+    assert.equal(loss.lostFromByte, 0);
+    assert.equal(loss.lostToByte, size);
+    assert.equal(loss.reason, 'deleted while the agent was not running');
+    assert.equal(typeof loss.fingerprint, 'string');
+    assert.equal(agent.logsWith('agent stopped')[0]!.bytesLost, size);
+    assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, ['d/ResponseComplete']);
+  });
+
+  it('passes every real corpus event through byte-identical', async () => {
+    const workspace = new AgentWorkspace();
+    const lines = jsonLinesCorpusFiles().flatMap(rawLines);
+    writeFileSync(workspace.livePath, Buffer.concat(lines.flatMap((line) => [line, Buffer.from('\n')])));
+    // No processor may change them: redaction and detection annotations are what would.
+    await workspace.catchUp(['--no-redaction', '--no-detections']);
+    const shipped = readFileSinkOutput(workspace.outputPath).lines;
+    assert.equal(shipped.length, lines.length);
+    shipped.forEach((line, index) => assert.ok(line.equals(lines[index]!), `line ${index} differs`));
+  });
+});
