@@ -5,11 +5,9 @@ import { printCheckpoints } from './commands/checkpoints.js';
 import { evaluateOptions, runEvaluate } from './commands/evaluate.js';
 import { runAgent } from './commands/run.js';
 import { ConfigError } from './config-error.js';
-import { coreOptions, readAgentConfig, sinkSelectionOption } from './config.js';
-import { httpOptions } from './observability/http-options.js';
+import { coreOptions, readAgentConfig } from './config.js';
 import type { OptionGroup } from './option-group.js';
-import { processorOptions } from './pipeline/processor-options.js';
-import { sinkDefinitions } from './sinks/registry.js';
+import { runOptionGroups } from './run-option-groups.js';
 
 /** Exit code for bad configuration, distinct from a runtime failure (1). */
 const EXIT_BAD_CONFIG = 2;
@@ -19,9 +17,7 @@ function withGroup<T>(argv: Argv, group: OptionGroup<unknown>): Argv<T> {
 }
 
 function runOptions(argv: Argv): Argv {
-  let built = withGroup(argv, coreOptions).options(sinkSelectionOption).group(['sink'], 'Sink:');
-  for (const definition of sinkDefinitions) built = withGroup(built, definition.optionGroup);
-  return withGroup(withGroup(built, processorOptions), httpOptions);
+  return runOptionGroups().reduce<Argv>((built, group) => withGroup(built, group), argv);
 }
 
 async function main(): Promise<number> {
