@@ -43,6 +43,7 @@ export class ForwardConnection {
   private failureListeners: ((error: Error) => void)[] = [];
   /** False when the server's HELO said it closes connections after each chunk. */
   private keepaliveAllowed = true;
+  private messagesDelivered = 0;
 
   private constructor(
     private readonly socket: Socket,
@@ -64,9 +65,9 @@ export class ForwardConnection {
     }
   }
 
-  /** Whether the connection can carry another message. */
+  /** Whether the connection can carry another message (a fresh one can, even without keepalive). */
   get reusable(): boolean {
-    return this.failure === undefined && this.keepaliveAllowed;
+    return this.failure === undefined && (this.keepaliveAllowed || this.messagesDelivered === 0);
   }
 
   /** Called once when the connection breaks (the server closed it, a reset, or destroy()). */
@@ -82,7 +83,10 @@ export class ForwardConnection {
     }
     this.socket.write(message.bytes);
     const reply = await this.nextMessage(ackTimeoutMs, `ack for chunk ${message.chunk}`);
-    if (isAck(reply) && reply.ack === message.chunk) return;
+    if (isAck(reply) && reply.ack === message.chunk) {
+      this.messagesDelivered++;
+      return;
+    }
     if (Array.isArray(reply) && reply[0] === 'HELO') {
       throw this.destroy(
         new PermanentSinkError(`the forward server ${this.server.label} requires shared-key authentication: set --forward-shared-key`),

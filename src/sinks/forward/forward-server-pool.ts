@@ -16,7 +16,8 @@ interface ServerState {
   up: boolean;
   lastError: Error | undefined;
   readonly idle: ForwardConnection[];
-  probing: boolean;
+  /** Set while a probe's connection is being opened; acquire waits for it rather than opening a twin. */
+  probing: Promise<void> | undefined;
 }
 
 /**
@@ -39,12 +40,16 @@ export class ForwardServerPool {
     private readonly logger: Logger,
     private readonly metrics: ForwardSinkMetrics,
   ) {
-    this.servers = addresses.map((address) => ({ address, up: true, lastError: undefined, idle: [], probing: false }));
+    this.servers = addresses.map((address) => ({ address, up: true, lastError: undefined, idle: [], probing: undefined }));
     for (const server of this.servers) metrics.serverUp.set({ server: server.address.label }, 1);
   }
 
+  /** Probes every server once in the background, so readiness tells the truth before the first batch. */
   start(): void {
-    this.healthTimer = setInterval(() => this.probeDownServers(), this.options.healthCheckIntervalMs);
+    for (const server of this.servers) this.probe(server);
+    this.healthTimer = setInterval(() => {
+      for (const server of this.servers) if (!server.up) this.probe(server);
+    }, this.options.healthCheckIntervalMs);
     this.healthTimer.unref();
   }
 
@@ -55,6 +60,7 @@ export class ForwardServerPool {
   async acquire(): Promise<ForwardConnection> {
     const errors: Error[] = [];
     for (const server of this.candidates()) {
+      await server.probing;
       const idle = this.takeIdle(server);
       if (idle) return idle;
       try {
@@ -144,22 +150,18 @@ export class ForwardServerPool {
     this.idleTimers.delete(connection);
   }
 
-  private probeDownServers(): void {
-    for (const server of this.servers) {
-      if (server.up || server.probing || this.closed) continue;
-      server.probing = true;
-      this.open(server)
-        .then((connection) => {
-          this.markUp(server);
-          this.release(connection);
-        })
-        .catch((error: Error) => {
-          server.lastError = error;
-        })
-        .finally(() => {
-          server.probing = false;
-        });
-    }
+  /** Opens a connection (with the handshake) and keeps it for the next message; marks the server up or down. */
+  private probe(server: ServerState): void {
+    if (server.probing || this.closed) return;
+    server.probing = this.open(server)
+      .then((connection) => {
+        this.markUp(server);
+        this.release(connection);
+      })
+      .catch((error: Error) => this.markDown(server, error))
+      .finally(() => {
+        server.probing = undefined;
+      });
   }
 
   private markUp(server: ServerState): void {

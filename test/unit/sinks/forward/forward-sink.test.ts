@@ -162,6 +162,15 @@ describe('ForwardSink against a fault-injecting server', function () {
     );
   });
 
+  it('probes the servers at start, so readiness is false before the first batch when none answers', async () => {
+    const dead = await server();
+    const address = dead.address;
+    await dead.close();
+    const forward = await sink({ 'forward-servers': address });
+    await waitUntil(() => !forward.health().ready, 5000, 'readiness to turn false');
+    assert.match(forward.health().detail, /no forward server up .*ECONNREFUSED/);
+  });
+
   it('keeps the connection alive between batches', async () => {
     const target = await server();
     const forward = await sink({ 'forward-servers': target.address });
