@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { waitUntil } from '../../helpers/agent-process.js';
+import { freePort, runServerScript } from '../../helpers/forward/server-scripts.js';
 import { rawLines, CORPUS_DIR } from '../../helpers/corpus.js';
 import { renderKustomization } from '../../unit/deploy/k8s-check.js';
 import { describeDeployment, type RenderedDeployment } from '../../unit/deploy/rendered-deployment.js';
@@ -17,15 +17,6 @@ const NODE_NAME = 'cp-1';
 /** What the tests may talk to: the agent's endpoints on loopback, sinks on a closed loopback port. */
 const LOOPBACK_HTTP = { KAF_HTTP_HOST: '127.0.0.1', KAF_HTTP_PORT: '0' };
 const REAL_LOG = path.join(CORPUS_DIR, 'audit2rbac-demo-v1.log');
-
-/** A loopback port nothing listens on: the sink is "down". */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Prometheus text → the value of one unlabelled sample. */
 function sample(metrics: string, name: string): number {
@@ -167,7 +158,7 @@ describe('container image and DaemonSet, without a container engine', function (
     it(`runs like the ${overlay} DaemonSet with its sink down: /healthz stays 200 while /readyz turns 503 and names the sink`, async () => {
       const deployment = describeDeployment(await renderKustomization(path.join(REPO_ROOT, 'manifests/overlays', overlay)));
       const volumes = await hostVolumes(deployment, overlay, secretFiles());
-      const overrides = { ...LOOPBACK_HTTP, ...addressOverrides(await closedPort()) };
+      const overrides = { ...LOOPBACK_HTTP, ...addressOverrides(await freePort()) };
       const pod = startPod(podLaunch(deployment, image, volumes, { nodeName: NODE_NAME, overrides }));
       try {
         const { url } = (await pod.waitForLog((entry) => entry.message === 'http endpoints listening', 30_000)) as unknown as { url: string };
@@ -193,6 +184,47 @@ describe('container image and DaemonSet, without a container engine', function (
       }
     });
   }
+
+  it('runs like the fluentd DaemonSet against a forward server with TLS and the shared key: ready, every event acked', async () => {
+    const sharedKey = 'kaf-deploy-test-shared-key';
+    const serverArgs = ['--port', String(await freePort()), '--dir', path.join(scratch, 'forward-server'), '--shared-key', sharedKey, '--tls'];
+    const server = await runServerScript('forward-auth-server.sh', ['start', ...serverArgs]);
+    try {
+      const deployment = describeDeployment(await renderKustomization(path.join(REPO_ROOT, 'manifests/overlays/fluentd')));
+      const volumes = await hostVolumes(deployment, 'fluentd-up', {
+        'ca.crt': await readFile(server.FORWARD_AUTH_SERVER_TLS_CA!, 'utf8'),
+        'shared-key': `${sharedKey}\n`,
+      });
+      const overrides = { ...LOOPBACK_HTTP, KAF_FORWARD_SERVERS: server.FORWARD_AUTH_SERVER_ADDRESS! };
+      const pod = startPod(podLaunch(deployment, image, volumes, { nodeName: NODE_NAME, overrides }));
+      try {
+        const { url } = (await pod.waitForLog((entry) => entry.message === 'http endpoints listening', 30_000)) as unknown as { url: string };
+        const expected = rawLines(REAL_LOG).map((line) => (JSON.parse(line.toString('utf8')) as { auditID: string }).auditID);
+        let received: Array<{ tag: string; record: { auditID: string } }> = [];
+        await waitUntil(
+          async () => {
+            received = (await readFile(server.FORWARD_AUTH_SERVER_OUTPUT!, 'utf8').catch(() => ''))
+              .split('\n')
+              .filter((line) => line.length > 0)
+              .map((line) => JSON.parse(line) as { tag: string; record: { auditID: string } });
+            return received.length >= expected.length;
+          },
+          60_000,
+          'every event at the forward server',
+        );
+        assert.deepEqual(received.map((entry) => entry.record.auditID).sort(), [...expected].sort());
+        assert.ok(received.every((entry) => entry.tag === deployment.settings.KAF_FORWARD_TAG));
+        const readiness = await fetch(`${url}/readyz`);
+        assert.equal(readiness.status, 200, await readiness.text());
+        pod.kill('SIGTERM');
+        assert.equal((await pod.waitForExit(deployment.pod.terminationGracePeriodSeconds! * 1000)).code, 0);
+      } finally {
+        pod.kill('SIGKILL');
+      }
+    } finally {
+      await runServerScript('forward-auth-server.sh', ['stop', ...serverArgs]);
+    }
+  });
 });
 
 let caPem: string | undefined;
