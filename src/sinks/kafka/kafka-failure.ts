@@ -80,7 +80,10 @@ export function classifyKafkaFailure(error: unknown): KafkaFailureKind {
 /** The innermost message, which says what actually went wrong ("connect ECONNREFUSED ..."). */
 export function rootMessage(error: unknown): string {
   const chain = errorChain(error);
-  const messages = chain.map((entry) => String(entry.message ?? '')).filter((message) => message.length > 0);
+  // OpenSSL messages end with a newline; one log line wants none.
+  const messages = chain
+    .map((entry) => String(entry.message ?? '').replace(/\s+/g, ' ').trim())
+    .filter((message) => message.length > 0);
   const outer = messages[0] ?? String(error);
   const inner = messages[messages.length - 1] ?? outer;
   return inner === outer ? outer : `${outer}: ${inner}`;

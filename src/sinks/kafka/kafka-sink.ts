@@ -39,6 +39,12 @@ interface Outgoing {
   message: SizedMessage;
 }
 
+/** One `send` call: the producer it is using (replaced if rebuilt midway) and the events it set aside. */
+interface SendAttempt {
+  generation: ProducerGeneration;
+  deadLetters: AuditRecord[];
+}
+
 /**
  * Ships batches to one Kafka topic with kafkajs (and events that matched a detection rule to the
  * alerts topic too, when one is set). `send` resolves once the brokers acknowledged every record
@@ -99,33 +105,32 @@ export class KafkaSink implements Sink {
   }
 
   async send(batch: Batch): Promise<void> {
-    const generation = this.currentGeneration();
+    const attempt: SendAttempt = { generation: this.currentGeneration(), deadLetters: [] };
     try {
-      await generation.connect();
-      const deadLetters: AuditRecord[] = [];
+      await attempt.generation.connect();
       const outgoing: Outgoing[] = [];
       for (const record of batch.records) {
         const message = this.toMessage(record);
         const fitting =
           message.bytes <= this.recordLimitBytes
             ? message
-            : this.oversize.fit(record, message, this.recordLimitBytes, deadLetters);
+            : this.oversize.fit(record, message, this.recordLimitBytes, attempt.deadLetters);
         if (fitting !== undefined) outgoing.push({ record, message: fitting });
       }
       for (const group of splitByBytes(outgoing, (item) => item.message.bytes, this.recordLimitBytes)) {
-        await this.produce(generation, this.config.topic, group, deadLetters);
+        await this.produce(attempt, this.config.topic, group);
       }
       const { alertsTopic } = this.config;
       if (alertsTopic !== undefined) {
         const alerts = outgoing.filter((item) => (item.record.detections?.length ?? 0) > 0);
         for (const group of splitByBytes(alerts, (item) => item.message.bytes, this.recordLimitBytes)) {
-          await this.produce(generation, alertsTopic, group, deadLetters);
+          await this.produce(attempt, alertsTopic, group);
         }
       }
-      this.oversize.writeDeadLetters(deadLetters);
-      this.markHealthy(generation);
+      this.oversize.writeDeadLetters(attempt.deadLetters);
+      this.markHealthy(attempt.generation);
     } catch (error) {
-      throw this.noteFailure(error, generation);
+      throw this.noteFailure(error, attempt.generation);
     }
   }
 
@@ -149,10 +154,14 @@ export class KafkaSink implements Sink {
    * One produce request. A broker that still finds it too large (its topic's max.message.bytes
    * is below --kafka-max-message-bytes) gets halves, down to single events, which then take the
    * oversize policy with half their size as the limit: every step shrinks, so this ends.
+   * Such a refusal fails the request for every partition in it, while the broker may have
+   * appended the other partitions' batches; kafkajs then reuses their sequence numbers and the
+   * broker answers OUT_OF_ORDER_SEQUENCE_NUMBER forever. An idempotent producer is therefore
+   * rebuilt (new producer id, sequences from 0) before the halves are sent.
    */
-  private async produce(generation: ProducerGeneration, topic: string, items: Outgoing[], deadLetters: AuditRecord[]): Promise<void> {
+  private async produce(attempt: SendAttempt, topic: string, items: Outgoing[]): Promise<void> {
     try {
-      await generation.producer.send({
+      await attempt.generation.producer.send({
         topic,
         messages: items.map((item) => item.message.message),
         acks: this.config.acks === 'all' ? -1 : 1,
@@ -162,10 +171,17 @@ export class KafkaSink implements Sink {
       this.metrics.produceRequests.inc();
     } catch (error) {
       if (classifyKafkaFailure(error) !== 'message-too-large') throw error;
+      if (this.config.idempotent) {
+        if (attempt.generation === this.generation) {
+          this.recreateProducer(attempt.generation, 'a produce request was refused as too large');
+        }
+        attempt.generation = this.currentGeneration();
+        await attempt.generation.connect();
+      }
       if (items.length > 1) {
         const half = Math.ceil(items.length / 2);
-        await this.produce(generation, topic, items.slice(0, half), deadLetters);
-        await this.produce(generation, topic, items.slice(half), deadLetters);
+        await this.produce(attempt, topic, items.slice(0, half));
+        await this.produce(attempt, topic, items.slice(half));
         return;
       }
       const [{ record, message }] = items as [Outgoing];
@@ -173,8 +189,8 @@ export class KafkaSink implements Sink {
         'Kafka rejected an event as too large although it is within --kafka-max-message-bytes: set that option to the topic max.message.bytes',
         { messageBytes: message.bytes, maxMessageBytes: this.config.maxMessageBytes },
       );
-      const smaller = this.oversize.fit(record, message, Math.floor(message.bytes / 2), deadLetters);
-      if (smaller !== undefined) await this.produce(generation, topic, [{ record, message: smaller }], deadLetters);
+      const smaller = this.oversize.fit(record, message, Math.floor(message.bytes / 2), attempt.deadLetters);
+      if (smaller !== undefined) await this.produce(attempt, topic, [{ record, message: smaller }]);
     }
   }
 
@@ -231,11 +247,13 @@ export class KafkaSink implements Sink {
           `Kafka refused access: ${cause}. Grant Write on topic "${topic}" (and IdempotentWrite on the cluster for the idempotent producer)`,
           { cause: error },
         );
-      case 'tls':
-        return new PermanentSinkError(
-          `TLS with Kafka failed: ${cause}. Check --kafka-tls-ca-file and that the broker certificate names the host in --kafka-brokers`,
-          { cause: error },
-        );
+      case 'tls': {
+        // A TLS alert comes from the broker refusing us; anything else is us refusing the broker.
+        const hint = /\balert\b/i.test(cause)
+          ? 'The broker refused the handshake: check --kafka-tls-cert-file and --kafka-tls-key-file (a broker with ssl.client.auth=required needs a client certificate it trusts)'
+          : 'Check --kafka-tls-ca-file and that the broker certificate names the host in --kafka-brokers';
+        return new PermanentSinkError(`TLS with Kafka failed: ${cause}. ${hint}`, { cause: error });
+      }
       default:
         return new Error(`Kafka send failed (${kind}): ${cause}`, { cause: error });
     }

@@ -307,7 +307,9 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       const agent = agentFor(workspace, topic, ['--max-line-bytes', '8MiB', '--kafka-max-message-bytes', '4MiB', '--batch-max-bytes', '8MiB', '--max-inflight-bytes', '16MiB']);
       const consumed = await reader(topic);
       const expected = [...lines.byKey.keys(), `${huge.auditID}/${huge.stage}`];
-      await waitUntil(() => consumed.missing(expected).length === 0, 60_000, 'every event despite the lower broker limit');
+      await waitUntil(() => consumed.missing(expected).length === 0, 60_000, 'every event despite the lower broker limit').catch((error: Error) => {
+        throw new Error(`${error.message}; ${consumed.missing(expected).length} missing; agent log:\n${agent.tail(15)}`);
+      });
       const shipped = consumed.messages.find((message) => message.key === huge.auditID)!;
       assert.equal(JSON.parse(shipped.value.toString()).requestObject[TRUNCATED_ANNOTATION], true);
       await agent.waitForLog((entry) => /Kafka rejected an event as too large/.test(entry.message));
