@@ -10,7 +10,7 @@ import { AgentProcess, waitUntil } from '../../helpers/agent-process.js';
 import { AuditEventFactory, readRealAuditLines } from '../../helpers/audit-event-factory.js';
 import { CORPUS_DIR } from '../../helpers/corpus.js';
 import { readOtlpRecords, type ReceivedRecord } from '../../helpers/forward/otlp-records.js';
-import { OtelForwardServer, freePort } from '../../helpers/forward/server-scripts.js';
+import { OtelForwardServer, freePort, runServerScript } from '../../helpers/forward/server-scripts.js';
 import { forwardSinkFromFlags } from '../../helpers/forward/sink-from-flags.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { recordKey } from '../../helpers/sink-output.js';
@@ -101,6 +101,12 @@ describe('forward sink → OpenTelemetry Collector fluentforward receiver (scrip
   const servers: OtelForwardServer[] = [];
   const agents: AgentProcess[] = [];
   const sinks: Sink[] = [];
+
+  before(async function () {
+    // A cold build (module downloads + compile on 2 cores) took 4 min here; warm, this returns at once.
+    this.timeout(900_000);
+    await runServerScript('forward-server.sh', ['build'], 900_000);
+  });
 
   async function startServer(name: string, output?: string): Promise<OtelForwardServer> {
     const server = new OtelForwardServer(await freePort(), path.join(root, name), output);
