@@ -79,7 +79,7 @@ export class ForwardConnection {
   async deliver(message: ForwardMessage, ackTimeoutMs: number): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.inbox.length > 0) {
-      throw this.destroy(new ForwardProtocolError(`unsolicited message from ${this.server.label}: ${describeMessage(this.inbox[0])}`));
+      throw this.destroy(this.unexpected(this.inbox[0], `${this.server.label} sent ${describeMessage(this.inbox[0])} unasked`));
     }
     this.socket.write(message.bytes);
     const reply = await this.nextMessage(ackTimeoutMs, `ack for chunk ${message.chunk}`);
@@ -87,32 +87,35 @@ export class ForwardConnection {
       this.messagesDelivered++;
       return;
     }
-    if (Array.isArray(reply) && reply[0] === 'HELO') {
-      throw this.destroy(
-        new PermanentSinkError(`the forward server ${this.server.label} requires shared-key authentication: set --forward-shared-key`),
-      );
-    }
-    throw this.destroy(
-      new ForwardProtocolError(`${this.server.label} answered chunk ${message.chunk} with ${describeMessage(reply)}`),
-    );
+    throw this.destroy(this.unexpected(reply, `${this.server.label} answered chunk ${message.chunk} with ${describeMessage(reply)}`));
   }
 
-  /** Ends the connection politely (used for idle connections). */
+  /** Ends the connection (an idle one, or at shutdown). */
   close(): void {
-    this.destroy(new Error('connection closed by the sink'), true);
+    this.destroy(new Error('connection closed by the sink'));
   }
 
   /** Tears the connection down at once and fails whatever waits on it; returns the error for `throw`. */
-  destroy(error: Error, graceful = false): Error {
+  destroy(error: Error): Error {
     if (this.failure) return error;
     this.failure = error;
-    if (graceful) this.socket.end();
     this.socket.destroy();
     const waiter = this.waiter;
     this.waiter = undefined;
     waiter?.(FAILED);
     for (const listener of this.failureListeners.splice(0)) listener(error);
     return error;
+  }
+
+  /**
+   * A message other than the ack we wait for. A HELO means the server wants a handshake the sink
+   * was not configured for (Fluentd sends it on connect), which no retry can fix.
+   */
+  private unexpected(message: unknown, description: string): Error {
+    if (Array.isArray(message) && message[0] === 'HELO') {
+      return new PermanentSinkError(`the forward server ${this.server.label} requires shared-key authentication: set --forward-shared-key`);
+    }
+    return new ForwardProtocolError(description);
   }
 
   private async handshake(credentials: HandshakeCredentials, timeoutMs: number): Promise<void> {
