@@ -30,8 +30,11 @@ package_dir="${XDG_CACHE_HOME:-$HOME/.cache}/kube-audit-forwarder/fluent-org-log
 
 die() { echo "forward-auth-server.sh: $*" >&2; exit 1; }
 
+show_help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
 command="${1:-}"
 [[ -n "$command" ]] && shift
+if [[ "$command" == -h || "$command" == --help ]]; then show_help; exit 0; fi
 port="${FORWARD_AUTH_SERVER_PORT:-24225}"
 shared_key="${FORWARD_AUTH_SERVER_SHARED_KEY:-kaf-test-shared-key}"
 server_hostname="forward-auth-server.test"
@@ -53,7 +56,7 @@ while [[ $# -gt 0 ]]; do
     --dir) run_dir="$2"; shift 2 ;;
     --output) output="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) show_help; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
