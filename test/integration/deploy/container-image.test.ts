@@ -6,8 +6,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { waitUntil } from '../../helpers/agent-process.js';
 import { freePort, runServerScript } from '../../helpers/forward/server-scripts.js';
+import { KafkaBroker } from '../kafka/kafka-broker.js';
+import { auditKeyOf, createTopic, TopicReader } from '../kafka/topic-reader.js';
 import { rawLines, CORPUS_DIR } from '../../helpers/corpus.js';
 import { renderKustomization } from '../../unit/deploy/k8s-check.js';
+import { copyOfManifests } from '../../unit/deploy/manifests-copy.js';
 import { describeDeployment, type RenderedDeployment } from '../../unit/deploy/rendered-deployment.js';
 import { REPO_ROOT } from '../../unit/deploy/repo-root.js';
 import { assembleImage, type AssembledImage } from './image-assembly.js';
@@ -223,6 +226,43 @@ describe('container image and DaemonSet, without a container engine', function (
       }
     } finally {
       await runServerScript('forward-auth-server.sh', ['stop', ...serverArgs]);
+    }
+  });
+
+  it('runs like the kafka DaemonSet (SASL lines removed, as the guide says for brokers without it) over TLS to a real broker: ready, every event in the topic', async () => {
+    const broker = new KafkaBroker({ version: '4.4.0', name: 'kafka-deploy-test', port: 39092, ssl: true });
+    const addresses = await broker.start({ fresh: true });
+    let reader: TopicReader | undefined;
+    const manifestsCopy = await copyOfManifests();
+    try {
+      const kafkaEnv = path.join(manifestsCopy, 'overlays/kafka/kafka.env');
+      await writeFile(kafkaEnv, (await readFile(kafkaEnv, 'utf8')).replace(/^KAF_KAFKA_SASL_.*\n/gm, ''));
+      const deployment = describeDeployment(await renderKustomization(path.join(manifestsCopy, 'overlays/kafka')));
+      assert.equal(deployment.settings.KAF_KAFKA_SASL_MECHANISM, undefined);
+      const topic = deployment.settings.KAF_KAFKA_TOPIC!;
+      await createTopic(addresses.bootstrap, topic);
+      reader = new TopicReader(addresses.bootstrap, topic);
+      await reader.start();
+
+      const volumes = await hostVolumes(deployment, 'kafka-up', { 'ca.crt': await readFile(addresses.tlsCaFile!, 'utf8') });
+      const overrides = { ...LOOPBACK_HTTP, KAF_KAFKA_BROKERS: addresses.sslBootstrap! };
+      const pod = startPod(podLaunch(deployment, image, volumes, { nodeName: NODE_NAME, overrides }));
+      try {
+        const { url } = (await pod.waitForLog((entry) => entry.message === 'http endpoints listening', 30_000)) as unknown as { url: string };
+        const expected = rawLines(REAL_LOG).map((line) => auditKeyOf(line));
+        await waitUntil(() => reader!.missing(expected).length === 0, 90_000, 'every event in the topic');
+        assert.ok(reader.messages.every((message) => message.key === auditKeyOf(message.value).split('/')[0]), 'keyed by auditID');
+        const readiness = await fetch(`${url}/readyz`);
+        assert.equal(readiness.status, 200, await readiness.text());
+        pod.kill('SIGTERM');
+        assert.equal((await pod.waitForExit(deployment.pod.terminationGracePeriodSeconds! * 1000)).code, 0);
+      } finally {
+        pod.kill('SIGKILL');
+      }
+    } finally {
+      await reader?.stop();
+      await broker.stop();
+      await rm(manifestsCopy, { recursive: true, force: true });
     }
   });
 });

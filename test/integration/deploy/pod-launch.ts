@@ -38,7 +38,7 @@ export function podLaunch(
   };
 
   // The distroless base image sets PATH; the host's stands in for it.
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...image.env };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...image.env };
   for (const source of container.envFrom ?? []) {
     if (source.configMapRef?.name !== deployment.configMap.metadata.name) throw new Error(`envFrom ${JSON.stringify(source)} is not the rendered ConfigMap`);
     Object.assign(env, deployment.configMap.data);

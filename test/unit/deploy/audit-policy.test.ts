@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { evaluateAuditPolicy, type AuditDecision, type AuditRequestCase } from './k8s-check.js';
 import { REPO_ROOT } from './repo-root.js';
@@ -51,8 +52,7 @@ describe('audit policy (manifests/audit-policy.yaml)', function () {
   }
 
   it('is refused with an unknown field, which kube-apiserver would only warn about and ignore', async () => {
-    await mkdir(path.join(REPO_ROOT, '.cache'), { recursive: true });
-    const dir = await mkdtemp(path.join(REPO_ROOT, '.cache', 'audit-policy-'));
+    const dir = await mkdtemp(path.join(tmpdir(), 'kaf-audit-policy-'));
     try {
       const broken = (await readFile(POLICY, 'utf8')).replace('omitStages:', 'omitStage:');
       await writeFile(path.join(dir, 'policy.yaml'), broken);

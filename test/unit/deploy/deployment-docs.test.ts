@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { renderKustomization } from './k8s-check.js';
+import { copyOfManifests } from './manifests-copy.js';
 import { describeDeployment, type RenderedDeployment } from './rendered-deployment.js';
 import { REPO_ROOT } from './repo-root.js';
 
@@ -87,10 +88,8 @@ describe('deployment guide (docs/deployment.md)', function () {
     const imageBlock = blocks.find((block) => block.language === 'yaml' && block.code.includes('digest: sha256:<digest>'))!;
     const documented = (yaml.load(imageBlock.code) as { images: Array<{ name: string; newName: string; digest: string }> }).images[0]!;
     const digest = `sha256:${'ab'.repeat(32)}`;
-    await mkdir(path.join(REPO_ROOT, '.cache'), { recursive: true });
-    const copy = await mkdtemp(path.join(REPO_ROOT, '.cache', 'manifests-'));
+    const copy = await copyOfManifests();
     try {
-      await cp(path.join(REPO_ROOT, 'manifests'), copy, { recursive: true });
       const kustomization = path.join(copy, 'base/kustomization.yaml');
       const original = await readFile(kustomization, 'utf8');
       const edited = original.replace(
