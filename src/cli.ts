@@ -63,7 +63,8 @@ async function main(): Promise<number> {
     .alias('help', 'h')
     .version()
     .fail((message, error) => {
-      throw error ?? new ConfigError(message);
+      // yargs spreads some messages over several lines; one line reads better in a pod's log.
+      throw error ?? new ConfigError(message.replace(/\s*\n\s*/g, ' '));
     });
   await parser.parseAsync();
   return exitCode;

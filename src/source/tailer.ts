@@ -30,8 +30,14 @@ export class Tailer {
   /** Files whose last read found nothing new; cleared when the directory says something grew. */
   private readonly drained = new Set<TrackedFile>();
   private idle = false;
+  private readonly stopRequested: Promise<void>;
+  private resolveStop!: () => void;
 
-  constructor(private readonly options: TailerOptions) {}
+  constructor(private readonly options: TailerOptions) {
+    this.stopRequested = new Promise((resolve) => {
+      this.resolveStop = resolve;
+    });
+  }
 
   /** True when every file was read as far as it goes (only a growing live file may have more). */
   get caughtUp(): boolean {
@@ -52,6 +58,7 @@ export class Tailer {
 
   stop(): void {
     this.stopped = true;
+    this.resolveStop();
     this.wake.notify();
   }
 
@@ -70,7 +77,8 @@ export class Tailer {
         continue;
       }
       this.idle = false;
-      await this.options.waitForCapacity();
+      // A sink that is down never frees capacity: stopping must not wait for it.
+      await Promise.race([this.options.waitForCapacity(), this.stopRequested]);
       if (this.stopped) break;
       await this.readChunk(file);
     }

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
+import { AgentWorkspace } from '../../helpers/agent-fixture.js';
+import { CLI_PATH, waitUntil } from '../../helpers/agent-process.js';
+import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
+import { missingKeys, readFileSinkOutput } from '../../helpers/sink-output.js';
+import { writeInBursts, writtenKeys } from '../../helpers/writer-driver.js';
+
+const run = promisify(execFile);
+
+function event(id: string): string {
+  return JSON.stringify({ kind: 'Event', auditID: id, stage: 'ResponseComplete' });
+}
+
+/** Resident set size of a process in bytes, from /proc. */
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match![1]) * 1024;
+}
+
+describe('start modes, copytruncate, and the CLI', function () {
+  this.timeout(180_000);
+
+  it('--start-at end skips what is on disk at the first start and ships what comes after', async () => {
+    const workspace = new AgentWorkspace();
+    writeFileSync(workspace.livePath, `${event('old-1')}\n${event('old-2')}\n`);
+    const agent = workspace.start(['--start-at', 'end']);
+    await agent.waitForLog((entry) => entry.message === 'agent started');
+    await waitUntil(() => {
+      try {
+        return readFileSync(path.join(workspace.checkpointDir, 'checkpoint.json'), 'utf8').includes('offset');
+      } catch {
+        return false;
+      }
+    }, 30_000, 'a first checkpoint');
+    appendFileSync(workspace.livePath, `${event('new')}\n`);
+    await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.length === 1, 30_000, 'the new event');
+    agent.kill('SIGTERM');
+    assert.equal((await agent.waitForExit()).code, 0);
+    assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, ['new/ResponseComplete']);
+  });
+
+  it('waits for a log directory that does not exist yet', async () => {
+    const workspace = new AgentWorkspace();
+    const livePath = path.join(workspace.root, 'later', 'audit.log');
+    const agent = workspace.start(['--path', livePath]);
+    await agent.waitForLog((entry) => entry.message === 'log directory cannot be listed; waiting for it');
+    mkdirSync(path.dirname(livePath));
+    writeFileSync(livePath, `${event('a')}\n`);
+    await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.length === 1, 30_000, 'the event');
+    agent.kill('SIGTERM');
+    assert.equal((await agent.waitForExit()).code, 0);
+  });
+
+  it('follows logrotate copytruncate (copy, then truncate in place) without losing what it had read', async () => {
+    const workspace = new AgentWorkspace();
+    const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 128 * 1024, copyTruncate: true, compress: true });
+    const factory = new AuditEventFactory({ seed: 11, requestResponseFraction: 0 });
+    const agent = workspace.start();
+    await agent.waitForLog((entry) => entry.message === 'agent started');
+    await writeInBursts(writer, factory, 10_000, 100);
+    await writer.close();
+    const written = writtenKeys(writer);
+    await waitUntil(() => missingKeys(written, readFileSinkOutput(workspace.outputPath)).length === 0, 60_000, 'every auditID');
+    agent.kill('SIGTERM');
+    assert.equal((await agent.waitForExit()).code, 0);
+    assert.ok(writer.stats.truncations + writer.stats.rotations >= 50);
+    const truncations = agent.logsWith('audit log truncated in place; reading it again from offset 0 as a new generation');
+    assert.ok(truncations.length > 0, 'truncations were detected');
+    assert.equal(agent.logsWith('agent stopped')[0]!.bytesLost, 0);
+  });
+
+  it('keeps memory flat while the sink rejects everything and the log keeps growing', async () => {
+    const workspace = new AgentWorkspace();
+    const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 4 * 1024 * 1024 });
+    const factory = new AuditEventFactory({ seed: 3 });
+    const agent = workspace.start(['--file-path', '/dev/full', '--retry-min-ms', '10', '--retry-max-ms', '100', '--max-inflight-bytes', '4MiB', '--shutdown-timeout-ms', '300']);
+    writer.writeMany(factory.lines(20_000));
+    await agent.waitForLog((entry) => entry.message === 'sending a batch failed; it will be retried');
+    const samples: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      writer.writeMany(factory.lines(20_000)); // ~24 MB per round, 5× the in-flight budget in all
+      const logged = agent.logs.length;
+      await waitUntil(() => agent.logs.length > logged, 30_000, 'the agent to keep retrying');
+      samples.push(rssBytes(agent.pid));
+    }
+    agent.kill('SIGTERM');
+    await agent.waitForExit();
+    await writer.close();
+    const growth = samples.at(-1)! - samples[0]!;
+    console.log(`      RSS while the sink rejects: ${samples.map((bytes) => (bytes / 1e6).toFixed(0)).join(', ')} MB; ${(writer.stats.bytesWritten / 1e6).toFixed(0)} MB written`);
+    assert.ok(growth < 40 * 1024 * 1024, `RSS grew by ${(growth / 1e6).toFixed(1)} MB over ${writer.stats.bytesWritten / 1e6} MB written`);
+    assert.ok(Math.max(...samples) < 200 * 1024 * 1024, `peak RSS ${(Math.max(...samples) / 1e6).toFixed(0)} MB`);
+  });
+
+  it('exits 2 with one message naming the option for bad configuration, from flags and from KAF_* variables', async () => {
+    const attempts: Array<[string[], Record<string, string>, RegExp]> = [
+      [['run', '--batch-max-events', 'many'], {}, /--batch-max-events must be an integer, got "many"/],
+      [['run', '--start-at', 'middle'], {}, /start-at/],
+      [['run'], { KAF_MAX_INFLIGHT_BYTES: '10x' }, /--max-inflight-bytes must be a size/],
+      [['run', '--unknown-flag'], {}, /Unknown argument/],
+    ];
+    for (const [args, env, message] of attempts) {
+      const failure = await run(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env } }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      assert.ok(failure, `${args.join(' ')} should fail`);
+      assert.equal(failure.code, 2, failure.stderr);
+      assert.match(failure.stderr, message);
+      assert.equal(failure.stderr.trim().split('\n').length, 2, 'one message and a pointer to --help');
+    }
+  });
+
+  it('prints stored positions and lag per file with the checkpoints command', async () => {
+    const workspace = new AgentWorkspace();
+    writeFileSync(workspace.livePath, `${event('a')}\n`);
+    await workspace.catchUp();
+    appendFileSync(workspace.livePath, `${event('b')}\n`);
+    const { stdout } = await run(process.execPath, [CLI_PATH, 'checkpoints', '--checkpoint-dir', workspace.checkpointDir]);
+    const [, header, row] = stdout.trim().split('\n');
+    assert.match(header!, /^FILE\s+FINGERPRINT\s+OFFSET\s+SIZE\s+LAG BYTES\s+STATE$/);
+    const offset = Buffer.byteLength(event('a')) + 1;
+    assert.match(row!, new RegExp(`${workspace.livePath}\\s+\\w{12}\\s+${offset}\\s+${offset * 2}\\s+${offset}\\s+reading`));
+  });
+});
