@@ -35,6 +35,12 @@ services:
 	bash scripts/kafka.sh fetch --version 4.4.0
 	bash scripts/forward-server.sh build
 
+## Catch-up speed into the file sink, a real Kafka (each codec) and a real forward server, against
+## a plain Node reader of the same files, then a steady-state run; writes bench/results/latest.json.
+## Not part of `make test`. Flags through BENCH_ARGS, e.g. BENCH_ARGS="--megabytes 200 --steady-seconds 0".
+bench: build
+	node dist/bench/run-bench.js $(BENCH_ARGS)
+
 image:
 	docker build -t $(IMAGE) .
 

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { measureBaseline, measureCatchUp, type CatchUpMeasurement } from './catch-up.js';
+import { ensureCorpus, type Corpus } from './corpus.js';
+import { currentLoad, describeMachine } from './machine.js';
+import { formatTable, type BenchResults } from './report.js';
+import { BenchForwardServer, BenchKafka, fileTarget, type SinkTarget } from './sink-targets.js';
+import { measureSteadyState } from './steady-state.js';
+
+/**
+ * `make bench`: the agent's catch-up speed into the file sink, a real Kafka broker (each codec)
+ * and a real forward server, next to the floor a Node reader of the same files reaches, then a
+ * steady-state run at a fixed write rate. Prints a table and writes the figures as JSON.
+ */
+
+const SINKS = ['file', 'kafka', 'forward'] as const;
+const KAFKA_CODECS = ['none', 'gzip', 'snappy', 'zstd'] as const;
+/** The processors run by default; turned off, events pass through as the bytes that were read. */
+const WITHOUT_PROCESSORS = ['--no-redaction', '--no-detections'];
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('bench')
+    .options({
+      megabytes: { type: 'number', default: 500, describe: 'size of the catch-up corpus (decompressed)' },
+      seed: { type: 'number', default: 1, describe: 'seed of the event generator' },
+      'rotate-megabytes': { type: 'number', default: 100, describe: '--audit-log-maxsize of the simulated apiserver' },
+      sinks: { type: 'array', string: true, choices: SINKS, default: [...SINKS], describe: 'catch-up runs to make' },
+      'kafka-codecs': { type: 'array', string: true, choices: KAFKA_CODECS, default: [...KAFKA_CODECS] },
+      'kafka-version': { type: 'string', default: '4.4.0' },
+      'kafka-port': { type: 'number', default: 39092, describe: 'PLAINTEXT port of the benchmark broker (it also takes port+1)' },
+      'steady-seconds': { type: 'number', default: 60, describe: 'length of the steady-state run, 0 to skip it' },
+      'steady-rate': { type: 'number', default: 10_000, describe: 'events per second written in the steady-state run' },
+      'steady-rotate-megabytes': { type: 'number', default: 64, describe: 'rotation size in the steady-state run' },
+      profile: { type: 'boolean', default: false, describe: 'write a --cpu-prof profile of the file-sink catch-up to <cache-dir>/profiles' },
+      'cache-dir': { type: 'string', default: '.cache/bench', describe: 'generated corpora (kept between runs) and scratch space' },
+      output: { type: 'string', default: 'bench/results/latest.json' },
+    })
+    .strict()
+    .help()
+    .parseAsync();
+
+  const cacheDir = path.resolve(argv['cache-dir']);
+  const scratch = path.join(cacheDir, 'run');
+  const startedAt = new Date().toISOString();
+  const machine = describeMachine();
+  const corpus = await ensureCorpus({ seed: argv.seed, megabytes: argv.megabytes, rotateMegabytes: argv['rotate-megabytes'], cacheDir }, log);
+  const results: BenchResults = {
+    startedAt,
+    machine,
+    corpus: {
+      seed: corpus.seed,
+      events: corpus.events,
+      megabytes: Math.round(corpus.bytes / 1e6),
+      files: corpus.files.length,
+      gzippedFiles: corpus.files.filter((file) => file.compressed).length,
+      lineBytes: { ...corpus.lineBytes },
+    },
+    baselines: [],
+    catchUp: [],
+  };
+
+  // A first pass puts the corpus in the page cache, so every run below reads it from memory.
+  await measureBaseline('warm-up', corpus, false);
+  const readSplit = await measureBaseline('baseline: read+split', corpus, false);
+  const readParse = await measureBaseline('baseline: read+split+JSON.parse', corpus, true);
+  results.baselines.push(readSplit, readParse);
+  log(`baselines: ${Math.round(readSplit.eventsPerSecond)} and ${Math.round(readParse.eventsPerSecond)} events/s`);
+
+  const record = (measurement: CatchUpMeasurement): void => {
+    results.catchUp.push({
+      ...measurement,
+      ratioToReadSplit: measurement.eventsPerSecond / readSplit.eventsPerSecond,
+      ratioToReadParse: measurement.eventsPerSecond / readParse.eventsPerSecond,
+    });
+    log(`${measurement.name}: ${Math.round(measurement.eventsPerSecond)} events/s, ${measurement.delivered}/${measurement.events} delivered`);
+  };
+  const catchUp = async (name: string, target: SinkTarget, extraArgs: string[] = [], nodeFlags: string[] = []): Promise<void> => {
+    try {
+      record(
+        await measureCatchUp({
+          name,
+          corpus,
+          workDir: path.join(scratch, 'agent'),
+          sinkArgs: [...target.sinkArgs, ...extraArgs],
+          countDelivered: () => target.countDelivered(),
+          nodeFlags,
+        }),
+      );
+    } finally {
+      await target.cleanUp();
+    }
+  };
+
+  if (argv.sinks.includes('file')) {
+    const output = path.join(scratch, 'file-sink.jsonl');
+    const profileFlags = argv.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cacheDir, 'profiles')}`] : [];
+    await catchUp('file sink', fileTarget(output), [], profileFlags);
+    await catchUp('file sink, no processors', fileTarget(output), WITHOUT_PROCESSORS);
+  }
+  if (argv.sinks.includes('kafka')) await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], catchUp);
+  if (argv.sinks.includes('forward')) {
+    const server = new BenchForwardServer(path.join(scratch, 'forward-server'));
+    log('starting the forward server');
+    await server.start();
+    try {
+      await catchUp('forward', server.target('none'));
+      await catchUp('forward, gzip', server.target('gzip'));
+    } finally {
+      await server.stop();
+    }
+  }
+  if (argv['steady-seconds'] > 0) {
+    log(`steady state: ${argv['steady-rate']} events/s for ${argv['steady-seconds']} s`);
+    results.steadyState = await measureSteadyState({
+      workDir: path.join(scratch, 'steady'),
+      seed: argv.seed + 1,
+      rate: argv['steady-rate'],
+      seconds: argv['steady-seconds'],
+      warmUpSeconds: Math.min(5, argv['steady-seconds'] / 4),
+      rotateBytes: argv['steady-rotate-megabytes'] * 1024 * 1024,
+      log,
+    });
+  }
+  results.machine.loadAverage.end = currentLoad();
+
+  const output = path.resolve(argv.output);
+  mkdirSync(path.dirname(output), { recursive: true });
+  writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${formatTable(results)}\n\nresults: ${path.relative(process.cwd(), output)}\n`);
+}
+
+async function runKafka(
+  corpus: Corpus,
+  version: string,
+  port: number,
+  codecs: string[],
+  catchUp: (name: string, target: SinkTarget) => Promise<void>,
+): Promise<void> {
+  const kafka = new BenchKafka(version, port);
+  log(`starting Kafka ${version}`);
+  await kafka.start();
+  try {
+    for (const codec of codecs) {
+      await catchUp(`kafka ${version}, ${codec}`, await kafka.target(`bench-${codec}-${corpus.events}-${Date.now()}`, codec));
+    }
+  } finally {
+    await kafka.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

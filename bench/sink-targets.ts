@@ -1,0 +1,99 @@
+import { rmSync } from 'node:fs';
+import kafkajs from 'kafkajs';
+import { freePort, OtelForwardServer, runServerScript } from '../test/helpers/forward/server-scripts.js';
+import { KafkaBroker } from '../test/integration/kafka/kafka-broker.js';
+import { createTopic } from '../test/integration/kafka/topic-reader.js';
+import { countOccurrences } from './count-occurrences.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+/** Where a catch-up ships to: the agent's sink flags, and how to count what arrived there. */
+export interface SinkTarget {
+  sinkArgs: string[];
+  countDelivered(): Promise<number>;
+  /** Frees what the run left at the far side (output files, topics). */
+  cleanUp(): Promise<void>;
+}
+
+/** The file sink, fsync after every batch as by default: acknowledged means on disk. */
+export function fileTarget(outputPath: string): SinkTarget {
+  return {
+    sinkArgs: ['--sink', 'file', '--file-path', outputPath],
+    countDelivered: () => countOccurrences(outputPath, Buffer.from('\n')),
+    cleanUp: async () => rmSync(outputPath, { force: true }),
+  };
+}
+
+/** A real single-node Kafka broker (scripts/kafka.sh), fresh for the benchmark and removed after it. */
+export class BenchKafka {
+  private readonly broker: KafkaBroker;
+
+  constructor(version: string, port: number) {
+    this.broker = new KafkaBroker({ version, name: 'kaf-bench', port });
+  }
+
+  async start(): Promise<void> {
+    await this.broker.start({ fresh: true });
+  }
+
+  async stop(): Promise<void> {
+    await runServerScript('kafka.sh', ['clean', '--version', this.broker.spec.version, '--name', this.broker.spec.name]);
+  }
+
+  /** A new three-partition topic per run, so each count starts from zero. */
+  async target(topic: string, codec: string): Promise<SinkTarget> {
+    const bootstrap = this.broker.bootstrap;
+    await createTopic(bootstrap, topic);
+    const admin = new Kafka({ brokers: [bootstrap], clientId: 'kaf-bench-admin', logLevel: logLevel.NOTHING }).admin();
+    return {
+      sinkArgs: ['--sink', 'kafka', '--kafka-brokers', bootstrap, '--kafka-topic', topic, '--kafka-compression', codec],
+      countDelivered: async () => {
+        await admin.connect();
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return offsets.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
+      },
+      cleanUp: async () => {
+        await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+        await admin.disconnect();
+      },
+    };
+  }
+}
+
+/**
+ * The real forward server (scripts/forward-server.sh: an OpenTelemetry Collector whose forward
+ * receiver acks a chunk once its file exporter took it). Each log record it writes carries the
+ * attribute fluent.tag once, which is how records are counted without parsing gigabytes of OTLP.
+ */
+export class BenchForwardServer {
+  private server?: OtelForwardServer;
+
+  constructor(private readonly dir: string) {}
+
+  async start(): Promise<void> {
+    this.server = new OtelForwardServer(await freePort(), this.dir);
+    await this.server.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  target(compression: string): SinkTarget {
+    const server = this.server!;
+    return {
+      sinkArgs: ['--sink', 'forward', '--forward-servers', server.address, '--forward-compression', compression],
+      countDelivered: async () => {
+        // The exporter flushes every 100 ms; stopping the server flushes the rest.
+        await server.stop();
+        return countOccurrences(server.outputPath, Buffer.from('"key":"fluent.tag"'));
+      },
+      // The next run starts from an empty output file.
+      cleanUp: async () => {
+        rmSync(server.outputPath, { force: true });
+        await server.start();
+      },
+    };
+  }
+}
