@@ -9,11 +9,18 @@ import type { Sink, SinkHealth } from '../sink.js';
  */
 export class StdoutSink implements Sink {
   readonly name = 'stdout';
+  readonly shipsValueOnly = true;
   private lastError?: string;
 
   constructor(private readonly output: Writable = process.stdout) {}
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    // A closed pipe (the reader went away) emits EPIPE on the stream; without a listener Node
+    // would crash the agent. The failing write's callback rejects its batch, which is retried.
+    this.output.on('error', (error: Error) => {
+      this.lastError = error.message;
+    });
+  }
 
   send(batch: Batch): Promise<void> {
     return new Promise((resolve, reject) => {
