@@ -9,6 +9,7 @@ export type KafkaFailureKind =
   | 'tls'
   | 'unreachable'
   | 'message-too-large'
+  | 'unknown-topic'
   | 'producer-state'
   | 'other';
 
@@ -73,6 +74,7 @@ export function classifyKafkaFailure(error: unknown): KafkaFailureKind {
   if (messages.some((message) => TLS_MESSAGE.test(message))) return 'tls';
   if (types.some((type) => TOO_LARGE_TYPES.has(type))) return 'message-too-large';
   if (types.some((type) => PRODUCER_STATE_TYPES.has(type))) return 'producer-state';
+  if (types.includes('UNKNOWN_TOPIC_OR_PARTITION')) return 'unknown-topic';
   if (names.some((name) => UNREACHABLE_ERRORS.has(name))) return 'unreachable';
   return 'other';
 }

@@ -18,7 +18,7 @@ export class KafkaSinkMetrics {
     });
     this.sendFailures = new Counter({
       name: `${PREFIX}send_failures_total`,
-      help: 'Failed batch sends by kind: unreachable, authentication, authorization, tls, producer-state, message-too-large, other',
+      help: 'Failed batch sends by kind: unreachable, authentication, authorization, tls, producer-state, message-too-large, unknown-topic, other',
       labelNames: ['kind'],
       registers,
     });

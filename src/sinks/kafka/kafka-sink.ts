@@ -254,6 +254,12 @@ export class KafkaSink implements Sink {
           : 'Check --kafka-tls-ca-file and that the broker certificate names the host in --kafka-brokers';
         return new PermanentSinkError(`TLS with Kafka failed: ${cause}. ${hint}`, { cause: error });
       }
+      case 'unknown-topic':
+        // Not permanent: the topic may be created while the agent waits.
+        return new Error(
+          `Kafka send failed: topic "${topic}" does not exist and the brokers do not create it (create it, or set auto.create.topics.enable): ${cause}`,
+          { cause: error },
+        );
       default:
         return new Error(`Kafka send failed (${kind}): ${cause}`, { cause: error });
     }

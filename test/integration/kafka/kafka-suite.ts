@@ -92,6 +92,16 @@ function smallBatch(count: number, seed: number): { id: number; records: AuditRe
   return { id: 1, records, bytes: records.reduce((sum, record) => sum + record.value.length, 0) };
 }
 
+/** Waits until every key arrived in the topic; on time-out says how many are missing and what the agent logged. */
+async function waitForKeys(consumed: TopicReader, keys: readonly string[], timeoutMs: number, what: string, agent?: AgentProcess): Promise<void> {
+  try {
+    await waitUntil(() => consumed.missing(keys).length === 0, timeoutMs, what, 250);
+  } catch (error) {
+    const log = agent === undefined ? '' : `; agent log:\n${agent.tail(20)}`;
+    throw new Error(`${(error as Error).message}: ${consumed.missing(keys).length} of ${keys.length} missing${log}`);
+  }
+}
+
 /** Reads the topic until every key arrived. */
 async function readBack(bootstrap: string, topic: string, keys: Iterable<string>): Promise<TopicReader> {
   const reader = new TopicReader(bootstrap, topic);
@@ -165,7 +175,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       const startedAt = Date.now();
       await lines.write(100_000);
       await writer.close();
-      await waitUntil(() => consumed.missing(lines.byKey.keys()).length === 0, 240_000, 'every auditID in the topic', 250);
+      await waitForKeys(consumed, [...lines.byKey.keys()], 240_000, 'every auditID in the topic', agent);
       const seconds = (Date.now() - startedAt) / 1000;
       agent.kill('SIGTERM');
       assert.equal((await agent.waitForExit()).code, 0);
@@ -225,7 +235,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       await broker.start();
       await writer.close();
       const consumed = await reader(topic);
-      await waitUntil(() => consumed.missing(lines.byKey.keys()).length === 0, 120_000, 'every auditID after the restart', 250);
+      await waitForKeys(consumed, [...lines.byKey.keys()], 120_000, 'every auditID after the restart', agent);
       await waitUntil(async () => (await readyzStatus(agent)) === 200, 30_000, '/readyz to recover');
       const unreachable = await metricValue(agent, 'kube_audit_forwarder_kafka_send_failures_total{kind="unreachable"}');
       const recreations = await metricValue(agent, 'kube_audit_forwarder_kafka_producer_recreations_total');
@@ -259,7 +269,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       }
       const last = agentFor(workspace, topic);
       await writer.close();
-      await waitUntil(() => consumed.missing(lines.byKey.keys()).length === 0, 120_000, 'every auditID after the restarts', 250);
+      await waitForKeys(consumed, [...lines.byKey.keys()], 120_000, 'every auditID after the restarts', last);
       last.kill('SIGTERM');
       assert.equal((await last.waitForExit()).code, 0);
       const duplicates = consumed.duplicates();
@@ -283,7 +293,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       const agent = agentFor(workspace, topic, ['--max-line-bytes', '8MiB']);
       const consumed = await reader(topic);
       const expected = [...lines.byKey.keys(), `${huge.auditID}/${huge.stage}`];
-      await waitUntil(() => consumed.missing(expected).length === 0, 60_000, 'every event, the huge one included');
+      await waitForKeys(consumed, expected, 60_000, 'every event, the huge one included', agent);
       const shipped = consumed.messages.find((message) => message.key === huge.auditID)!;
       assert.ok(shipped.value.length < 1024 ** 2);
       const event = JSON.parse(shipped.value.toString());
@@ -307,9 +317,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       const agent = agentFor(workspace, topic, ['--max-line-bytes', '8MiB', '--kafka-max-message-bytes', '4MiB', '--batch-max-bytes', '8MiB', '--max-inflight-bytes', '16MiB']);
       const consumed = await reader(topic);
       const expected = [...lines.byKey.keys(), `${huge.auditID}/${huge.stage}`];
-      await waitUntil(() => consumed.missing(expected).length === 0, 60_000, 'every event despite the lower broker limit').catch((error: Error) => {
-        throw new Error(`${error.message}; ${consumed.missing(expected).length} missing; agent log:\n${agent.tail(15)}`);
-      });
+      await waitForKeys(consumed, expected, 60_000, 'every event despite the lower broker limit', agent);
       const shipped = consumed.messages.find((message) => message.key === huge.auditID)!;
       assert.equal(JSON.parse(shipped.value.toString()).requestObject[TRUNCATED_ANNOTATION], true);
       await agent.waitForLog((entry) => /Kafka rejected an event as too large/.test(entry.message));

@@ -35,10 +35,11 @@ describe('classifying kafkajs failures', () => {
     assert.equal(classifyKafkaFailure(tls), 'tls');
   });
 
-  it('recognises a request the broker finds too large and a broken idempotence sequence', () => {
+  it('recognises a request the broker finds too large, a broken idempotence sequence and a missing topic', () => {
     assert.equal(classifyKafkaFailure(protocolError('MESSAGE_TOO_LARGE')), 'message-too-large');
     assert.equal(classifyKafkaFailure(protocolError('RECORD_LIST_TOO_LARGE')), 'message-too-large');
     assert.equal(classifyKafkaFailure(protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER')), 'producer-state');
+    assert.equal(classifyKafkaFailure(protocolError('UNKNOWN_TOPIC_OR_PARTITION')), 'unknown-topic');
   });
 
   it('calls anything else other, including non-errors', () => {
