@@ -58,7 +58,7 @@ export const processorOptions: OptionGroup<ProcessorConfig> = {
     },
     'disable-rule': {
       type: 'string',
-      describe: 'Detection rule ids to switch off, comma-separated, globs allowed ("*" turns off every built-in)',
+      describe: 'Detection rule ids to switch off, comma-separated, globs allowed ("*" turns off every rule, those of --rules-file included)',
     },
     // Declared here, beside the detections they route; the Kafka and forward sinks read them.
     'alerts-kafka-topic': {
