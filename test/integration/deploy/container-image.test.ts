@@ -252,6 +252,7 @@ describe('container image and DaemonSet, without a container engine', function (
         const expected = rawLines(REAL_LOG).map((line) => auditKeyOf(line));
         await waitUntil(() => reader!.missing(expected).length === 0, 90_000, 'every event in the topic');
         assert.ok(reader.messages.every((message) => message.key === auditKeyOf(message.value).split('/')[0]), 'keyed by auditID');
+        assert.equal(reader.duplicates(), 0, 'a clean run sends each event once');
         const readiness = await fetch(`${url}/readyz`);
         assert.equal(readiness.status, 200, await readiness.text());
         pod.kill('SIGTERM');
