@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -46,6 +46,11 @@ function receivedByKey(server: OtelForwardServer): Map<string, ReceivedRecord[]>
     byKey.set(key, [...(byKey.get(key) ?? []), received]);
   }
   return byKey;
+}
+
+/** Bytes the collector has written so far: a cheap progress signal while it is receiving. */
+function outputBytes(server: OtelForwardServer): number {
+  return existsSync(server.outputPath) ? statSync(server.outputPath).size : 0;
 }
 
 function missing(written: WrittenEvents, received: Map<string, ReceivedRecord[]>): string[] {
@@ -198,7 +203,7 @@ describe('forward sink → OpenTelemetry Collector fluentforward receiver (scrip
     agents.push(agent);
     await agent.waitForLog((entry) => entry.message === 'agent started');
     await written.write(20_000);
-    await waitUntil(() => receivedByKey(server).size >= 1_000, 60_000, 'some events at the collector');
+    await waitUntil(() => outputBytes(server) >= 1024 * 1024, 60_000, 'the first MiB at the collector', 10);
     await server.stop();
     const receivedBeforeStop = receivedByKey(server).size;
     await written.write(5_000);
@@ -257,11 +262,12 @@ describe('forward sink → OpenTelemetry Collector fluentforward receiver (scrip
     const first = startForwardAgent(workspace, server);
     agents.push(first);
     await first.waitForLog((entry) => entry.message === 'agent started');
-    await written.write(10_000);
-    await waitUntil(() => receivedByKey(server).size >= 3_000, 60_000, 'some events at the collector');
+    await written.write(20_000);
+    await waitUntil(() => outputBytes(server) >= 1024 * 1024, 60_000, 'the first MiB at the collector', 10);
     first.kill('SIGKILL');
     await first.waitForExit();
-    await written.write(10_000);
+    const receivedBeforeKill = receivedByKey(server).size;
+    await written.write(5_000);
     await written.writer.close();
     const second = startForwardAgent(workspace, server);
     agents.push(second);
@@ -271,6 +277,8 @@ describe('forward sink → OpenTelemetry Collector fluentforward receiver (scrip
     const duplicated = duplicates(received);
     // At most what the default in-flight limits allow (8 batches of up to 2000 events).
     assert.ok(duplicated <= 16_000, `${duplicated} duplicates`);
-    console.log(`      ${written.byKey.size} events, agent SIGKILLed and restarted: 0 missing, ${duplicated} duplicates`);
+    console.log(
+      `      ${written.byKey.size} events, agent SIGKILLed after ${receivedBeforeKill} arrived and restarted: 0 missing, ${duplicated} duplicates`,
+    );
   });
 });
