@@ -1,7 +1,9 @@
 # kube-audit-forwarder — every target works on a fresh clone (it installs what it needs).
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
-IMAGE ?= kube-audit-forwarder:0.1.0
+IMAGE ?= ghcr.io/kube-audit-forwarder/kube-audit-forwarder
+VERSION ?= $(shell node -p "require('./package.json').version")
+REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 .PHONY: all build run test test-unit test-integration services bench image clean
 
@@ -41,8 +43,9 @@ services:
 bench: build
 	node dist/bench/run-bench.js $(BENCH_ARGS)
 
+## The container image (needs a Docker engine; none runs on the CI machine).
 image:
-	docker build -t $(IMAGE) .
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t $(IMAGE):$(VERSION) .
 
 clean:
 	rm -rf dist .run

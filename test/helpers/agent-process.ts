@@ -21,6 +21,12 @@ export interface LogEntry {
  * Runs the agent as a child process, the way production runs it, so tests exercise the real
  * CLI, signals and exit codes. Its JSON log lines (stderr) are parsed and kept for assertions.
  */
+/** Agents still running: killed when the test process exits, so a failed test leaves none behind. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export class AgentProcess {
   readonly logs: LogEntry[] = [];
   readonly stdoutChunks: Buffer[] = [];
@@ -44,7 +50,13 @@ export class AgentProcess {
     });
     this.child.stdout!.on('data', (chunk: Buffer) => this.stdoutChunks.push(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.onStderr(chunk.toString('utf8')));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    running.add(this.child);
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => {
+        running.delete(this.child);
+        resolve({ code, signal });
+      }),
+    );
   }
 
   get pid(): number {

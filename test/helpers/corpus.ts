@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The shared corpus of real audit events (see its SOURCES.md). */
-export const CORPUS_DIR = path.resolve(process.env.KAF_CORPUS_DIR ?? path.join(process.cwd(), '../shared/corpus/real'));
+export const CORPUS_DIR = path.resolve(process.env.AUDIT_CORPUS_DIR ?? path.join(process.cwd(), '../shared/corpus/real'));
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -7,7 +7,7 @@ import { copyOfManifests } from './manifests-copy.js';
 import { describeDeployment, type RenderedDeployment } from './rendered-deployment.js';
 import { REPO_ROOT } from './repo-root.js';
 
-const DOC = path.join(REPO_ROOT, 'docs/deployment.md');
+const DOC = path.join(REPO_ROOT, 'README.md');
 
 /** The fenced code blocks of a Markdown text, with their language. */
 function codeBlocks(markdown: string): Array<{ language: string; code: string }> {
