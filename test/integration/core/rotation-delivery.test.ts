@@ -56,4 +56,67 @@ describe('core delivery across rotations (agent as a child process, file sink)',
     assert.equal(agent.logsWith('agent stopped')[0]!.bytesLost, 0);
     assert.equal(duplicateCount(readFileSinkOutput(workspace.outputPath)), 0);
   });
+
+  it('rides out the window after a rotation in which audit.log does not exist', async () => {
+    const workspace = new AgentWorkspace();
+    let gaps = 0;
+    const writer = new LumberjackWriter({
+      dir: workspace.logDir,
+      maxSizeBytes: 64 * 1024,
+      rotationGapMs: 150, // longer than the agent's 100 ms poll: scans see the directory without audit.log
+      onRotationGap: () => {
+        gaps += 1;
+      },
+    });
+    const factory = new AuditEventFactory({ seed: 21, requestResponseFraction: 0 });
+    const agent = workspace.start();
+    await agent.waitForLog((entry) => entry.message === 'agent started');
+    await writeInBursts(writer, factory, 2_000, 50);
+    await writer.close();
+    const written = writtenKeys(writer);
+    await waitUntil(() => missingKeys(written, readFileSinkOutput(workspace.outputPath)).length === 0, 60_000, 'every auditID in the sink');
+    agent.kill('SIGTERM');
+    assert.equal((await agent.waitForExit()).code, 0);
+    assert.ok(gaps >= 10, `only ${gaps} rotation gaps`);
+    assert.equal(duplicateCount(readFileSinkOutput(workspace.outputPath)), 0);
+    assert.deepEqual(agent.logs.filter((entry) => entry.level === 'error'), []);
+  });
+
+  it('reads the plain file, not the half-written .gz beside it, when it starts in the middle of compression', async () => {
+    const workspace = new AgentWorkspace();
+    let releaseMill!: () => void;
+    const millHeld = new Promise<void>((resolve) => {
+      releaseMill = resolve;
+    });
+    let halfWritten!: () => void;
+    const gzipStarted = new Promise<void>((resolve) => {
+      halfWritten = resolve;
+    });
+    const writer = new LumberjackWriter({
+      dir: workspace.logDir,
+      maxSizeBytes: 256 * 1024,
+      compress: true,
+      gzipChunkBytes: 4 * 1024,
+      onGzipChunk: async (progress) => {
+        if (progress.trailerWritten) return;
+        halfWritten();
+        await millHeld; // hold the .gz half-written (no gzip trailer) while the agent starts
+      },
+    });
+    const factory = new AuditEventFactory({ seed: 22, requestResponseFraction: 0 });
+    while (writer.stats.rotations < 1) writer.write(factory.nextLine());
+    writer.writeMany(factory.lines(50));
+    await gzipStarted;
+    const agent = workspace.start();
+    const firstBackupLines = writer.lines.filter((line) => line.generation === 0).length;
+    await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.length >= firstBackupLines, 60_000, 'the rotated file shipped');
+    releaseMill();
+    await writer.close();
+    const written = writtenKeys(writer);
+    await waitUntil(() => missingKeys(written, readFileSinkOutput(workspace.outputPath)).length === 0, 60_000, 'every auditID in the sink');
+    agent.kill('SIGTERM');
+    assert.equal((await agent.waitForExit()).code, 0);
+    assert.equal(duplicateCount(readFileSinkOutput(workspace.outputPath)), 0, 'the completed .gz is known as the same file');
+    assert.equal(agent.logs.filter((entry) => /gzip backup is incomplete/.test(entry.message)).length, 0);
+  });
 });
