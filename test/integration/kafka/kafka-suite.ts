@@ -57,6 +57,15 @@ class WrittenLines {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Resident set size of a process, from /proc. */
 function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -95,7 +104,16 @@ function smallBatch(count: number, seed: number): { id: number; records: AuditRe
 /** Waits until every key arrived in the topic; on time-out says how many are missing and what the agent logged. */
 async function waitForKeys(consumed: TopicReader, keys: readonly string[], timeoutMs: number, what: string, agent?: AgentProcess): Promise<void> {
   try {
-    await waitUntil(() => consumed.missing(keys).length === 0, timeoutMs, what, 250);
+    await waitUntil(
+      () => {
+        // An agent that is gone will deliver nothing more: fail now, with its log, instead of at the time-out.
+        if (agent !== undefined && !isAlive(agent.pid)) throw new Error(`the agent exited while waiting for ${what}`);
+        return consumed.missing(keys).length === 0;
+      },
+      timeoutMs,
+      what,
+      250,
+    );
   } catch (error) {
     const log = agent === undefined ? '' : `; agent log:\n${agent.tail(20)}`;
     throw new Error(`${(error as Error).message}: ${consumed.missing(keys).length} of ${keys.length} missing${log}`);
