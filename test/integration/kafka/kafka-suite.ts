@@ -385,7 +385,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       });
     }
 
-    for (const mechanism of ['scram-sha-256', 'scram-sha-512'] as const) {
+    for (const mechanism of ['scram-sha-256', 'scram-sha-512', 'plain'] as const) {
       it(`connects with SASL ${mechanism.toUpperCase()} and names the user when the password is wrong`, async () => {
         const topic = await newTopic();
         const saslFlags = ['--kafka-brokers', broker.addresses!.saslBootstrap!, '--kafka-topic', topic, '--kafka-sasl-mechanism', mechanism, '--kafka-sasl-username', SASL_USER.username];
