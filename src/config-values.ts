@@ -90,6 +90,23 @@ export function secret(argv: ParsedArgs, flag: string): string | undefined {
   return optionalString(argv, flag);
 }
 
+/**
+ * The text of a PEM file named by `--flag` (CA bundle, certificate, key), read at start-up so a
+ * wrong path or a file that is not PEM stops the agent before it reads any event.
+ */
+export function pemFile(argv: ParsedArgs, flag: string): string | undefined {
+  const file = optionalString(argv, flag);
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`--${flag}: cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new ConfigError(`--${flag}: ${file} is not a PEM file (no -----BEGIN line)`);
+  return text;
+}
+
 /** The environment variable that sets a flag: `--kafka-brokers` ⇄ `KAF_KAFKA_BROKERS`. */
 export function envName(flag: string): string {
   return `KAF_${flag.replace(/-/g, '_').toUpperCase()}`;

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../config-error.js';
-import { boolean, byteSize, integer, oneOf, optionalString, requiredString, secret, stringList } from '../../config-values.js';
+import { boolean, byteSize, integer, oneOf, optionalString, pemFile, requiredString, secret, stringList } from '../../config-values.js';
 import type { OptionGroup, ParsedArgs } from '../../option-group.js';
 import {
   ACKS_CHOICES,
@@ -153,28 +152,15 @@ function readHeaders(argv: ParsedArgs): HeaderChoice[] {
 }
 
 function readTls(argv: ParsedArgs): KafkaTlsConfig | undefined {
-  const ca = readPemFile(argv, 'kafka-tls-ca-file');
-  const cert = readPemFile(argv, 'kafka-tls-cert-file');
-  const key = readPemFile(argv, 'kafka-tls-key-file');
+  const ca = pemFile(argv, 'kafka-tls-ca-file');
+  const cert = pemFile(argv, 'kafka-tls-cert-file');
+  const key = pemFile(argv, 'kafka-tls-key-file');
   const insecureSkipVerify = boolean(argv, 'kafka-tls-insecure-skip-verify');
   if ((cert === undefined) !== (key === undefined)) {
     throw new ConfigError('--kafka-tls-cert-file and --kafka-tls-key-file must be given together');
   }
   const wanted = boolean(argv, 'kafka-tls') || ca !== undefined || cert !== undefined || insecureSkipVerify;
   return wanted ? { ca, cert, key, insecureSkipVerify } : undefined;
-}
-
-function readPemFile(argv: ParsedArgs, flag: string): string | undefined {
-  const file = optionalString(argv, flag);
-  if (file === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`--${flag}: cannot read ${file}: ${(error as Error).message}`);
-  }
-  if (!text.includes('-----BEGIN ')) throw new ConfigError(`--${flag}: ${file} is not a PEM file (no -----BEGIN line)`);
-  return text;
 }
 
 function readSasl(argv: ParsedArgs): KafkaSaslConfig | undefined {
