@@ -46,6 +46,15 @@ class WrittenLines {
     private readonly factory: AuditEventFactory,
   ) {}
 
+  /** Writes one event made from the first written one with `changes` applied, and returns it. */
+  writeVariant(changes: Record<string, unknown>): Record<string, unknown> {
+    const event = { ...JSON.parse(this.byKey.values().next().value!), ...changes };
+    const line = JSON.stringify(event);
+    this.byKey.set(auditKeyOf(Buffer.from(line)), line);
+    this.writer.write(line);
+    return event;
+  }
+
   /** Writes `count` lines in bursts, yielding so the lumberjack mill and the test's consumer run meanwhile. */
   async write(count: number, burst = 1000): Promise<void> {
     for (let written = 0; written < count; written += burst) {
@@ -64,6 +73,13 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A fresh workspace whose log the test writes without rotating, for scenarios of a few events. */
+function smallScenario(seed: number): { workspace: AgentWorkspace; writer: LumberjackWriter; lines: WrittenLines } {
+  const workspace = new AgentWorkspace();
+  const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 16 * 1024 ** 2 });
+  return { workspace, writer, lines: new WrittenLines(writer, new AuditEventFactory({ seed, requestResponseFraction: 0 })) };
 }
 
 /** Resident set size of a process, from /proc. */
@@ -297,21 +313,18 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
 
     it('truncates an event larger than message.max.bytes and goes on with the stream', async () => {
       const topic = await newTopic();
-      const workspace = new AgentWorkspace();
-      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 16 * 1024 ** 2 });
-      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 5, requestResponseFraction: 0 }));
+      const { workspace, writer, lines } = smallScenario(5);
       await lines.write(100);
-      const huge = JSON.parse([...lines.byKey.values()][0]!);
-      huge.auditID = 'a0e1f0c2-huge-0000-0000-000000000001';
-      huge.responseObject = { kind: 'SecretList', items: 'x'.repeat(3 * 1024 ** 2) };
-      writer.write(JSON.stringify(huge));
+      const huge = lines.writeVariant({
+        auditID: 'a0e1f0c2-huge-0000-0000-000000000001',
+        responseObject: { kind: 'SecretList', items: 'x'.repeat(3 * 1024 ** 2) },
+      });
       await lines.write(100);
       await writer.close();
       // The core's own line cap is raised so the Kafka limit is the one that bites.
       const agent = agentFor(workspace, topic, ['--max-line-bytes', '8MiB']);
       const consumed = await reader(topic);
-      const expected = [...lines.byKey.keys(), `${huge.auditID}/${huge.stage}`];
-      await waitForKeys(consumed, expected, 60_000, 'every event, the huge one included', agent);
+      await waitForKeys(consumed, [...lines.byKey.keys()], 60_000, 'every event, the huge one included', agent);
       const shipped = consumed.messages.find((message) => message.key === huge.auditID)!;
       assert.ok(shipped.value.length < 1024 ** 2);
       const event = JSON.parse(shipped.value.toString());
@@ -322,20 +335,14 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
 
     it('halves requests and truncates when the broker limit is below --kafka-max-message-bytes', async () => {
       const topic = await newTopic();
-      const workspace = new AgentWorkspace();
-      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 16 * 1024 ** 2 });
-      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 9, requestResponseFraction: 0 }));
+      const { workspace, writer, lines } = smallScenario(9);
       await lines.write(2000);
-      const huge = JSON.parse([...lines.byKey.values()][0]!);
-      huge.auditID = 'a0e1f0c2-huge-0000-0000-000000000002';
-      huge.requestObject = { data: 'y'.repeat(2 * 1024 ** 2) };
-      writer.write(JSON.stringify(huge));
+      const huge = lines.writeVariant({ auditID: 'a0e1f0c2-huge-0000-0000-000000000002', requestObject: { data: 'y'.repeat(2 * 1024 ** 2) } });
       await writer.close();
       // 4 MiB requests against the broker's default 1 MB message.max.bytes: the broker says MESSAGE_TOO_LARGE.
       const agent = agentFor(workspace, topic, ['--max-line-bytes', '8MiB', '--kafka-max-message-bytes', '4MiB', '--batch-max-bytes', '8MiB', '--max-inflight-bytes', '16MiB']);
       const consumed = await reader(topic);
-      const expected = [...lines.byKey.keys(), `${huge.auditID}/${huge.stage}`];
-      await waitForKeys(consumed, expected, 60_000, 'every event despite the lower broker limit', agent);
+      await waitForKeys(consumed, [...lines.byKey.keys()], 60_000, 'every event despite the lower broker limit', agent);
       const shipped = consumed.messages.find((message) => message.key === huge.auditID)!;
       assert.equal(JSON.parse(shipped.value.toString()).requestObject[TRUNCATED_ANNOTATION], true);
       await agent.waitForLog((entry) => /Kafka rejected an event as too large/.test(entry.message));
@@ -344,25 +351,20 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
     it('also writes events that matched a detection rule to --alerts-kafka-topic', async () => {
       const topic = await newTopic();
       const alertsTopic = await newTopic();
-      const workspace = new AgentWorkspace();
-      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 16 * 1024 ** 2 });
-      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 13, requestResponseFraction: 0 }));
+      const { workspace, writer, lines } = smallScenario(13);
       await lines.write(500);
-      const exec = JSON.parse([...lines.byKey.values()][0]!);
-      Object.assign(exec, {
+      const exec = lines.writeVariant({
         auditID: 'a0e1f0c2-exec-0000-0000-000000000003',
         stage: 'ResponseComplete',
         verb: 'create',
         objectRef: { resource: 'pods', subresource: 'exec', namespace: 'payments', name: 'api-7d9', apiVersion: 'v1' },
         responseStatus: { code: 101 },
       });
-      writer.write(JSON.stringify(exec));
       await lines.write(500);
       await writer.close();
       agentFor(workspace, topic, ['--alerts-kafka-topic', alertsTopic]);
-      const execKey = `${exec.auditID}/${exec.stage}`;
-      await readBack(broker.bootstrap, topic, [...lines.byKey.keys(), execKey]);
-      const alerts = await readBack(broker.bootstrap, alertsTopic, [execKey]);
+      await readBack(broker.bootstrap, topic, [...lines.byKey.keys()]);
+      const alerts = await readBack(broker.bootstrap, alertsTopic, [`${exec.auditID}/${exec.stage}`]);
       for (const message of alerts.messages) {
         assert.match(message.value.toString(), /kube-audit-forwarder\.io\/detections/, 'an alert without the detections annotation');
       }
