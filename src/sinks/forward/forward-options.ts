@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ConfigError } from '../../config-error.js';
-import { boolean, byteSize, integer, oneOf, optionalString, secret, stringList } from '../../config-values.js';
+import { boolean, byteSize, integer, oneOf, optionalString, pemFile, secret, stringList } from '../../config-values.js';
 import type { OptionGroup, ParsedArgs } from '../../option-group.js';
 import type { ForwardTlsSettings } from './forward-connection.js';
 import { FORWARD_COMPRESSION_CHOICES, type ForwardSinkConfig } from './forward-sink-config.js';
@@ -110,9 +109,9 @@ function readCredentials(argv: ParsedArgs): HandshakeCredentials | undefined {
 }
 
 function readTls(argv: ParsedArgs): ForwardTlsSettings | undefined {
-  const ca = readPem(argv, 'forward-tls-ca-file');
-  const cert = readPem(argv, 'forward-tls-cert-file');
-  const key = readPem(argv, 'forward-tls-key-file');
+  const ca = pemFile(argv, 'forward-tls-ca-file');
+  const cert = pemFile(argv, 'forward-tls-cert-file');
+  const key = pemFile(argv, 'forward-tls-key-file');
   const servername = optionalString(argv, 'forward-tls-servername');
   const insecureSkipVerify = boolean(argv, 'forward-tls-insecure-skip-verify');
   if ((cert === undefined) !== (key === undefined)) {
@@ -121,18 +120,4 @@ function readTls(argv: ParsedArgs): ForwardTlsSettings | undefined {
   const wanted =
     boolean(argv, 'forward-tls') || ca !== undefined || cert !== undefined || servername !== undefined || insecureSkipVerify;
   return wanted ? { ca, cert, key, servername, insecureSkipVerify } : undefined;
-}
-
-/** Read at start-up, so a wrong path or a non-PEM file stops the agent before it reads any event. */
-function readPem(argv: ParsedArgs, flag: string): string | undefined {
-  const file = optionalString(argv, flag);
-  if (file === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`--${flag}: cannot read ${file}: ${(error as Error).message}`);
-  }
-  if (!text.includes('-----BEGIN ')) throw new ConfigError(`--${flag}: ${file} is not a PEM file (no -----BEGIN line)`);
-  return text;
 }
