@@ -26,6 +26,8 @@ const UNREACHABLE_ERRORS = new Set([
   'KafkaJSMetadataNotLoaded',
   'KafkaJSTopicMetadataNotLoaded',
 ]);
+/** Plain errors kafkajs (or Node) throws for a broker that is not there, e.g. `Broker not connected`. */
+const UNREACHABLE_MESSAGE = /Broker not connected|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE/;
 const PRODUCER_STATE_TYPES = new Set([
   'OUT_OF_ORDER_SEQUENCE_NUMBER',
   'INVALID_PRODUCER_EPOCH',
@@ -76,6 +78,7 @@ export function classifyKafkaFailure(error: unknown): KafkaFailureKind {
   if (types.some((type) => PRODUCER_STATE_TYPES.has(type))) return 'producer-state';
   if (types.includes('UNKNOWN_TOPIC_OR_PARTITION')) return 'unknown-topic';
   if (names.some((name) => UNREACHABLE_ERRORS.has(name))) return 'unreachable';
+  if (messages.some((message) => UNREACHABLE_MESSAGE.test(message))) return 'unreachable';
   return 'other';
 }
 

@@ -39,10 +39,11 @@ interface Outgoing {
   message: SizedMessage;
 }
 
-/** One `send` call: the producer it is using (replaced if rebuilt midway) and the events it set aside. */
+/** One `send` call: the producer it is using (replaced if rebuilt midway), the events it set aside, when it began. */
 interface SendAttempt {
   generation: ProducerGeneration;
   deadLetters: AuditRecord[];
+  startedAt: number;
 }
 
 /**
@@ -65,6 +66,8 @@ export class KafkaSink implements Sink {
   private generations = 0;
   private consecutiveFailures = 0;
   private state: SinkHealth = { ready: false, detail: 'not started' };
+  /** Sends not settled yet: a broker that accepts connections but never answers shows here first. */
+  private readonly pending = new Set<SendAttempt>();
 
   constructor(
     private readonly config: KafkaSinkConfig,
@@ -105,7 +108,8 @@ export class KafkaSink implements Sink {
   }
 
   async send(batch: Batch): Promise<void> {
-    const attempt: SendAttempt = { generation: this.currentGeneration(), deadLetters: [] };
+    const attempt: SendAttempt = { generation: this.currentGeneration(), deadLetters: [], startedAt: Date.now() };
+    this.pending.add(attempt);
     try {
       await attempt.generation.connect();
       const outgoing: Outgoing[] = [];
@@ -131,6 +135,8 @@ export class KafkaSink implements Sink {
       this.markHealthy(attempt.generation);
     } catch (error) {
       throw this.noteFailure(error, attempt.generation);
+    } finally {
+      this.pending.delete(attempt);
     }
   }
 
@@ -142,7 +148,18 @@ export class KafkaSink implements Sink {
     this.deadLetterFile?.close();
   }
 
+  /**
+   * The outcome of the last send, unless a send has been waiting longer than the request timeout:
+   * then the brokers are hanging (a frozen process, a black-holed network), which kafkajs only
+   * reports once its retries run out, several request timeouts later.
+   */
   health(): SinkHealth {
+    const now = Date.now();
+    let oldest = now;
+    for (const attempt of this.pending) oldest = Math.min(oldest, attempt.startedAt);
+    if (now - oldest > this.config.requestTimeoutMs) {
+      return { ready: false, detail: `a send has waited ${Math.round((now - oldest) / 1000)} s for the Kafka brokers to answer` };
+    }
     return this.state;
   }
 

@@ -79,6 +79,14 @@ export class KafkaBroker {
     await run(KAFKA_SH, ['stop', '--version', this.spec.version, '--name', this.spec.name], { timeout: 120_000 });
   }
 
+  /** The broker's JVM process id, for tests that freeze it (SIGSTOP) to mimic a hanging broker. */
+  async pid(): Promise<number> {
+    const { stdout } = await run(KAFKA_SH, ['status', '--version', this.spec.version, '--name', this.spec.name]);
+    const match = /^KAFKA_PID=(\d+)$/m.exec(stdout);
+    if (!match) throw new Error(`broker ${this.spec.name} is not running`);
+    return Number(match[1]);
+  }
+
   get bootstrap(): string {
     if (!this.addresses) throw new Error(`broker ${this.spec.name} not started`);
     return this.addresses.bootstrap;

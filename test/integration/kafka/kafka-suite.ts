@@ -284,6 +284,28 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       );
     });
 
+    it('reports not ready while the broker hangs without answering (SIGSTOP), and delivers everything once it answers again', async () => {
+      const topic = await newTopic();
+      const workspace = new AgentWorkspace();
+      const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 1024 ** 2, compress: true });
+      const lines = new WrittenLines(writer, new AuditEventFactory({ seed: 17, requestResponseFraction: 0.01 }));
+      const agent = agentFor(workspace, topic, ['--kafka-request-timeout-ms', '2000']);
+      await lines.write(5000);
+      await readBack(broker.bootstrap, topic, [...lines.byKey.keys()]);
+      const brokerPid = await broker.pid();
+      process.kill(brokerPid, 'SIGSTOP');
+      try {
+        await lines.write(5000);
+        await waitUntil(async () => (await readyzStatus(agent)) === 503, 60_000, '/readyz to report the hanging broker');
+      } finally {
+        process.kill(brokerPid, 'SIGCONT');
+      }
+      await writer.close();
+      const consumed = await reader(topic);
+      await waitForKeys(consumed, [...lines.byKey.keys()], 120_000, 'every auditID once the broker answers again', agent);
+      await waitUntil(async () => (await readyzStatus(agent)) === 200, 60_000, '/readyz to recover');
+    });
+
     it('loses nothing when the agent is SIGKILLed and restarted several times mid-stream; duplicates are counted', async () => {
       const topic = await newTopic();
       const workspace = new AgentWorkspace();

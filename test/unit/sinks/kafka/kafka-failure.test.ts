@@ -22,6 +22,10 @@ describe('classifying kafkajs failures', () => {
     assert.match(rootMessage(error), /ECONNREFUSED 127\.0\.0\.1:9092/);
   });
 
+  it("sees kafkajs' plain 'Broker not connected' error as an unreachable broker", () => {
+    assert.equal(classifyKafkaFailure(new Error('Broker not connected')), 'unreachable');
+  });
+
   it('sees a request timeout as an unreachable broker', () => {
     const TimeoutError = KafkaJSRequestTimeoutError as unknown as new (message: string) => Error;
     assert.equal(classifyKafkaFailure(new TimeoutError('Request Produce(key: 0, version: 7) timed out')), 'unreachable');
