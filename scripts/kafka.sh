@@ -22,7 +22,9 @@
 #   --fresh                delete the broker's data and TLS material first
 #   --heap SIZE            JVM -Xmx [KAFKA_HEAP], default 512m
 #   --timeout S            seconds to wait for start or stop, default 90
-# Other environment: KAFKA_CACHE_DIR (default <repo>/.cache/kafka), JAVA (default: $JAVA_HOME/bin/java or java).
+# Other environment: KAFKA_CACHE_DIR (default <repo>/.cache/kafka), JAVA (default: $JAVA_HOME/bin/java or java),
+# KAFKA_LOG_LEVEL (broker log level in broker.log, default warn).
+# The jars come from Maven Central through scripts/kafka/pom.xml (kafka_2.13 + slf4j-simple), cached in ~/.m2.
 #
 # After start, <cache>/brokers/<name>/broker.env holds KAFKA_BOOTSTRAP, KAFKA_SASL_BOOTSTRAP,
 # KAFKA_SSL_BOOTSTRAP and the TLS file paths; `start` and `status` print the same lines.
@@ -33,8 +35,11 @@ cache_dir="${KAFKA_CACHE_DIR:-$repo_root/.cache/kafka}"
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
 command="${1:-}"
 [[ -n "$command" ]] && shift
+if [[ "$command" == -h || "$command" == --help ]]; then usage; exit 0; fi
 version="${KAFKA_VERSION:-4.4.0}"
 name="${KAFKA_NAME:-}"
 port="${KAFKA_PORT:-}"
@@ -62,7 +67,7 @@ while [[ $# -gt 0 ]]; do
     --fresh) fresh=true; shift ;;
     --heap) heap="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
