@@ -44,7 +44,12 @@ export class TopicReader {
 
   async start(): Promise<void> {
     const kafka = new Kafka({ brokers: [this.bootstrap], clientId: 'kafka-it-reader', logLevel: logLevel.NOTHING });
-    this.consumer = kafka.consumer({ groupId: `reader-${this.topic}-${process.pid}-${Date.now()}`, maxBytes: 16 * 1024 ** 2 });
+    this.consumer = kafka.consumer({
+      groupId: `reader-${this.topic}-${process.pid}-${Date.now()}`,
+      maxBytes: 16 * 1024 ** 2,
+      // A fetch of an empty partition returns after this, not after kafkajs' default 5 s.
+      maxWaitTimeInMs: 200,
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({

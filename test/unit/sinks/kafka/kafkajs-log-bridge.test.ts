@@ -38,6 +38,17 @@ describe('kafkajs log lines in the agent log', () => {
     assert.equal(entry!.timestamp, undefined, 'kafkajs timestamp kept apart from the agent one');
   });
 
+  it("keep kafkajs' warning about the bounded retries the sink chose on purpose at debug", () => {
+    const { transport, log } = bridge('info');
+    log({
+      namespace: 'Producer',
+      level: logLevel.WARN,
+      label: 'WARN',
+      log: { timestamp: 'x', message: 'Limiting retries for the idempotent producer may invalidate EoS guarantees' },
+    });
+    assert.equal(transport.entries.length, 0);
+  });
+
   it('ask kafkajs for no more detail than the agent log level prints', () => {
     assert.equal(kafkajsLevelFor(winston.createLogger({ level: 'warn' })), logLevel.WARN);
     assert.equal(kafkajsLevelFor(winston.createLogger({ level: 'info' })), logLevel.INFO);
