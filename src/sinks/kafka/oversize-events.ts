@@ -14,8 +14,8 @@ import type { KafkaSinkMetrics } from './kafka-sink-metrics.js';
  *   until the event fits; if it still does not fit it goes to the dead-letter file when one is
  *   configured, and is otherwise dropped with an error line naming its file and offset.
  * - dead-letter: the event is written, unchanged, to the dead-letter file.
- * Dead letters are only collected here; the sink writes them once the rest of the batch is
- * acknowledged, so a failed send does not write them twice.
+ * Dead letters are only collected by `fit`; the sink has them written (and counted) once the rest
+ * of the batch is acknowledged, so a failed send does not write them twice.
  */
 export class OversizeEvents {
   constructor(
@@ -52,8 +52,6 @@ export class OversizeEvents {
     }
     if (this.deadLetterFile !== undefined) {
       deadLetters.push(record);
-      this.metrics.oversizeEvents.inc({ outcome: 'dead_lettered' });
-      this.logger.warn(`event too large for one Kafka produce request: written to ${this.deadLetterFile.path}`, details);
       return undefined;
     }
     this.metrics.oversizeEvents.inc({ outcome: 'dropped' });
@@ -64,11 +62,12 @@ export class OversizeEvents {
     return undefined;
   }
 
-  /** Writes the set-aside events durably (fsync) before their batch counts as delivered. */
+  /** Writes the set-aside events durably (fsync) before their batch counts as delivered; counts and logs them then. */
   writeDeadLetters(records: readonly AuditRecord[]): void {
-    if (records.length === 0 || this.deadLetterFile === undefined) return;
+    const deadLetterFile = this.deadLetterFile;
+    if (records.length === 0 || deadLetterFile === undefined) return;
     for (const record of records) {
-      this.deadLetterFile.write({
+      deadLetterFile.write({
         file: record.origin.path,
         offset: record.origin.offset,
         reason: 'larger than --kafka-max-message-bytes',
@@ -76,6 +75,15 @@ export class OversizeEvents {
         originalBytes: record.value.length,
       });
     }
-    this.deadLetterFile.sync();
+    deadLetterFile.sync();
+    for (const record of records) {
+      this.metrics.oversizeEvents.inc({ outcome: 'dead_lettered' });
+      this.logger.warn(`event too large for one Kafka produce request: written to ${deadLetterFile.path}`, {
+        auditID: auditIdOf(record.event),
+        file: record.origin.path,
+        offset: record.origin.offset,
+        bytes: record.value.length,
+      });
+    }
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import winston from 'winston';
@@ -353,6 +354,28 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       assert.equal(event.responseObject[TRUNCATED_ANNOTATION], true);
       assert.match(event.annotations[TRUNCATED_ANNOTATION], /responseObject replaced/);
       await agent.waitForLog((entry) => /event too large for one Kafka produce request/.test(entry.message));
+    });
+
+    it('dead-letter policy: writes an event over the limit to the dead-letter file and ships the rest', async () => {
+      const topic = await newTopic();
+      const { workspace, writer, lines } = smallScenario(19);
+      await lines.write(100);
+      const huge = lines.writeVariant({ auditID: 'a0e1f0c2-huge-0000-0000-000000000004', responseObject: { items: 'z'.repeat(2 * 1024 ** 2) } });
+      const hugeKey = `${huge.auditID}/${huge.stage}`;
+      const hugeLine = lines.byKey.get(hugeKey)!;
+      lines.byKey.delete(hugeKey);
+      await lines.write(100);
+      await writer.close();
+      const deadLetterDir = path.join(workspace.root, 'kafka-dead-letter');
+      const agent = agentFor(workspace, topic, [
+        '--max-line-bytes', '8MiB', '--kafka-oversize-policy', 'dead-letter', '--kafka-dead-letter-dir', deadLetterDir,
+      ]);
+      const consumed = await reader(topic);
+      await waitForKeys(consumed, [...lines.byKey.keys()], 60_000, 'every event but the huge one', agent);
+      await agent.waitForLog((entry) => /written to .*dead-letter\.jsonl/.test(entry.message));
+      const [entry] = readFileSync(path.join(deadLetterDir, 'dead-letter.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      assert.equal(entry.line, hugeLine);
+      assert.equal(consumed.counts.has(hugeKey), false, 'the dead-lettered event was shipped as well');
     });
 
     it('halves requests and truncates when the broker limit is below --kafka-max-message-bytes', async () => {

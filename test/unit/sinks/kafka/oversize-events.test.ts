@@ -52,6 +52,8 @@ describe('oversize events in the Kafka sink', () => {
     const deadLetters: AuditRecord[] = [];
     assert.equal(oversize.fit(hugeAnnotations, toMessage(hugeAnnotations), LIMIT, deadLetters), undefined);
     assert.deepEqual(deadLetters, [hugeAnnotations]);
+    assert.deepEqual(await outcomes(), {}, 'counted before it was written');
+    oversize.writeDeadLetters(deadLetters);
     assert.deepEqual(await outcomes(), { dead_lettered: 1 });
   });
 
