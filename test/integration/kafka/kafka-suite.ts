@@ -432,6 +432,24 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       });
     }
 
+    it('ships with --kafka-acks 1 and no idempotence, keyed by namespace, without headers', async () => {
+      const topic = await newTopic();
+      const sink = sinkFromFlags([
+        '--kafka-brokers', broker.bootstrap, '--kafka-topic', topic,
+        '--kafka-acks', '1', '--no-kafka-idempotent', '--kafka-key', 'namespace', '--kafka-headers', 'none',
+      ]);
+      await sink.start();
+      const batch = smallBatch(200, 37);
+      await sink.send(batch);
+      await sink.close();
+      const consumed = await readBack(broker.bootstrap, topic, keysOf(batch.records));
+      for (const message of consumed.messages) {
+        const event = JSON.parse(message.value.toString());
+        assert.equal(message.key, event.objectRef?.namespace ?? null);
+        assert.deepEqual(message.headers, {});
+      }
+    });
+
     for (const mechanism of ['scram-sha-256', 'scram-sha-512', 'plain'] as const) {
       it(`connects with SASL ${mechanism.toUpperCase()} and names the user when the password is wrong`, async () => {
         const topic = await newTopic();
