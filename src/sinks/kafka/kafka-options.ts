@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError } from '../../config-error.js';
 import { boolean, byteSize, integer, oneOf, optionalString, pemFile, requiredString, secret, stringList } from '../../config-values.js';
 import type { OptionGroup, ParsedArgs } from '../../option-group.js';
@@ -77,7 +78,8 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
     },
     'kafka-dead-letter-dir': {
       type: 'string',
-      describe: 'Directory for dead-letter.jsonl of events too large for Kafka (needed by --kafka-oversize-policy dead-letter)',
+      describe:
+        'Directory for dead-letter.jsonl of events too large for Kafka, even once truncated (default: <dead-letter-dir>/kafka)',
     },
     'kafka-tls': { type: 'boolean', default: false, describe: 'Connect with TLS (implied by any --kafka-tls-* file option)' },
     'kafka-tls-ca-file': { type: 'string', describe: 'PEM CA bundle that signed the brokers\' certificates (default: the system CAs)' },
@@ -113,10 +115,8 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
       throw new ConfigError('--kafka-idempotent needs --kafka-acks all (or turn it off with --no-kafka-idempotent)');
     }
     const oversizePolicy = oneOf(argv, 'kafka-oversize-policy', KAFKA_OVERSIZE_POLICIES);
-    const deadLetterDir = optionalString(argv, 'kafka-dead-letter-dir');
-    if (oversizePolicy === 'dead-letter' && deadLetterDir === undefined) {
-      throw new ConfigError('--kafka-oversize-policy dead-letter needs --kafka-dead-letter-dir');
-    }
+    // Always a place to put an event Kafka cannot take: dropping it is never an outcome.
+    const deadLetterDir = path.resolve(optionalString(argv, 'kafka-dead-letter-dir') ?? path.join(coreDeadLetterDir(argv), 'kafka'));
     return {
       brokers,
       topic: requiredString(argv, 'kafka-topic'),
@@ -178,4 +178,9 @@ function readSasl(argv: ParsedArgs): KafkaSaslConfig | undefined {
     throw new ConfigError(`--kafka-sasl-mechanism ${mechanism} needs --kafka-sasl-password or --kafka-sasl-password-file`);
   }
   return { mechanism, username, password };
+}
+
+/** The core's dead-letter directory, as `--dead-letter-dir` or its default under the checkpoint dir. */
+function coreDeadLetterDir(argv: ParsedArgs): string {
+  return optionalString(argv, 'dead-letter-dir') ?? path.join(optionalString(argv, 'checkpoint-dir') ?? '.', 'dead-letter');
 }

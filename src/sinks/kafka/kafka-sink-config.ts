@@ -59,6 +59,6 @@ export interface KafkaSinkConfig {
   tls?: KafkaTlsConfig;
   sasl?: KafkaSaslConfig;
   oversizePolicy: KafkaOversizePolicy;
-  /** Where the dead-letter policy writes (`dead-letter.jsonl` inside); required for that policy. */
-  deadLetterDir?: string;
+  /** Where events Kafka cannot take go (`dead-letter.jsonl` inside): the dead-letter policy, or truncation that was not enough. */
+  deadLetterDir: string;
 }

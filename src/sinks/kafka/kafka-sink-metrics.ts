@@ -29,7 +29,7 @@ export class KafkaSinkMetrics {
     });
     this.oversizeEvents = new Counter({
       name: `${PREFIX}oversize_events_total`,
-      help: 'Events larger than a produce request may be, by outcome: truncated, dead_lettered, dropped (truncation could not make it fit and no dead-letter dir is set)',
+      help: 'Events larger than a produce request may be, by outcome: truncated, dead_lettered',
       labelNames: ['outcome'],
       registers,
     });

@@ -59,7 +59,7 @@ export class KafkaSink implements Sink {
   readonly name = 'kafka';
   private readonly metrics: KafkaSinkMetrics;
   private readonly oversize: OversizeEvents;
-  private readonly deadLetterFile?: DeadLetterFile;
+  private readonly deadLetterFile: DeadLetterFile;
   private readonly recordLimitBytes: number;
   private compression?: CompressionTypes;
   private generation?: ProducerGeneration;
@@ -74,7 +74,7 @@ export class KafkaSink implements Sink {
     private readonly context: SinkContext,
   ) {
     this.metrics = new KafkaSinkMetrics(context.registry);
-    this.deadLetterFile = config.deadLetterDir === undefined ? undefined : new DeadLetterFile(config.deadLetterDir);
+    this.deadLetterFile = new DeadLetterFile(config.deadLetterDir);
     this.recordLimitBytes = recordBytesLimit(config.maxMessageBytes);
     this.oversize = new OversizeEvents(
       config.oversizePolicy,
@@ -145,7 +145,7 @@ export class KafkaSink implements Sink {
     this.generation = undefined;
     this.state = { ready: false, detail: 'closed' };
     await generation?.producer.disconnect();
-    this.deadLetterFile?.close();
+    this.deadLetterFile.close();
   }
 
   /**

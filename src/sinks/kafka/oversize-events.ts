@@ -11,8 +11,7 @@ import type { KafkaSinkMetrics } from './kafka-sink-metrics.js';
  * Applies the oversize policy to an event whose message would not fit in one produce request.
  * Every outcome is counted and logged, and none of them blocks the stream:
  * - truncate: requestObject/responseObject are replaced by size markers (with an annotation)
- *   until the event fits; if it still does not fit it goes to the dead-letter file when one is
- *   configured, and is otherwise dropped with an error line naming its file and offset.
+ *   until the event fits; if it still does not fit it goes to the dead-letter file.
  * - dead-letter: the event is written, unchanged, to the dead-letter file.
  * Dead letters are only collected by `fit`; the sink has them written (and counted) once the rest
  * of the batch is acknowledged, so a failed send does not write them twice.
@@ -21,14 +20,14 @@ export class OversizeEvents {
   constructor(
     private readonly policy: KafkaOversizePolicy,
     private readonly toMessage: (record: AuditRecord) => SizedMessage,
-    private readonly deadLetterFile: DeadLetterFile | undefined,
+    private readonly deadLetterFile: DeadLetterFile,
     private readonly metrics: KafkaSinkMetrics,
     private readonly logger: Logger,
   ) {}
 
   /**
    * The message to produce for `record` within `limitBytes`, or undefined when the record was
-   * set aside (added to `deadLetters`) or dropped.
+   * set aside (added to `deadLetters`).
    */
   fit(record: AuditRecord, message: SizedMessage, limitBytes: number, deadLetters: AuditRecord[]): SizedMessage | undefined {
     const details = {
@@ -50,22 +49,14 @@ export class OversizeEvents {
         return truncated;
       }
     }
-    if (this.deadLetterFile !== undefined) {
-      deadLetters.push(record);
-      return undefined;
-    }
-    this.metrics.oversizeEvents.inc({ outcome: 'dropped' });
-    this.logger.error(
-      'event too large for one Kafka produce request even with its large objects truncated, and no --kafka-dead-letter-dir is set: not shipped (the line is still in the file)',
-      details,
-    );
+    deadLetters.push(record);
     return undefined;
   }
 
   /** Writes the set-aside events durably (fsync) before their batch counts as delivered; counts and logs them then. */
   writeDeadLetters(records: readonly AuditRecord[]): void {
     const deadLetterFile = this.deadLetterFile;
-    if (records.length === 0 || deadLetterFile === undefined) return;
+    if (records.length === 0) return;
     for (const record of records) {
       deadLetterFile.write({
         file: record.origin.path,

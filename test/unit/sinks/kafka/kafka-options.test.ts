@@ -110,8 +110,11 @@ describe('Kafka sink options', () => {
     assertConfigError(['--kafka-brokers', 'b:9093', '--kafka-tls-cert-file', ca], /must be given together/);
   });
 
-  it('needs a dead-letter dir for the dead-letter oversize policy', () => {
-    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-oversize-policy', 'dead-letter'], /needs --kafka-dead-letter-dir/);
+  it('always has a dead-letter dir: by default beside the core\'s dead letters, or the one given', () => {
+    // The core's options sit beside the sink's in the parsed arguments of `run`.
+    const withCore = (args: string[]) => kafkaOptionGroup.read({ ...parse(['--kafka-brokers', 'b:9092']), ...Object.fromEntries([args]) });
+    assert.equal(withCore(['checkpoint-dir', '/var/lib/kaf']).deadLetterDir, '/var/lib/kaf/dead-letter/kafka');
+    assert.equal(withCore(['dead-letter-dir', '/dl']).deadLetterDir, '/dl/kafka');
     const config = read(['--kafka-brokers', 'b:9092', '--kafka-oversize-policy', 'dead-letter', '--kafka-dead-letter-dir', directory]);
     assert.equal(config.deadLetterDir, directory);
   });

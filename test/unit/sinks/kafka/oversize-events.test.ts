@@ -15,11 +15,11 @@ import { podEvent, recordOf } from './kafka-test-records.js';
 
 const LIMIT = 8 * 1024;
 
-function setUp(policy: KafkaOversizePolicy, withDeadLetterDir: boolean) {
+function setUp(policy: KafkaOversizePolicy) {
   const registry = new Registry();
   const metrics = new KafkaSinkMetrics(registry);
   const directory = mkdtempSync(path.join(tmpdir(), 'kafka-oversize-'));
-  const deadLetterFile = withDeadLetterDir ? new DeadLetterFile(directory) : undefined;
+  const deadLetterFile = new DeadLetterFile(directory);
   const logger = winston.createLogger({ silent: true });
   const toMessage = (record: AuditRecord) => toKafkaMessage(record, 'auditID', ['verb']);
   const oversize = new OversizeEvents(policy, toMessage, deadLetterFile, metrics, logger);
@@ -32,7 +32,7 @@ describe('oversize events in the Kafka sink', () => {
   const huge = recordOf(podEvent({ level: 'RequestResponse', responseObject: { items: 'x'.repeat(50_000) } }), 4242);
 
   it('truncate: ships the event with its large body replaced and an annotation, within the limit', async () => {
-    const { oversize, toMessage, outcomes } = setUp('truncate', false);
+    const { oversize, toMessage, outcomes } = setUp('truncate');
     const deadLetters: AuditRecord[] = [];
     const shipped = oversize.fit(huge, toMessage(huge), LIMIT, deadLetters);
     assert.ok(shipped !== undefined);
@@ -48,7 +48,7 @@ describe('oversize events in the Kafka sink', () => {
 
   it('truncate: an event that still does not fit goes to the dead-letter file when one is set', async () => {
     const hugeAnnotations = recordOf(podEvent({ annotations: { note: 'n'.repeat(20_000) } }));
-    const { oversize, toMessage, outcomes } = setUp('truncate', true);
+    const { oversize, toMessage, outcomes } = setUp('truncate');
     const deadLetters: AuditRecord[] = [];
     assert.equal(oversize.fit(hugeAnnotations, toMessage(hugeAnnotations), LIMIT, deadLetters), undefined);
     assert.deepEqual(deadLetters, [hugeAnnotations]);
@@ -57,21 +57,14 @@ describe('oversize events in the Kafka sink', () => {
     assert.deepEqual(await outcomes(), { dead_lettered: 1 });
   });
 
-  it('truncate: without a dead-letter file such an event is counted as dropped, never retried forever', async () => {
-    const hugeAnnotations = recordOf(podEvent({ annotations: { note: 'n'.repeat(20_000) } }));
-    const { oversize, toMessage, outcomes } = setUp('truncate', false);
-    assert.equal(oversize.fit(hugeAnnotations, toMessage(hugeAnnotations), LIMIT, []), undefined);
-    assert.deepEqual(await outcomes(), { dropped: 1 });
-  });
-
   it('dead-letter: writes the original line with its origin, only when asked after the batch was acknowledged', () => {
-    const { oversize, toMessage, deadLetterFile, directory } = setUp('dead-letter', true);
+    const { oversize, toMessage, deadLetterFile, directory } = setUp('dead-letter');
     const deadLetters: AuditRecord[] = [];
     assert.equal(oversize.fit(huge, toMessage(huge), LIMIT, deadLetters), undefined);
     const file = path.join(directory, 'dead-letter.jsonl');
     assert.equal(existsSync(file), false, 'written before the batch was acknowledged');
     oversize.writeDeadLetters(deadLetters);
-    deadLetterFile?.close();
+    deadLetterFile.close();
     const [entry] = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     assert.equal(entry.line, huge.value.toString());
     assert.equal(entry.offset, 4242);
