@@ -14,8 +14,11 @@ echo "  sink output: $work/out.jsonl"
 echo "  checkpoint:  $work/checkpoint"
 echo "Ctrl-C stops both."
 
+# Mix in the shared corpus of real audit events when it is there (beside the repository).
+corpus=()
+[[ -d "$repo_root/../shared/corpus/real" ]] && corpus=(--corpus "$repo_root/../shared/corpus/real")
 node "$repo_root/dist/scripts/simulate-apiserver.js" --dir "$work/log" --rate "$rate" --max-size 1MiB \
-  --max-backups 20 --compress --seed 1 --corpus "$repo_root/../shared/corpus/real" --status-every 5 &
+  --max-backups 20 --compress --seed 1 "${corpus[@]}" --status-every 5 &
 writer=$!
 node "$repo_root/dist/src/cli.js" run --path "$work/log/audit.log" --checkpoint-dir "$work/checkpoint" \
   --sink file --file-path "$work/out.jsonl" --progress-interval-ms 2000 --http-port 0 \
