@@ -27,7 +27,7 @@ interface KubeadmClusterConfiguration {
   };
 }
 
-describe('deployment guide (docs/deployment.md)', function () {
+describe('deployment guide (README.md)', function () {
   this.timeout(600_000);
   let markdown: string;
   let blocks: Array<{ language: string; code: string }>;
