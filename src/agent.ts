@@ -111,11 +111,20 @@ export class Agent {
       logger,
       metrics,
     });
+    // The path of the file a line came from, built once per file and name, not once per line.
+    let named: { file?: TrackedFile; displayName?: string; path: string } = { path: '' };
+    const pathOf = (file: TrackedFile): string => {
+      if (named.file !== file || named.displayName !== file.displayName) {
+        named = { file, displayName: file.displayName, path: path.join(directory, file.displayName) };
+      }
+      return named.path;
+    };
     const lineHandler = new LineHandler<TrackedFile>({
       maxLineBytes: config.maxLineBytes,
       oversizePolicy: config.oversizePolicy,
       invalidLinePolicy: config.invalidLinePolicy,
       processors: this.deps.processors,
+      releaseParsedEvents: this.deps.sink.shipsValueOnly === true,
       batcher: this.batcher,
       deadLetter: this.deadLetter,
       countRead: (bytes) => this.commits.read(bytes),
@@ -126,7 +135,7 @@ export class Agent {
       directory,
       tracker: this.tracker,
       pollIntervalMs: config.pollIntervalMs,
-      onLine: (file, line) => lineHandler.handle(file, path.join(directory, file.displayName), line),
+      onLine: (file, line) => lineHandler.handle(file, pathOf(file), line),
       waitForCapacity: () => this.delivery.waitForCapacity(),
       logger,
     });

@@ -5,8 +5,6 @@ export type Decoded =
   | { kind: 'empty' }
   | { kind: 'invalid'; reason: string };
 
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
 /**
  * Turns one line into an event. Anything that is not a JSON object (garbage, a truncated write,
  * an array, a bare string) is `invalid`, never dropped silently: the caller dead-letters or ships
@@ -14,7 +12,7 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * of the parse only.
  */
 export function decodeLine(bytes: Buffer): Decoded {
-  const body = bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes;
+  const body = startsWithBom(bytes) ? bytes.subarray(3) : bytes;
   if (isBlank(body)) return { kind: 'empty' };
   let parsed: unknown;
   try {
@@ -28,8 +26,14 @@ export function decodeLine(bytes: Buffer): Decoded {
   return { kind: 'event', event: parsed as AuditEvent };
 }
 
+// Both checks run on every line: plain indexed reads, no subarray or iterator per line.
+function startsWithBom(bytes: Buffer): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
 function isBlank(bytes: Buffer): boolean {
-  for (const byte of bytes) {
+  for (let index = 0; index < bytes.length; index += 1) {
+    const byte = bytes[index];
     if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
   }
   return true;

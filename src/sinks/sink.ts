@@ -9,6 +9,11 @@ export interface Sink {
   /** Short name for logs and metrics, e.g. `kafka`. */
   readonly name: string;
   /**
+   * True when `send` reads only each record's `value` (and `origin`), never `event`: the agent
+   * then drops parsed events before batching instead of keeping them until the ack.
+   */
+  readonly shipsValueOnly?: boolean;
+  /**
    * Prepares the sink (opens files, creates clients). Rejects only for problems that retrying
    * cannot fix (bad certificate file, unwritable output path); an unreachable server is not one
    * of them: `send` fails and is retried instead.

@@ -17,6 +17,7 @@ export interface FileSinkConfig {
  */
 export class FileSink implements Sink {
   readonly name = 'file';
+  readonly shipsValueOnly = true;
   private handle?: FileHandle;
   private queue: Promise<void> = Promise.resolve();
   private lastError?: string;
