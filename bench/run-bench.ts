@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       sinks: { type: 'array', string: true, choices: SINKS, default: [...SINKS], describe: 'catch-up runs to make' },
       'kafka-codecs': { type: 'array', string: true, choices: KAFKA_CODECS, default: [...KAFKA_CODECS] },
       'kafka-version': { type: 'string', default: '4.4.0' },
-      'kafka-port': { type: 'number', default: 39092, describe: 'PLAINTEXT port of the benchmark broker (it also takes port+1)' },
+      'kafka-port': { type: 'number', default: 59092, describe: 'PLAINTEXT port of the benchmark broker (it also takes port+1)' },
       'steady-seconds': { type: 'number', default: 60, describe: 'length of the steady-state run, 0 to skip it' },
       'steady-rate': { type: 'number', default: 10_000, describe: 'events per second written in the steady-state run' },
       'steady-rotate-megabytes': { type: 'number', default: 64, describe: 'rotation size in the steady-state run' },
