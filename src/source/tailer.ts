@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'winston';
 import { GzipChunkSource, GzipIncompleteError, PlainChunkSource } from './chunk-source.js';
 import type { FileTracker } from './file-tracker.js';
+import { stillStartsWith } from './fingerprint.js';
 import type { Line } from './line-splitter.js';
 import type { TrackedFile } from './tracked-file.js';
 import { WakeSignal } from './wake-signal.js';
@@ -124,6 +125,7 @@ export class Tailer {
       return;
     }
     if (chunk.length > 0) {
+      if (file.live && !(await this.stillSameFile(file))) return;
       file.splitter.push(chunk, (line) => this.options.onLine(file, line));
       return;
     }
@@ -138,6 +140,22 @@ export class Tailer {
     file.readComplete = true;
     await reading.chunks.close();
     file.reading = undefined;
+  }
+
+  /**
+   * Only the live file is ever truncated in place (copytruncate). A read that raced a truncation
+   * may hold bytes of the new content at the old offsets, which would pass for the rest of the old
+   * file: so after each read of the live file its first line is checked, and on a mismatch the
+   * chunk is discarded and the next scan splits the generations (the old one goes on from its copy).
+   */
+  private async stillSameFile(file: TrackedFile): Promise<boolean> {
+    const handle = file.reading!.physical.handle;
+    if (!handle || (await stillStartsWith(handle, file.fingerprint))) return true;
+    await file.reading!.chunks.close();
+    file.reading = undefined;
+    file.restartFromLastCompleteLine();
+    this.scanDue = true;
+    return false;
   }
 
   /** A rotated plain file is finished once a fresh fstat agrees nothing follows what was read. */

@@ -7,7 +7,7 @@ import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { CLI_PATH, waitUntil } from '../../helpers/agent-process.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
-import { missingKeys, readFileSinkOutput } from '../../helpers/sink-output.js';
+import { duplicateCount, missingKeys, readFileSinkOutput } from '../../helpers/sink-output.js';
 import { writeInBursts, writtenKeys } from '../../helpers/writer-driver.js';
 
 const run = promisify(execFile);
@@ -72,6 +72,8 @@ describe('start modes, copytruncate, and the CLI', function () {
     const truncations = agent.logsWith('audit log truncated in place; reading it again from offset 0 as a new generation');
     assert.ok(truncations.length > 0, 'truncations were detected');
     assert.equal(agent.logsWith('agent stopped')[0]!.bytesLost, 0);
+    // A read racing a truncation must not pass new bytes off as the old file's tail.
+    assert.equal(duplicateCount(readFileSinkOutput(workspace.outputPath)), 0);
   });
 
   it('keeps memory flat while the sink rejects everything and the log keeps growing', async () => {
