@@ -48,11 +48,6 @@ export function subresourceOf(event: AuditEvent): string | undefined {
   return stringField(objectField(event.objectRef)?.subresource);
 }
 
-export function responseCodeOf(event: AuditEvent): number | undefined {
-  const code = objectField(event.responseStatus)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 /**
  * The time the event describes, in milliseconds since the epoch, with the sub-millisecond
  * nanoseconds kept apart (RFC 3339 timestamps in audit logs carry microseconds).
