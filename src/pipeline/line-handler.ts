@@ -6,7 +6,7 @@ import type { Line } from '../source/line-splitter.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Batcher } from './batcher.js';
 import type { DeadLetterFile } from './dead-letter.js';
-import { decodeLine } from './decoder.js';
+import { decodeLine, parseLine } from './decoder.js';
 import { LineRecord } from './line-record.js';
 import type { Processor } from './processor.js';
 import { truncateLargeObjects } from './truncate-large-objects.js';
@@ -41,7 +41,12 @@ export class LineHandler<F extends { key: string }> {
   private readonly invalidLogged = new Map<string, number>();
   private readonly oversizeLogged = new Set<string>();
 
-  constructor(private readonly options: LineHandlerOptions<F>) {}
+  /** Processors that read every event get it parsed whole; otherwise lines are only scanned. */
+  private readonly parseEagerly: boolean;
+
+  constructor(private readonly options: LineHandlerOptions<F>) {
+    this.parseEagerly = options.processors.some((processor) => processor.readsEveryEvent);
+  }
 
   handle(file: F, path: string, line: Line): void {
     const { metrics, batcher } = this.options;
@@ -56,7 +61,7 @@ export class LineHandler<F extends { key: string }> {
       metrics.oversizeLines.inc({ outcome: 'dead-letter' });
       return;
     }
-    const decoded = decodeLine(line.bytes);
+    const decoded = this.parseEagerly ? parseLine(line.bytes) : decodeLine(line.bytes);
     if (decoded.kind === 'empty') {
       metrics.emptyLines.inc();
       batcher.advance(file, line.end, lineBytes);
@@ -67,7 +72,8 @@ export class LineHandler<F extends { key: string }> {
       return;
     }
     if (!isUtf8(line.bytes)) metrics.invalidUtf8Lines.inc();
-    let record: AuditRecord = new LineRecord(line.bytes, decoded.event, origin);
+    let record: AuditRecord =
+      'event' in decoded ? LineRecord.parsed(line.bytes, decoded.event, origin) : LineRecord.scanned(line.bytes, decoded.members, origin);
     if (line.oversize) {
       const shrunk = this.handleOversize(file, path, line, record);
       if (!shrunk) return;

@@ -1,30 +1,59 @@
 import type { AuditEvent, AuditRecord, RecordOrigin } from './audit-record.js';
 import { decodeLine } from './decoder.js';
+import { lazyAuditEvent } from './lazy-event.js';
 
 /**
- * The record of one log line. Its parsed event can be let go once the processors have run
- * (`releaseEvent`), for sinks that ship `value` only: a parsed event takes several times the
- * memory of its bytes, and keeping every one alive until its batch is acknowledged is what made
- * catch-up spend a quarter of its time in the garbage collector and pushed peak RSS past budget.
+ * The record of one log line. Unless the pipeline parsed it whole up front (see parseLine), its
+ * event is parsed lazily, one top-level field at a time (see lazy-event), so an event that no
+ * processor and no sink looks into is never parsed at all, and a sink that reads the auditID
+ * for a message key costs that string only.
  *
- * Reading `event` after the release parses `value` again. By the AuditRecord contract `value` is
- * the serialised event (processors that change the event refresh it), so a reader sees the same
- * event either way; only the time differs.
+ * `releaseEvent` lets go of whatever was parsed, for sinks that ship `value` only: a parsed event
+ * takes several times the memory of its bytes, and keeping them alive until their batch is
+ * acknowledged made catch-up spend a quarter of its time in the garbage collector.
+ *
+ * By the AuditRecord contract `value` is the serialised event (processors that change the event
+ * refresh it), so reading `event` after a release reads the same event from `value` again.
  */
 export class LineRecord implements AuditRecord {
   declare detections?: readonly string[];
+  private bytes: Buffer;
+  /** Where the top-level members of `bytes` lie; undefined once `value` was replaced. */
+  private members: Int32Array | undefined;
   private parsed: AuditEvent | undefined;
 
-  constructor(
-    public value: Buffer,
-    event: AuditEvent,
+  private constructor(
+    value: Buffer,
+    members: Int32Array | undefined,
+    event: AuditEvent | undefined,
     readonly origin: RecordOrigin,
   ) {
+    this.bytes = value;
+    this.members = members;
     this.parsed = event;
   }
 
+  /** A line the scanner validated: its event is parsed on demand. */
+  static scanned(value: Buffer, members: Int32Array, origin: RecordOrigin): LineRecord {
+    return new LineRecord(value, members, undefined, origin);
+  }
+
+  /** A line already parsed whole; after a release it is read lazily like a scanned one. */
+  static parsed(value: Buffer, event: AuditEvent, origin: RecordOrigin): LineRecord {
+    return new LineRecord(value, undefined, event, origin);
+  }
+
+  get value(): Buffer {
+    return this.bytes;
+  }
+
+  set value(value: Buffer) {
+    this.bytes = value;
+    this.members = undefined;
+  }
+
   get event(): AuditEvent {
-    this.parsed ??= parseValue(this.value);
+    this.parsed ??= lazyAuditEvent(this.bytes, (this.members ??= membersOf(this.bytes)));
     return this.parsed;
   }
 
@@ -37,9 +66,9 @@ export class LineRecord implements AuditRecord {
   }
 }
 
-function parseValue(value: Buffer): AuditEvent {
+function membersOf(value: Buffer): Int32Array {
   const decoded = decodeLine(value);
   // Unreachable by construction: value was decoded (or serialised from an object) before.
   if (decoded.kind !== 'event') throw new Error('a shipped record no longer decodes to an event');
-  return decoded.event;
+  return decoded.members;
 }

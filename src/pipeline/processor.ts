@@ -10,6 +10,11 @@ import type { AuditRecord } from './audit-record.js';
  */
 export interface Processor {
   readonly name: string;
+  /**
+   * Whether it reads fields of every event, rather than first checking the bytes for a hint
+   * that the event concerns it. If any processor does, lines are parsed whole up front.
+   */
+  readonly readsEveryEvent: boolean;
   /** `drop` removes the record from the stream; its line still counts as handled for checkpoints. */
   process(record: AuditRecord): ProcessorVerdict;
 }

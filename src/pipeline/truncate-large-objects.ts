@@ -29,7 +29,7 @@ export function truncateLargeObjects(record: AuditRecord, maxBytes: number): Aud
     };
     value = Buffer.from(JSON.stringify(event));
   }
-  return { ...record, event, value };
+  return { event, value, origin: record.origin };
 }
 
 function isStringMap(value: unknown): value is Record<string, string> {

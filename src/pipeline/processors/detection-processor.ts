@@ -16,6 +16,7 @@ export const DETECTIONS_ANNOTATION = 'kube-audit-forwarder.io/detections';
  */
 export class DetectionProcessor implements Processor {
   readonly name = 'detections';
+  readonly readsEveryEvent = true;
   private readonly windows = new Map<string, ThresholdWindow>();
   /** For each resource some rule names: the rules that can match it, in configured order. */
   private readonly rulesByResource = new Map<string, readonly DetectionRule[]>();

@@ -11,6 +11,7 @@ import type { FilterRule } from './filter-rule.js';
  */
 export class EventFilter implements Processor {
   readonly name = 'filter';
+  readonly readsEveryEvent = true;
   private readonly decisions: Counter<'rule' | 'action'>;
 
   constructor(

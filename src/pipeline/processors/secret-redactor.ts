@@ -34,6 +34,7 @@ const BUILTIN_HINTS = ['"Secret', '"secrets"', '"token"', '"TokenRe'].map((text)
  */
 export class SecretRedactor implements Processor {
   readonly name = 'redaction';
+  readonly readsEveryEvent = false;
   private readonly builtin: boolean;
   private readonly kindPaths = new Map<string, RedactionPath[]>();
   private readonly resourcePaths = new Map<string, RedactionPath[]>();

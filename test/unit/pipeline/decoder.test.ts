@@ -3,10 +3,20 @@ import { decodeLine } from '../../../src/pipeline/decoder.js';
 import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
 
 describe('decodeLine', () => {
-  it('decodes an event object and keeps unknown fields', () => {
-    const decoded = decodeLine(Buffer.from('{"kind":"Event","auditID":"x","futureField":{"a":[1]}}'));
+  it('accepts an event object, noting where each top-level member lies, unknown fields included', () => {
+    const text = '{"kind":"Event","auditID":"x","futureField":{"a":[1]}}';
+    const decoded = decodeLine(Buffer.from(text));
     assert.equal(decoded.kind, 'event');
-    assert.deepEqual(decoded.kind === 'event' && decoded.event.futureField, { a: [1] });
+    const members = decoded.kind === 'event' ? [...decoded.members] : [];
+    assert.equal(members.length, 3 * 4);
+    assert.equal(text.slice(members[8], members[9]), 'futureField');
+    assert.equal(text.slice(members[10], members[11]), '{"a":[1]}');
+  });
+
+  it('words the reason for an invalid line as JSON.parse does', () => {
+    const decoded = decodeLine(Buffer.from('{"auditID":"x",}'));
+    assert.equal(decoded.kind, 'invalid');
+    assert.match(decoded.kind === 'invalid' ? decoded.reason : '', /^not valid JSON: /);
   });
 
   for (const [text, why] of [

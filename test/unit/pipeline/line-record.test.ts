@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isProxy } from 'node:util/types';
 import { decodeLine } from '../../../src/pipeline/decoder.js';
 import { LineRecord } from '../../../src/pipeline/line-record.js';
 
@@ -6,19 +7,29 @@ function recordOf(text: string): LineRecord {
   const bytes = Buffer.from(text);
   const decoded = decodeLine(bytes);
   assert.equal(decoded.kind, 'event');
-  return new LineRecord(bytes, decoded.kind === 'event' ? decoded.event : {}, { path: '/var/log/audit.log', offset: 0 });
+  return LineRecord.scanned(bytes, decoded.kind === 'event' ? decoded.members : new Int32Array(), { path: '/var/log/audit.log', offset: 0 });
 }
 
 describe('LineRecord', () => {
-  it('hands out the event it was made with until it is released', () => {
+  it('hands out the same event object until it is released', () => {
     const record = recordOf('{"auditID":"a","stage":"ResponseComplete"}');
     const event = record.event;
     assert.equal(record.event, event);
+    assert.equal(event.stage, 'ResponseComplete');
+  });
+
+  it('a scanned line is parsed lazily; a line parsed up front keeps its plain object', () => {
+    assert.equal(isProxy(recordOf('{"auditID":"a"}').event), true);
+    const event = { auditID: 'a' };
+    const record = LineRecord.parsed(Buffer.from(JSON.stringify(event)), event, { path: '/var/log/audit.log', offset: 0 });
+    assert.equal(record.event, event);
+    record.releaseEvent();
+    assert.deepEqual(record.event, event);
   });
 
   it('after a release, reads the same event again from its bytes', () => {
     const record = recordOf('{"auditID":"a","stage":"ResponseComplete","objectRef":{"resource":"pods"},"µs":"561µs"}');
-    const before = structuredClone(record.event);
+    const before = JSON.parse(JSON.stringify(record.event)) as unknown;
     record.releaseEvent();
     assert.deepEqual(record.event, before);
   });

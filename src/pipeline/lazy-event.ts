@@ -1,0 +1,172 @@
+import type { AuditEvent } from './audit-record.js';
+import { MEMBER_FIELDS } from './json-scanner.js';
+
+/**
+ * An audit event that parses itself one top-level field at a time, on first access. Rules,
+ * filters and sinks mostly read a few small fields (verb, objectRef, user, stageTimestamp); the
+ * request and response bodies that make up most of an event's bytes are parsed only when a rule
+ * that passed its cheap conditions looks into them, or never.
+ *
+ * It behaves as the object JSON.parse would return: same keys in the same order (a repeated key
+ * keeps its first position and its last value), writable, deletable, serialisable by
+ * JSON.stringify and msgpack, with Object.prototype as prototype. It is a Proxy so that every
+ * reader, including user-written rule paths, works unchanged.
+ */
+export function lazyAuditEvent(bytes: Buffer, members: Int32Array): AuditEvent {
+  return new Proxy(new LazyFields(bytes, members), HANDLER) as unknown as AuditEvent;
+}
+
+/** Marks a key the event does not have: never in the line, or deleted. */
+const ABSENT = Symbol('absent');
+
+/** The proxy's target: the line's bytes, where its members lie, and what was parsed or changed. */
+class LazyFields {
+  /** Parsed or assigned values by key, and ABSENT for keys known not to be there. */
+  private readonly values = new Map<string, unknown>();
+  /** Keys assigned that the event did not have at the time, in assignment order (they enumerate last). */
+  private added: string[] | undefined;
+  /** Keys of the line that were deleted (and maybe assigned again, then listed in `added`). */
+  private removed: Set<string> | undefined;
+  /** The line's own keys, decoded and de-duplicated, built on first enumeration. */
+  private lineKeys: string[] | undefined;
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly members: Int32Array,
+  ) {}
+
+  /** The value of `key`, or ABSENT. */
+  lookup(key: string): unknown {
+    let value = this.values.get(key);
+    if (value !== undefined || this.values.has(key)) return value;
+    const member = this.lastMemberNamed(key);
+    value = member < 0 ? ABSENT : this.parseValue(member);
+    this.values.set(key, value);
+    return value;
+  }
+
+  set(key: string, value: unknown): void {
+    if (this.lookup(key) === ABSENT) (this.added ??= []).push(key);
+    this.values.set(key, value);
+  }
+
+  delete(key: string): void {
+    if (this.lookup(key) === ABSENT) return;
+    this.values.set(key, ABSENT);
+    if (this.added?.includes(key)) this.added = this.added.filter((name) => name !== key);
+    else (this.removed ??= new Set()).add(key);
+  }
+
+  keys(): string[] {
+    this.lineKeys ??= this.decodeKeys();
+    const removed = this.removed;
+    const keys = removed ? this.lineKeys.filter((key) => !removed.has(key)) : [...this.lineKeys];
+    return this.added ? keys.concat(this.added) : keys;
+  }
+
+  /** The index of the last member whose key is `key` (JSON.parse keeps the last value), or -1. */
+  private lastMemberNamed(key: string): number {
+    const { members, bytes } = this;
+    for (let at = members.length - MEMBER_FIELDS; at >= 0; at -= MEMBER_FIELDS) {
+      if (keyBytesEqual(bytes, members[at]!, members[at + 1]!, key)) return at;
+    }
+    return -1;
+  }
+
+  private parseValue(at: number): unknown {
+    const start = this.members[at + 2]!;
+    const end = this.members[at + 3]!;
+    const bytes = this.bytes;
+    // Plain ASCII strings (verbs, stages, timestamps, ids) skip JSON.parse.
+    if (bytes[start] === 0x22 && isPlainAscii(bytes, start + 1, end - 1)) return bytes.toString('latin1', start + 1, end - 1);
+    return JSON.parse(bytes.toString('utf8', start, end));
+  }
+
+  private decodeKeys(): string[] {
+    const keys = new Set<string>();
+    for (let at = 0; at < this.members.length; at += MEMBER_FIELDS) {
+      keys.add(decodeKey(this.bytes, this.members[at]!, this.members[at + 1]!));
+    }
+    return [...keys];
+  }
+}
+
+/** Printable ASCII without escapes: its latin1 decoding is its JSON string value. */
+function isPlainAscii(bytes: Buffer, start: number, end: number): boolean {
+  for (let index = start; index < end; index += 1) {
+    const byte = bytes[index]!;
+    if (byte === 0x5c || byte >= 0x80) return false;
+  }
+  return true;
+}
+
+function decodeKey(bytes: Buffer, start: number, end: number): string {
+  return isPlainAscii(bytes, start, end) ? bytes.toString('latin1', start, end) : (JSON.parse(bytes.toString('utf8', start - 1, end + 1)) as string);
+}
+
+/** Compares a key's raw bytes with a property name without decoding either, when both are plain. */
+function keyBytesEqual(bytes: Buffer, start: number, end: number, key: string): boolean {
+  const length = end - start;
+  let plain = true;
+  if (length === key.length) {
+    for (let offset = 0; offset < length; offset += 1) {
+      const byte = bytes[start + offset]!;
+      if (byte === 0x5c || byte >= 0x80) {
+        plain = false;
+        break;
+      }
+      if (byte !== key.charCodeAt(offset)) return false;
+    }
+    if (plain) return true;
+  } else {
+    // A key with escapes or non-ASCII bytes can differ in length from its decoded name.
+    for (let index = start; index < end; index += 1) {
+      const byte = bytes[index]!;
+      if (byte === 0x5c || byte >= 0x80) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return false;
+  }
+  return decodeKey(bytes, start, end) === key;
+}
+
+const HANDLER: ProxyHandler<LazyFields> = {
+  get(fields, property) {
+    if (typeof property === 'string') {
+      const value = fields.lookup(property);
+      if (value !== ABSENT) return value;
+    }
+    // Whatever a parsed object inherits (hasOwnProperty, toString, …) and nothing else.
+    return Reflect.get(Object.prototype, property);
+  },
+  has(fields, property) {
+    return (typeof property === 'string' && fields.lookup(property) !== ABSENT) || property in Object.prototype;
+  },
+  set(fields, property, value) {
+    if (typeof property !== 'string') return false;
+    fields.set(property, value);
+    return true;
+  },
+  deleteProperty(fields, property) {
+    if (typeof property === 'string') fields.delete(property);
+    return true;
+  },
+  ownKeys(fields) {
+    return fields.keys();
+  },
+  getOwnPropertyDescriptor(fields, property) {
+    if (typeof property !== 'string') return undefined;
+    const value = fields.lookup(property);
+    return value === ABSENT ? undefined : { value, writable: true, enumerable: true, configurable: true };
+  },
+  defineProperty(fields, property, descriptor) {
+    if (typeof property !== 'string' || !('value' in descriptor)) return false;
+    fields.set(property, descriptor.value);
+    return true;
+  },
+  getPrototypeOf() {
+    return Object.prototype;
+  },
+};
