@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       'steady-seconds': { type: 'number', default: 60, describe: 'length of the steady-state run, 0 to skip it' },
       'steady-rate': { type: 'number', default: 10_000, describe: 'events per second written in the steady-state run' },
       'steady-rotate-megabytes': { type: 'number', default: 64, describe: 'rotation size in the steady-state run' },
-      profile: { type: 'boolean', default: false, describe: 'write a --cpu-prof profile of the file-sink catch-up to <cache-dir>/profiles' },
+      profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink catch-ups to <cache-dir>/profiles/{processors,no-processors}' },
       'cache-dir': { type: 'string', default: '.cache/bench', describe: 'generated corpora (kept between runs) and scratch space' },
       output: { type: 'string', default: 'bench/results/latest.json' },
     })
@@ -101,9 +101,10 @@ async function main(): Promise<void> {
 
   if (argv.sinks.includes('file')) {
     const output = path.join(scratch, 'file-sink.jsonl');
-    const profileFlags = argv.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cacheDir, 'profiles')}`] : [];
-    await catchUp('file sink', fileTarget(output), [], profileFlags);
-    await catchUp('file sink, no processors', fileTarget(output), WITHOUT_PROCESSORS);
+    const profileFlags = (name: string): string[] =>
+      argv.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cacheDir, 'profiles', name)}`] : [];
+    await catchUp('file sink', fileTarget(output), [], profileFlags('processors'));
+    await catchUp('file sink, no processors', fileTarget(output), WITHOUT_PROCESSORS, profileFlags('no-processors'));
   }
   if (argv.sinks.includes('kafka')) await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], catchUp);
   if (argv.sinks.includes('forward')) {

@@ -1,9 +1,12 @@
 import type { AuditEvent } from './audit-record.js';
-import { scanJsonObject } from './json-scanner.js';
+import { INVALID, membersOfLastScan, scanJsonObject, type MemberTable } from './json-scanner.js';
 
 export type Decoded =
-  /** A JSON object; `members` is where its top-level keys and values lie (see json-scanner). */
-  | { kind: 'event'; members: Int32Array }
+  /**
+   * A JSON object; `members` is where its top-level keys and values lie (see json-scanner), when
+   * asked for: a sink that ships bytes only and no processor will read the event needs none.
+   */
+  | { kind: 'event'; members: MemberTable | undefined }
   | { kind: 'empty' }
   | { kind: 'invalid'; reason: string };
 
@@ -21,11 +24,11 @@ export const BOM_BYTES = 3;
  * lazily, if at all; see lazy-event). Only a rejected line goes through JSON.parse, to word the
  * reason the way operators know from other tools.
  */
-export function decodeLine(bytes: Buffer): Decoded {
+export function decodeLine(bytes: Buffer, keepMembers = true): Decoded {
   const start = startsWithBom(bytes) ? BOM_BYTES : 0;
   if (isBlank(bytes, start)) return { kind: 'empty' };
-  const scanned = scanJsonObject(bytes, start);
-  if (scanned.valid) return { kind: 'event', members: scanned.members };
+  const memberCount = scanJsonObject(bytes, start);
+  if (memberCount !== INVALID) return { kind: 'event', members: keepMembers ? membersOfLastScan(memberCount) : undefined };
   return { kind: 'invalid', reason: rejectionReason(bytes.toString('utf8', start)) };
 }
 

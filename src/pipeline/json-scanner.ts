@@ -15,12 +15,11 @@
 /** Four numbers per top-level member: key start, key end (between the quotes), value start, value end. */
 export const MEMBER_FIELDS = 4;
 
-export type ScanResult =
-  /** Valid, with the top-level members in `members` (a fresh array, safe to keep). */
-  | { valid: true; members: Int32Array }
-  | { valid: false };
+/** Where the top-level members of a scanned object lie, MEMBER_FIELDS numbers per member. */
+export type MemberTable = readonly number[];
 
-const INVALID: ScanResult = Object.freeze({ valid: false });
+/** What scanJsonObject returns for bytes that are not one JSON object. */
+export const INVALID = -1;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -41,14 +40,18 @@ const IN_OBJECT = 1;
 const IN_ARRAY = 2;
 
 /**
- * Scratch space reused across calls (the scanner is synchronous, so one set is enough): the
- * member table grows to the widest event seen, the nesting stack to the deepest.
+ * Scratch space reused across calls (the scanner is synchronous, so one set is enough): a plain
+ * array of small integers (copying a typed array with `slice` cost more than the whole scan),
+ * and the nesting stack, which grows to the deepest object seen.
  */
-let scratchMembers: Int32Array = new Int32Array(64 * MEMBER_FIELDS);
+const scratchMembers: number[] = [];
 let nesting: Uint8Array = new Uint8Array(256);
 
-/** Scans `bytes[start, end)`: one JSON object, optionally surrounded by whitespace. */
-export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length): ScanResult {
+/**
+ * Scans `bytes[start, end)`: one JSON object, optionally surrounded by whitespace. Returns how
+ * many top-level members it has, or INVALID; `membersOfLastScan` then copies out where they lie.
+ */
+export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let index = skipWhitespace(bytes, start, end);
   if (index >= end || bytes[index] !== OPEN_BRACE) return INVALID;
   let memberCount = 0;
@@ -113,18 +116,17 @@ export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length)
   }
 }
 
-function finish(bytes: Uint8Array, index: number, end: number, memberCount: number): ScanResult {
-  if (skipWhitespace(bytes, index, end) !== end) return INVALID;
-  return { valid: true, members: scratchMembers.slice(0, memberCount * MEMBER_FIELDS) };
+/** The member table of the last successful scan, which had `memberCount` members: a copy, safe to keep. */
+export function membersOfLastScan(memberCount: number): MemberTable {
+  return scratchMembers.slice(0, memberCount * MEMBER_FIELDS);
+}
+
+function finish(bytes: Uint8Array, index: number, end: number, memberCount: number): number {
+  return skipWhitespace(bytes, index, end) === end ? memberCount : INVALID;
 }
 
 function noteMember(count: number, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): number {
   const at = count * MEMBER_FIELDS;
-  if (at + MEMBER_FIELDS > scratchMembers.length) {
-    const wider = new Int32Array(scratchMembers.length * 2);
-    wider.set(scratchMembers);
-    scratchMembers = wider;
-  }
   scratchMembers[at] = keyStart;
   scratchMembers[at + 1] = keyEnd;
   scratchMembers[at + 2] = valueStart;
@@ -147,21 +149,24 @@ function skipWhitespace(bytes: Uint8Array, index: number, end: number): number {
   return index;
 }
 
+/** Marks the bytes that end a plain run inside a string: the quote, the backslash, control characters. */
+const ENDS_PLAIN_RUN = new Uint8Array(256);
+ENDS_PLAIN_RUN.fill(1, 0, 0x20);
+ENDS_PLAIN_RUN[QUOTE] = 1;
+ENDS_PLAIN_RUN[BACKSLASH] = 1;
+
 /** From just after an opening quote: the index after the closing quote, or -1. */
 function skipString(bytes: Uint8Array, index: number, end: number): number {
-  while (index < end) {
-    const byte = bytes[index]!;
+  for (;;) {
+    // One table load per byte in the common case: strings are most of an event's bytes.
+    while (index < end && ENDS_PLAIN_RUN[bytes[index]!] === 0) index += 1;
+    if (index >= end) return -1;
+    const byte = bytes[index];
     if (byte === QUOTE) return index + 1;
-    if (byte === BACKSLASH) {
-      index = skipEscape(bytes, index + 1, end);
-      if (index < 0) return -1;
-    } else if (byte < 0x20) {
-      return -1;
-    } else {
-      index += 1;
-    }
+    if (byte !== BACKSLASH) return -1;
+    index = skipEscape(bytes, index + 1, end);
+    if (index < 0) return -1;
   }
-  return -1;
 }
 
 /** From the byte after a backslash: the index after the escape, or -1. */

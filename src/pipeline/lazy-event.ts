@@ -1,5 +1,5 @@
 import type { AuditEvent } from './audit-record.js';
-import { MEMBER_FIELDS } from './json-scanner.js';
+import { MEMBER_FIELDS, type MemberTable } from './json-scanner.js';
 
 /**
  * An audit event that parses itself one top-level field at a time, on first access. Rules,
@@ -12,7 +12,7 @@ import { MEMBER_FIELDS } from './json-scanner.js';
  * JSON.stringify and msgpack, with Object.prototype as prototype. It is a Proxy so that every
  * reader, including user-written rule paths, works unchanged.
  */
-export function lazyAuditEvent(bytes: Buffer, members: Int32Array): AuditEvent {
+export function lazyAuditEvent(bytes: Buffer, members: MemberTable): AuditEvent {
   return new Proxy(new LazyFields(bytes, members), HANDLER) as unknown as AuditEvent;
 }
 
@@ -32,7 +32,7 @@ class LazyFields {
 
   constructor(
     private readonly bytes: Buffer,
-    private readonly members: Int32Array,
+    private readonly members: MemberTable,
   ) {}
 
   /** The value of `key`, or ABSENT. */

@@ -61,7 +61,9 @@ export class LineHandler<F extends { key: string }> {
       metrics.oversizeLines.inc({ outcome: 'dead-letter' });
       return;
     }
-    const decoded = this.parseEagerly ? parseLine(line.bytes) : decodeLine(line.bytes);
+    // A sink that ships bytes only will never read the event: keep no member table for it (a
+    // processor that does look finds the members again).
+    const decoded = this.parseEagerly ? parseLine(line.bytes) : decodeLine(line.bytes, !this.options.releaseParsedEvents);
     if (decoded.kind === 'empty') {
       metrics.emptyLines.inc();
       batcher.advance(file, line.end, lineBytes);

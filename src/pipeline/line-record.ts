@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditRecord, RecordOrigin } from './audit-record.js';
 import { decodeLine } from './decoder.js';
+import type { MemberTable } from './json-scanner.js';
 import { lazyAuditEvent } from './lazy-event.js';
 
 /**
@@ -19,12 +20,12 @@ export class LineRecord implements AuditRecord {
   declare detections?: readonly string[];
   private bytes: Buffer;
   /** Where the top-level members of `bytes` lie; undefined once `value` was replaced. */
-  private members: Int32Array | undefined;
+  private members: MemberTable | undefined;
   private parsed: AuditEvent | undefined;
 
   private constructor(
     value: Buffer,
-    members: Int32Array | undefined,
+    members: MemberTable | undefined,
     event: AuditEvent | undefined,
     readonly origin: RecordOrigin,
   ) {
@@ -33,8 +34,8 @@ export class LineRecord implements AuditRecord {
     this.parsed = event;
   }
 
-  /** A line the scanner validated: its event is parsed on demand. */
-  static scanned(value: Buffer, members: Int32Array, origin: RecordOrigin): LineRecord {
+  /** A line the scanner validated: its event is parsed on demand (members found again if not given). */
+  static scanned(value: Buffer, members: MemberTable | undefined, origin: RecordOrigin): LineRecord {
     return new LineRecord(value, members, undefined, origin);
   }
 
@@ -66,9 +67,9 @@ export class LineRecord implements AuditRecord {
   }
 }
 
-function membersOf(value: Buffer): Int32Array {
+function membersOf(value: Buffer): MemberTable {
   const decoded = decodeLine(value);
   // Unreachable by construction: value was decoded (or serialised from an object) before.
-  if (decoded.kind !== 'event') throw new Error('a shipped record no longer decodes to an event');
+  if (decoded.kind !== 'event' || decoded.members === undefined) throw new Error('a shipped record no longer decodes to an event');
   return decoded.members;
 }

@@ -7,7 +7,7 @@ describe('decodeLine', () => {
     const text = '{"kind":"Event","auditID":"x","futureField":{"a":[1]}}';
     const decoded = decodeLine(Buffer.from(text));
     assert.equal(decoded.kind, 'event');
-    const members = decoded.kind === 'event' ? [...decoded.members] : [];
+    const members = decoded.kind === 'event' ? [...(decoded.members ?? [])] : [];
     assert.equal(members.length, 3 * 4);
     assert.equal(text.slice(members[8], members[9]), 'futureField');
     assert.equal(text.slice(members[10], members[11]), '{"a":[1]}');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MEMBER_FIELDS, scanJsonObject } from '../../../src/pipeline/json-scanner.js';
+import { INVALID, MEMBER_FIELDS, membersOfLastScan, scanJsonObject, type MemberTable } from '../../../src/pipeline/json-scanner.js';
 import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
 import { SeededRandom } from '../../helpers/seeded-random.js';
 
@@ -13,13 +13,18 @@ function parsesToObject(bytes: Buffer): boolean {
   }
 }
 
+function scan(bytes: Buffer): { valid: boolean; members: MemberTable } {
+  const count = scanJsonObject(bytes);
+  return { valid: count !== INVALID, members: count === INVALID ? [] : membersOfLastScan(count) };
+}
+
 function memberTexts(text: string): Array<[string, string]> {
   const bytes = Buffer.from(text);
-  const scanned = scanJsonObject(bytes);
+  const scanned = scan(bytes);
   assert.ok(scanned.valid, `rejected ${text}`);
   const pairs: Array<[string, string]> = [];
   for (let at = 0; at < scanned.members.length; at += MEMBER_FIELDS) {
-    const [keyStart, keyEnd, valueStart, valueEnd] = scanned.members.subarray(at, at + MEMBER_FIELDS);
+    const [keyStart, keyEnd, valueStart, valueEnd] = scanned.members.slice(at, at + MEMBER_FIELDS);
     pairs.push([bytes.toString('utf8', keyStart, keyEnd), bytes.toString('utf8', valueStart, valueEnd)]);
   }
   return pairs;
@@ -53,7 +58,7 @@ describe('scanJsonObject', () => {
 
   it('accepts nesting far deeper than any audit event (20 000 levels)', () => {
     const deep = `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
-    assert.equal(scanJsonObject(Buffer.from(deep)).valid, true);
+    assert.equal(scan(Buffer.from(deep)).valid, true);
   });
 
   const invalid: Array<[string, string]> = [
@@ -88,21 +93,21 @@ describe('scanJsonObject', () => {
   ];
   for (const [text, what] of invalid) {
     it(`rejects ${what}, as JSON.parse does`, () => {
-      assert.equal(scanJsonObject(Buffer.from(text)).valid, false);
+      assert.equal(scan(Buffer.from(text)).valid, false);
       assert.equal(parsesToObject(Buffer.from(text)), false);
     });
   }
 
   it('accepts every escape JSON allows and bytes that are not UTF-8, as JSON.parse does', () => {
     const line = Buffer.concat([Buffer.from('{"a":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00 '), Buffer.from([0xff, 0xc3]), Buffer.from('"}')]);
-    assert.equal(scanJsonObject(line).valid, true);
+    assert.equal(scan(line).valid, true);
     assert.equal(parsesToObject(line), true);
   });
 
   it('accepts every real event of the shared corpus, with the keys and values JSON.parse finds', () => {
     assert.ok(corpusLines.length > 100);
     for (const line of corpusLines) {
-      const scanned = scanJsonObject(line);
+      const scanned = scan(line);
       assert.ok(scanned.valid, line.subarray(0, 100).toString());
       const parsed = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
       const keys: string[] = [];
@@ -138,7 +143,7 @@ describe('scanJsonObject', () => {
         default:
           damaged = Buffer.concat([line.subarray(0, at), line.subarray(at + 1)]);
       }
-      const valid = scanJsonObject(damaged).valid;
+      const valid = scan(damaged).valid;
       assert.equal(valid, parsesToObject(damaged), `disagreement on ${damaged.toString('utf8')}`);
       if (!valid) rejected += 1;
     }

@@ -7,7 +7,7 @@ function recordOf(text: string): LineRecord {
   const bytes = Buffer.from(text);
   const decoded = decodeLine(bytes);
   assert.equal(decoded.kind, 'event');
-  return LineRecord.scanned(bytes, decoded.kind === 'event' ? decoded.members : new Int32Array(), { path: '/var/log/audit.log', offset: 0 });
+  return LineRecord.scanned(bytes, decoded.kind === 'event' ? decoded.members : [], { path: '/var/log/audit.log', offset: 0 });
 }
 
 describe('LineRecord', () => {
