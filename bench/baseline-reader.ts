@@ -3,27 +3,31 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { scanJsonObject } from '../src/pipeline/json-scanner.js';
 import { loadCorpusManifest } from './corpus.js';
 
 /**
  * The floor for the benchmark: the least a Node program must do to hand on every event of the
  * corpus. It reads each file in order (gunzipping the .gz backups), cuts lines on Buffers and,
- * with --parse, JSON.parses each one; it checkpoints nothing and ships nothing. The agent's
- * results are quoted as a ratio to this.
+ * with --validate, proves each line is a JSON object with the agent's byte scanner (the least a
+ * shipper that never ships an invalid line as an event must do) or, with --parse, JSON.parses
+ * each one; it checkpoints nothing and ships nothing. The agent's results are quoted as ratios.
  *
- *   node dist/bench/baseline-reader.js <corpus dir> [--parse]
+ *   node dist/bench/baseline-reader.js <corpus dir> [--validate | --parse]
  *
  * Prints {"lines": N, "bytes": N} on stdout, so the harness can check it saw the whole corpus.
  */
 
 const CHUNK_BYTES = 256 * 1024;
 
+export type BaselineMode = 'split' | 'validate' | 'parse';
+
 class LineCounter {
   lines = 0;
   bytes = 0;
   private carried: Buffer | undefined;
 
-  constructor(private readonly parse: boolean) {}
+  constructor(private readonly mode: BaselineMode) {}
 
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
@@ -34,7 +38,8 @@ class LineCounter {
     }
     let start = 0;
     for (let newline = data.indexOf(0x0a, start); newline >= 0; newline = data.indexOf(0x0a, start)) {
-      if (this.parse) JSON.parse(data.toString('utf8', start, newline));
+      if (this.mode === 'parse') JSON.parse(data.toString('utf8', start, newline));
+      else if (this.mode === 'validate' && scanJsonObject(data, start, newline) < 0) throw new Error(`invalid line at byte ${this.bytes}`);
       this.lines += 1;
       start = newline + 1;
     }
@@ -63,9 +68,9 @@ async function readGzip(file: string, counter: LineCounter): Promise<void> {
 
 async function main(): Promise<void> {
   const [corpusDir, flag] = process.argv.slice(2);
-  if (!corpusDir) throw new Error('usage: baseline-reader <corpus dir> [--parse]');
+  if (!corpusDir) throw new Error('usage: baseline-reader <corpus dir> [--validate | --parse]');
   const corpus = loadCorpusManifest(corpusDir);
-  const counter = new LineCounter(flag === '--parse');
+  const counter = new LineCounter(flag === '--parse' ? 'parse' : flag === '--validate' ? 'validate' : 'split');
   for (const file of corpus.files) {
     const full = path.join(corpus.dir, file.name);
     await (file.compressed ? readGzip(full, counter) : readPlain(full, counter));

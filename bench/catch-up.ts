@@ -5,6 +5,8 @@ import { CLI_PATH } from '../test/helpers/agent-process.js';
 import type { Corpus } from './corpus.js';
 import { runMeasured, type MeasuredRun } from './measured-process.js';
 
+import type { BaselineMode } from './baseline-reader.js';
+
 const BASELINE_READER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'baseline-reader.js');
 
 /** One catch-up of the whole corpus by the agent, as measured from outside. */
@@ -75,8 +77,8 @@ function summarise(name: string, corpus: Corpus, run: MeasuredRun, delivered: nu
 }
 
 /** The baseline reader over the same corpus, measured the same way. */
-export async function measureBaseline(name: string, corpus: Corpus, parse: boolean): Promise<CatchUpMeasurement> {
-  const run = await runMeasured(BASELINE_READER, [corpus.root, ...(parse ? ['--parse'] : [])]);
+export async function measureBaseline(name: string, corpus: Corpus, mode: BaselineMode): Promise<CatchUpMeasurement> {
+  const run = await runMeasured(BASELINE_READER, [corpus.root, ...(mode === 'split' ? [] : [`--${mode}`])]);
   const { lines } = JSON.parse(run.stdout) as { lines: number };
   return summarise(name, corpus, run, lines);
 }

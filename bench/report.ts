@@ -8,7 +8,7 @@ export interface BenchResults {
   machine: MachineInfo;
   corpus: { seed: number; events: number; megabytes: number; files: number; gzippedFiles: number; lineBytes: Record<string, number> };
   baselines: CatchUpMeasurement[];
-  catchUp: Array<CatchUpMeasurement & { ratioToReadSplit: number; ratioToReadParse: number }>;
+  catchUp: Array<CatchUpMeasurement & { ratioToReadSplit: number; ratioToReadValidate: number; ratioToReadParse: number }>;
   steadyState?: SteadyStateMeasurement;
 }
 
@@ -16,10 +16,10 @@ const MB = 1024 * 1024;
 
 /** The short table printed at the end of `make bench`. */
 export function formatTable(results: BenchResults): string {
-  const header = ['run', 'events/s', 'MB/s', 'CPU s/100k', 'peak RSS MB', 'time s', 'delivered', 'vs read+split', 'vs read+parse'];
+  const header = ['run', 'events/s', 'MB/s', 'CPU s/100k', 'peak RSS MB', 'time s', 'delivered', 'vs read+split', 'vs read+validate', 'vs read+parse'];
   const rows: string[][] = [];
   for (const run of results.baselines) {
-    rows.push([run.name, ...figures(run), String(run.delivered), '', '']);
+    rows.push([run.name, ...figures(run), String(run.delivered), '', '', '']);
   }
   for (const run of results.catchUp) {
     rows.push([
@@ -27,6 +27,7 @@ export function formatTable(results: BenchResults): string {
       ...figures(run),
       run.delivered === run.events ? String(run.delivered) : `${run.delivered} (of ${run.events})`,
       run.ratioToReadSplit.toFixed(2),
+      run.ratioToReadValidate.toFixed(2),
       run.ratioToReadParse.toFixed(2),
     ]);
   }

@@ -68,16 +68,18 @@ async function main(): Promise<void> {
   };
 
   // A first pass puts the corpus in the page cache, so every run below reads it from memory.
-  await measureBaseline('warm-up', corpus, false);
-  const readSplit = await measureBaseline('baseline: read+split', corpus, false);
-  const readParse = await measureBaseline('baseline: read+split+JSON.parse', corpus, true);
-  results.baselines.push(readSplit, readParse);
-  log(`baselines: ${Math.round(readSplit.eventsPerSecond)} and ${Math.round(readParse.eventsPerSecond)} events/s`);
+  await measureBaseline('warm-up', corpus, 'split');
+  const readSplit = await measureBaseline('baseline: read+split', corpus, 'split');
+  const readValidate = await measureBaseline('baseline: read+split+validate', corpus, 'validate');
+  const readParse = await measureBaseline('baseline: read+split+JSON.parse', corpus, 'parse');
+  results.baselines.push(readSplit, readValidate, readParse);
+  log(`baselines: ${[readSplit, readValidate, readParse].map((run) => Math.round(run.eventsPerSecond)).join(', ')} events/s`);
 
   const record = (measurement: CatchUpMeasurement): void => {
     results.catchUp.push({
       ...measurement,
       ratioToReadSplit: measurement.eventsPerSecond / readSplit.eventsPerSecond,
+      ratioToReadValidate: measurement.eventsPerSecond / readValidate.eventsPerSecond,
       ratioToReadParse: measurement.eventsPerSecond / readParse.eventsPerSecond,
     });
     log(`${measurement.name}: ${Math.round(measurement.eventsPerSecond)} events/s, ${measurement.delivered}/${measurement.events} delivered`);
