@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       'steady-seconds': { type: 'number', default: 60, describe: 'length of the steady-state run, 0 to skip it' },
       'steady-rate': { type: 'number', default: 10_000, describe: 'events per second written in the steady-state run' },
       'steady-rotate-megabytes': { type: 'number', default: 64, describe: 'rotation size in the steady-state run' },
-      profile: { type: 'boolean', default: false, describe: 'write a --cpu-prof profile of the file-sink catch-up to <cache-dir>/profiles' },
+      profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink catch-up and of the steady-state run to <cache-dir>/profiles' },
       'cache-dir': { type: 'string', default: '.cache/bench', describe: 'generated corpora (kept between runs) and scratch space' },
       output: { type: 'string', default: 'bench/results/latest.json' },
     })
@@ -99,9 +99,9 @@ async function main(): Promise<void> {
     }
   };
 
+  const profileFlags = argv.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cacheDir, 'profiles')}`] : [];
   if (argv.sinks.includes('file')) {
     const output = path.join(scratch, 'file-sink.jsonl');
-    const profileFlags = argv.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cacheDir, 'profiles')}`] : [];
     await catchUp('file sink', fileTarget(output), [], profileFlags);
     await catchUp('file sink, no processors', fileTarget(output), WITHOUT_PROCESSORS);
   }
@@ -126,6 +126,7 @@ async function main(): Promise<void> {
       seconds: argv['steady-seconds'],
       warmUpSeconds: Math.min(5, argv['steady-seconds'] / 4),
       rotateBytes: argv['steady-rotate-megabytes'] * 1024 * 1024,
+      nodeFlags: profileFlags,
       log,
     });
   }
