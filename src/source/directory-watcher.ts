@@ -49,7 +49,9 @@ export class DirectoryWatcher {
     const directory = naming.directory;
     const absoluteDirectory = path.resolve(directory);
     const foreign = (entry: string): boolean =>
-      path.resolve(path.dirname(entry)) === absoluteDirectory && naming.classify(path.basename(entry)) === undefined;
+      path.resolve(entry) !== absoluteDirectory &&
+      path.resolve(path.dirname(entry)) === absoluteDirectory &&
+      naming.classify(path.basename(entry)) === undefined;
     this.watcher = watch(directory, {
       depth: 0,
       ignoreInitial: true,
