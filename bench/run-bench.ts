@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       'steady-seconds': { type: 'number', default: 60, describe: 'length of the steady-state run, 0 to skip it' },
       'steady-rate': { type: 'number', default: 10_000, describe: 'events per second written in the steady-state run' },
       'steady-rotate-megabytes': { type: 'number', default: 64, describe: 'rotation size in the steady-state run' },
-      profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink catch-ups to <cache-dir>/profiles/{processors,no-processors}' },
+      profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink catch-ups and of the steady-state run to <cache-dir>/profiles/<run>' },
       'cache-dir': { type: 'string', default: '.cache/bench', describe: 'generated corpora (kept between runs) and scratch space' },
       output: { type: 'string', default: 'bench/results/latest.json' },
     })
@@ -101,10 +101,10 @@ async function main(): Promise<void> {
     }
   };
 
+  const profileFlags = (run: string): string[] =>
+    argv.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cacheDir, 'profiles', run)}`] : [];
   if (argv.sinks.includes('file')) {
     const output = path.join(scratch, 'file-sink.jsonl');
-    const profileFlags = (name: string): string[] =>
-      argv.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cacheDir, 'profiles', name)}`] : [];
     await catchUp('file sink', fileTarget(output), [], profileFlags('processors'));
     await catchUp('file sink, no processors', fileTarget(output), WITHOUT_PROCESSORS, profileFlags('no-processors'));
   }
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
       seconds: argv['steady-seconds'],
       warmUpSeconds: Math.min(5, argv['steady-seconds'] / 4),
       rotateBytes: argv['steady-rotate-megabytes'] * 1024 * 1024,
+      nodeFlags: profileFlags('steady-state'),
       log,
     });
   }

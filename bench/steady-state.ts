@@ -21,6 +21,8 @@ export interface SteadyStateOptions {
   warmUpSeconds: number;
   /** --audit-log-maxsize of the simulated apiserver; backups are gzipped. */
   rotateBytes: number;
+  /** Node flags of the agent process, e.g. --cpu-prof. */
+  nodeFlags?: string[];
   log(message: string): void;
 }
 
@@ -64,7 +66,7 @@ export async function measureSteadyState(options: SteadyStateOptions): Promise<S
     '--log-level', 'warn',
     '--sink', 'file',
     '--file-path', outputPath,
-  ]);
+  ], { nodeFlags: options.nodeFlags ?? [] });
   const factory = new AuditEventFactory({ seed: options.seed, realLines: readRealAuditLines(CORPUS_DIR) });
   const writer = new LumberjackWriter({ dir: logDir, maxSizeBytes: options.rotateBytes, compress: true });
   const writtenAt = new Map<string, number>();

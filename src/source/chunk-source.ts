@@ -4,6 +4,8 @@ import { createGunzip } from 'node:zlib';
 
 /** Size of one read. Large enough to amortise syscalls, small enough to keep memory flat. */
 export const CHUNK_BYTES = 256 * 1024;
+/** A read into less room than this takes a fresh buffer instead: small reads cost a syscall each. */
+export const MIN_READ_BYTES = 64 * 1024;
 
 /**
  * Reads a file's (decompressed) bytes in order from a given offset. `read` returns an empty
@@ -20,18 +22,32 @@ export interface ChunkSource {
  *  rename or unlink by the rotation never takes the remaining bytes away. */
 export class PlainChunkSource implements ChunkSource {
   readonly exhausted = false;
+  /** Buffer the reads fill one after another; lines are slices of it. */
+  private slab = Buffer.alloc(0);
+  private slabUsed = 0;
 
   constructor(
     private readonly handle: FileHandle,
     private position: number,
   ) {}
 
+  /**
+   * Reads into the unused rest of the current buffer, and takes a new one only when the rest is
+   * short. A buffer per read would cost CHUNK_BYTES for each small read of a live file that grows
+   * by a few kilobytes between wake-ups (and for each read that finds nothing), and keep all of it
+   * alive while any of its lines waits for its acknowledgement. The filled part of a buffer is
+   * never written again, so lines handed out earlier stay intact.
+   */
   async read(): Promise<Buffer> {
-    // A fresh buffer per chunk: lines are slices of it and live until their batch is acknowledged.
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    const { bytesRead } = await this.handle.read(buffer, 0, CHUNK_BYTES, this.position);
+    if (this.slab.length - this.slabUsed < MIN_READ_BYTES) {
+      this.slab = Buffer.allocUnsafe(CHUNK_BYTES);
+      this.slabUsed = 0;
+    }
+    const start = this.slabUsed;
+    const { bytesRead } = await this.handle.read(this.slab, start, this.slab.length - start, this.position);
     this.position += bytesRead;
-    return buffer.subarray(0, bytesRead);
+    this.slabUsed += bytesRead;
+    return this.slab.subarray(start, start + bytesRead);
   }
 
   async close(): Promise<void> {
