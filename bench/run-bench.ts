@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     await server.start();
     try {
       await catchUp('forward', server.target('none'));
+      await catchUp('forward, no processors', server.target('none'), WITHOUT_PROCESSORS);
       await catchUp('forward, gzip', server.target('gzip'));
     } finally {
       await server.stop();
