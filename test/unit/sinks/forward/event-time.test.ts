@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
-import { eventTimeExtension } from '../../../../src/sinks/forward/event-time.js';
+import { Decoder, ExtData } from '@msgpack/msgpack';
+import { EVENT_TIME_BYTES, writeEventTime } from '../../../../src/sinks/forward/event-time.js';
 
 function secondsAndNanos(event: Record<string, unknown>, now?: () => number): [number, number] {
-  const ext = eventTimeExtension(event, now);
+  const out = Buffer.alloc(EVENT_TIME_BYTES + 2, 0xff);
+  writeEventTime(event, out, 1, now);
+  assert.equal(out[0], 0xff, 'nothing written before the offset');
+  assert.equal(out[EVENT_TIME_BYTES + 1], 0xff, 'nothing written past EVENT_TIME_BYTES');
+  const ext = new Decoder().decode(out.subarray(1, 1 + EVENT_TIME_BYTES)) as ExtData;
+  assert.ok(ext instanceof ExtData, 'a msgpack ext');
   assert.equal(ext.type, 0);
   const data = ext.data as Uint8Array;
   assert.equal(data.length, 8);
