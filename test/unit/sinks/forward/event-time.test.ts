@@ -28,4 +28,24 @@ describe('EventTime of an audit event', () => {
   it('uses the shipping time when the event has no usable timestamp', () => {
     assert.deepEqual(secondsAndNanos({ stageTimestamp: 'yesterday' }, () => 1714557600789), [1714557600, 789000000]);
   });
+
+  it('reads timestamps of the second parsed last exactly as any other (fractions, zones, malformed ones)', () => {
+    const cases: [string, [number, number] | undefined][] = [
+      ['2024-05-01T10:00:00.123456Z', [1714557600, 123456000]],
+      ['2024-05-01T10:00:00.9Z', [1714557600, 900000000]],
+      ['2024-05-01T10:00:00Z', [1714557600, 0]],
+      ['2024-05-01T10:00:00.123456789Z', [1714557600, 123456789]],
+      ['2024-05-01T10:00:00.1234567891Z', undefined],
+      ['2024-05-01T10:00:00.Z', undefined],
+      ['2024-05-01T10:00:00.12a4Z', undefined],
+      ['2024-05-01T10:00:00.5+02:00', [1714550400, 500000000]],
+      ['2024-05-01T10:00:00.5Z', [1714557600, 500000000]],
+      ['2024-05-01T10:00:00.5Zjunk', undefined],
+      ['2024-05-01T10:00:01.000001Z', [1714557601, 1000]],
+    ];
+    for (const [stamp, expected] of cases) {
+      const now = () => 1_000_000;
+      assert.deepEqual(secondsAndNanos({ stageTimestamp: stamp }, now), expected ?? [1000, 0], stamp);
+    }
+  });
 });
