@@ -7,7 +7,7 @@ import { measureBaseline, measureCatchUp, type CatchUpMeasurement } from './catc
 import { ensureCorpus, type Corpus } from './corpus.js';
 import { currentLoad, describeMachine } from './machine.js';
 import { formatTable, type BenchResults } from './report.js';
-import { BenchForwardServer, BenchKafka, fileTarget, type SinkTarget } from './sink-targets.js';
+import { AckOnlyForwardServer, BenchForwardServer, BenchKafka, fileTarget, type SinkTarget } from './sink-targets.js';
 import { measureSteadyState } from './steady-state.js';
 
 /**
@@ -117,6 +117,9 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
     }
+    const ackOnly = new AckOnlyForwardServer();
+    await catchUp('forward, ack-only server', await ackOnly.target('none'));
+    await catchUp('forward, ack-only server, no processors', await ackOnly.target('none'), WITHOUT_PROCESSORS);
   }
   if (argv['steady-seconds'] > 0) {
     log(`steady state: ${argv['steady-rate']} events/s for ${argv['steady-seconds']} s`);
