@@ -209,7 +209,7 @@ export class JsonToMsgpack {
     let hash = FNV_OFFSET_BASIS;
     while (j < end) {
       c = src[j];
-      if (c <= 0x5c && (c === 0x22 || c === 0x5c || c < 0x20)) break;
+      if (ENDS_PLAIN_RUN[c] === 1) break;
       out[o++] = c;
       hash = Math.imul(hash ^ c, FNV_PRIME);
       j++;
@@ -218,7 +218,7 @@ export class JsonToMsgpack {
     let bytesFrom = headerAt + 1;
     if (c === 0x5c) {
       // Rare: hash the decoded key again, from the output.
-      if ((j = this.escapedString(i + 1, j)) < 0) return -1;
+      if ((j = this.escapedString(j, headerAt, o)) < 0) return -1;
       o = this.o;
       bytesFrom = headerAt + STR_HEADER_BYTES[out[headerAt]];
       hash = FNV_OFFSET_BASIS;
@@ -274,12 +274,12 @@ export class JsonToMsgpack {
     let c = 0;
     while (j < end) {
       c = src[j];
-      if (c <= 0x5c && (c === 0x22 || c === 0x5c || c < 0x20)) break;
+      if (ENDS_PLAIN_RUN[c] === 1) break;
       out[o++] = c;
       j++;
     }
     if (j >= end || c < 0x20) return -1;
-    if (c === 0x5c) return this.escapedString(from, j);
+    if (c === 0x5c) return this.escapedString(j, headerAt, o);
     this.o = this.finishString(headerAt, o);
     return j + 1;
   }
@@ -301,82 +301,61 @@ export class JsonToMsgpack {
   }
 
   /**
-   * A string with escapes, from its first byte `from`; the first backslash is at `firstEscape`.
-   * The raw length bounds the decoded one (every escape is at least as long as what it stands
-   * for), so the content goes after a header of that size and moves left if it turns out shorter.
+   * The rest of a string whose first backslash is at `j`: the bytes before it are already copied
+   * behind the one-byte header at `headerAt`, up to `o`; decoding goes on from there (every escape
+   * is at least as long as what it stands for, so the output never outgrows the input).
    */
-  private escapedString(from: number, firstEscape: number): number {
+  private escapedString(j: number, headerAt: number, o: number): number {
     const src = this.src;
     const end = src.length;
-    let close = firstEscape;
-    while (close < end) {
-      const c = src[close];
-      if (c === 0x5c) close += 2;
-      else if (c === 0x22) break;
-      else if (c < 0x20) return -1;
-      else close += 1;
-    }
-    if (close >= end) return -1;
     const out = this.out;
-    const headerAt = this.o;
-    const reserved = strHeaderBytes(close - from);
-    const contentAt = headerAt + reserved;
-    let o = contentAt;
     let loneSurrogate = false;
-    for (let k = from; k < firstEscape; k++) out[o++] = src[k];
-    let i = firstEscape;
-    while (i < close) {
-      const c = src[i];
-      if (c !== 0x5c) {
+    for (;;) {
+      let c = src[j];
+      while (ENDS_PLAIN_RUN[c] !== 1 && j < end) {
         out[o++] = c;
-        i += 1;
+        c = src[++j];
+      }
+      if (j >= end || c < 0x20) return -1;
+      if (c === 0x22) break;
+      const escaped = src[j + 1];
+      j += 2;
+      if (escaped !== 0x75) {
+        const byte = unescaped(escaped);
+        if (byte < 0) return -1;
+        out[o++] = byte;
         continue;
       }
-      const escaped = src[i + 1];
-      i += 2;
-      if (escaped === 0x75) {
-        const unit = hex4(src, i);
-        if (unit < 0) return -1;
-        i += 4;
-        if (unit >= 0xd800 && unit <= 0xdbff && src[i] === 0x5c && src[i + 1] === 0x75) {
-          const low = hex4(src, i + 2);
-          if (low >= 0xdc00 && low <= 0xdfff) {
-            const codePoint = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
-            out[o++] = 0xf0 | (codePoint >> 18);
-            out[o++] = 0x80 | ((codePoint >> 12) & 0x3f);
-            out[o++] = 0x80 | ((codePoint >> 6) & 0x3f);
-            out[o++] = 0x80 | (codePoint & 0x3f);
-            i += 6;
-            continue;
-          }
+      const unit = hex4(src, j);
+      if (unit < 0) return -1;
+      j += 4;
+      if (unit >= 0xd800 && unit <= 0xdbff && src[j] === 0x5c && src[j + 1] === 0x75) {
+        const low = hex4(src, j + 2);
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          const codePoint = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+          out[o++] = 0xf0 | (codePoint >> 18);
+          out[o++] = 0x80 | ((codePoint >> 12) & 0x3f);
+          out[o++] = 0x80 | ((codePoint >> 6) & 0x3f);
+          out[o++] = 0x80 | (codePoint & 0x3f);
+          j += 6;
+          continue;
         }
-        if (unit >= 0xd800 && unit <= 0xdfff) loneSurrogate = true;
-        if (unit < 0x80) {
-          out[o++] = unit;
-        } else if (unit < 0x800) {
-          out[o++] = 0xc0 | (unit >> 6);
-          out[o++] = 0x80 | (unit & 0x3f);
-        } else {
-          out[o++] = 0xe0 | (unit >> 12);
-          out[o++] = 0x80 | ((unit >> 6) & 0x3f);
-          out[o++] = 0x80 | (unit & 0x3f);
-        }
-        continue;
       }
-      const byte = unescaped(escaped);
-      if (byte < 0) return -1;
-      out[o++] = byte;
+      if (unit >= 0xd800 && unit <= 0xdfff) loneSurrogate = true;
+      if (unit < 0x80) {
+        out[o++] = unit;
+      } else if (unit < 0x800) {
+        out[o++] = 0xc0 | (unit >> 6);
+        out[o++] = 0x80 | (unit & 0x3f);
+      } else {
+        out[o++] = 0xe0 | (unit >> 12);
+        out[o++] = 0x80 | ((unit >> 6) & 0x3f);
+        out[o++] = 0x80 | (unit & 0x3f);
+      }
     }
-    if (loneSurrogate && utf16Length(out, contentAt, o) > 50) replaceSurrogates(out, contentAt, o);
-    const length = o - contentAt;
-    const needed = strHeaderBytes(length);
-    if (needed < reserved) {
-      out.copyWithin(headerAt + needed, contentAt, o);
-      o -= reserved - needed;
-    }
-    this.strHeader(headerAt, length);
-    this.o = o;
-    return close + 1;
+    if (loneSurrogate && utf16Length(out, headerAt + 1, o) > 50) replaceSurrogates(out, headerAt + 1, o);
+    this.o = this.finishString(headerAt, o);
+    return j + 1;
   }
 
   private strHeader(at: number, length: number): void {
@@ -557,6 +536,11 @@ function equalBytes(wanted: Buffer, bytes: Buffer, at: number): boolean {
 function extraHeaderBytes(count: number): number {
   return count < 16 ? 0 : count < 0x10000 ? 2 : 4;
 }
+
+/** Bytes that end a run of plain string bytes: `"`, `\\` and the control characters. */
+const ENDS_PLAIN_RUN = new Uint8Array(256).fill(1, 0, 0x20);
+ENDS_PLAIN_RUN[0x22] = 1;
+ENDS_PLAIN_RUN[0x5c] = 1;
 
 /** FNV-1a, 32 bits: cheap per byte, and unlike `h * 31 + c` it does not make "k0" and "in" collide. */
 const FNV_OFFSET_BASIS = 0x811c9dc5 | 0;
