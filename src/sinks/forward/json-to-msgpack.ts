@@ -73,13 +73,14 @@ export class JsonToMsgpack {
 
   /**
    * Appends the msgpack form of the JSON object in `json` (a UTF-8 BOM and surrounding whitespace
-   * allowed) to `output`. Returns false, leaving `output` as it was, for input it does not
-   * transcode (see the class comment); the caller then takes the JSON.parse path.
+   * allowed) to `output`. Returns false for input it does not transcode (see the class comment),
+   * with `output.length` as it was (bytes past it may have been written); the caller then takes
+   * the JSON.parse path.
    */
   append(json: Buffer, output: GrowableBuffer): boolean {
     if (!isUtf8(json)) return false;
-    // A JSON byte never becomes more than 3 msgpack bytes ("0.5," is 4 bytes, its float64 9), not
-    // counting the widened headers: reserving that up front spares a capacity check per write.
+    // No JSON value with its separator takes more than 3 times its bytes in msgpack ("0.5," is 4
+    // bytes, its float64 9), widened headers aside: reserving that spares a check per write.
     output.reserve(json.length * 3 + 16);
     this.src = json;
     this.out = output.bytes;
