@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Encoder } from '@msgpack/msgpack';
-import type { AuditRecord } from '../../pipeline/audit-record.js';
-import { decodeLine } from '../../pipeline/decoder.js';
+import type { AuditEvent, AuditRecord } from '../../pipeline/audit-record.js';
 import { EVENT_TIME_BYTES, writeEventTime } from './event-time.js';
 import { GrowableBuffer } from './growable-buffer.js';
 import { JsonToMsgpack } from './json-to-msgpack.js';
@@ -106,12 +105,13 @@ export class PackedForwardEncoder {
       writeEntryHead(timestamps, entries.bytes, head);
       return;
     }
-    const decoded = decodeLine(record.value);
-    // Unreachable by the AuditRecord contract: value is the JSON of an event.
-    if (decoded.kind !== 'event') throw new Error(`a record to ship is not an event: ${decoded.kind}`);
-    const map = this.encoder.encodeSharedRef(decoded.event);
+    // The transcoder's reference: what JSON.parse makes of the bytes (after a BOM, as the decoder reads them).
+    const value = record.value;
+    const bom = value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf ? 3 : 0;
+    const event = JSON.parse(value.toString('utf8', bom)) as AuditEvent;
+    const map = this.encoder.encodeSharedRef(event);
     entries.reserve(map.length);
-    writeEntryHead(decoded.event, entries.bytes, head);
+    writeEntryHead(event, entries.bytes, head);
     entries.bytes.set(map, entries.length);
     entries.length += map.length;
   }
