@@ -7,7 +7,7 @@ import { measureBaseline, measureCatchUp, type CatchUpMeasurement } from './catc
 import { ensureCorpus, type Corpus } from './corpus.js';
 import { currentLoad, describeMachine } from './machine.js';
 import { formatTable, type BenchResults } from './report.js';
-import { BenchForwardServer, BenchKafka, fileTarget, type SinkTarget } from './sink-targets.js';
+import { AckOnlyForwardServer, BenchForwardServer, BenchKafka, fileTarget, type SinkTarget } from './sink-targets.js';
 import { measureSteadyState } from './steady-state.js';
 
 /**
@@ -115,10 +115,14 @@ async function main(): Promise<void> {
     await server.start();
     try {
       await catchUp('forward', server.target('none'));
+      await catchUp('forward, no processors', server.target('none'), WITHOUT_PROCESSORS);
       await catchUp('forward, gzip', server.target('gzip'));
     } finally {
       await server.stop();
     }
+    const ackOnly = new AckOnlyForwardServer();
+    await catchUp('forward, ack-only server', await ackOnly.target('none'));
+    await catchUp('forward, ack-only server, no processors', await ackOnly.target('none'), WITHOUT_PROCESSORS);
   }
   if (argv['steady-seconds'] > 0) {
     log(`steady state: ${argv['steady-rate']} events/s for ${argv['steady-seconds']} s`);

@@ -1,4 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { freePort, OtelForwardServer, runServerScript } from '../test/helpers/forward/server-scripts.js';
 import { KafkaBroker } from '../test/integration/kafka/kafka-broker.js';
@@ -94,6 +98,46 @@ export class BenchForwardServer {
         rmSync(server.outputPath, { force: true });
         await server.start();
       },
+    };
+  }
+}
+
+const ACK_ONLY_SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ack-only-forward-server.js');
+
+/**
+ * The ack-only forward server (ack-only-forward-server.ts), in its own process: the agent's
+ * forward pace when the server costs next to nothing. Delivered is the sum of the messages'
+ * `size`, which the unit and integration tests check against the entries.
+ */
+export class AckOnlyForwardServer {
+  private child?: ChildProcess;
+  private output = '';
+
+  async start(): Promise<string> {
+    const child = spawn(process.execPath, [ACK_ONLY_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = child;
+    this.output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
+    while (!this.output.includes('\n')) await once(child.stdout!, 'data');
+    return `127.0.0.1:${this.output.split('\n')[0]}`;
+  }
+
+  /** Stops the server and returns how many entries it acked. */
+  async stop(): Promise<number> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return 0;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+    return Number(this.output.split('\n')[1]);
+  }
+
+  async target(compression: string): Promise<SinkTarget> {
+    const address = await this.start();
+    return {
+      sinkArgs: ['--sink', 'forward', '--forward-servers', address, '--forward-compression', compression],
+      countDelivered: () => this.stop(),
+      cleanUp: async () => void (await this.stop()),
     };
   }
 }

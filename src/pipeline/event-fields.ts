@@ -63,11 +63,38 @@ export function eventTimeOf(event: AuditEvent): { seconds: number; nanoseconds: 
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
+/**
+ * The whole-second part ("2024-05-01T10:00:00"), zone and seconds of the last timestamp parsed.
+ * Consecutive events mostly fall in the same second, and the forward sink takes the time of every
+ * event: matching this spares the regex and Date.parse, which were 3 % of a forward catch-up.
+ */
+let lastSecond = { prefix: '', zone: '', seconds: 0 };
+
 function parseRfc3339(text: string): { seconds: number; nanoseconds: number } | undefined {
+  const sameSecond = inLastSecond(text);
+  if (sameSecond) return sameSecond;
   const match = RFC3339.exec(text);
   if (!match) return undefined;
   const millis = Date.parse(`${match[1]}${match[3]}`);
   if (Number.isNaN(millis)) return undefined;
   const fraction = (match[2] ?? '').padEnd(9, '0');
-  return { seconds: Math.floor(millis / 1000), nanoseconds: Number(fraction) };
+  lastSecond = { prefix: match[1], zone: match[3], seconds: Math.floor(millis / 1000) };
+  return { seconds: lastSecond.seconds, nanoseconds: Number(fraction) };
+}
+
+/** `text` parsed against the last second, when it is that second (with 0 to 9 fraction digits) in that zone. */
+function inLastSecond(text: string): { seconds: number; nanoseconds: number } | undefined {
+  const { prefix, zone, seconds } = lastSecond;
+  if (prefix === '' || !text.startsWith(prefix) || !text.endsWith(zone)) return undefined;
+  const fractionEnd = text.length - zone.length;
+  if (fractionEnd === prefix.length) return { seconds, nanoseconds: 0 };
+  const digits = fractionEnd - prefix.length - 1;
+  if (digits < 1 || digits > 9 || text.charCodeAt(prefix.length) !== 0x2e) return undefined;
+  let nanoseconds = 0;
+  for (let index = prefix.length + 1; index < fractionEnd; index++) {
+    const digit = text.charCodeAt(index) - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    nanoseconds = nanoseconds * 10 + digit;
+  }
+  return { seconds, nanoseconds: nanoseconds * 10 ** (9 - digits) };
 }

@@ -9,7 +9,7 @@ export interface Sink {
   /** Short name for logs and metrics, e.g. `kafka`. */
   readonly name: string;
   /**
-   * True when `send` reads only each record's `value` (and `origin`), never `event`: the agent
+   * True when `send` reads only each record's `value` (and `origin`, `detections`), never `event`: the agent
    * then drops parsed events before batching instead of keeping them until the ack.
    */
   readonly shipsValueOnly?: boolean;

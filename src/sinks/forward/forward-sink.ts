@@ -16,6 +16,8 @@ import { PackedForwardEncoder, type ForwardMessage } from './packed-forward-enco
  */
 export class ForwardSink implements Sink {
   readonly name = 'forward';
+  /** Events are transcoded from `value` (PackedForwardEncoder), so parsed events can go early. */
+  readonly shipsValueOnly = true;
   private readonly encoder: PackedForwardEncoder;
   private readonly pool: ForwardServerPool;
   private readonly metrics: ForwardSinkMetrics;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { Decoder, ExtData } from '@msgpack/msgpack';
+import { Decoder, Encoder, ExtData } from '@msgpack/msgpack';
+import type { AuditRecord } from '../../../../src/pipeline/audit-record.js';
 import { PackedForwardEncoder } from '../../../../src/sinks/forward/packed-forward-encoder.js';
 import { recordOf, sampleEvent } from '../../../helpers/forward/audit-records.js';
 
@@ -53,7 +54,7 @@ describe('PackedForwardEncoder (Forward Protocol v1 PackedForward)', () => {
     const [tag, gzipEntries, option] = decode(gzipMessage.bytes) as [string, Uint8Array, Record<string, unknown>];
     assert.equal(tag, 'kube.audit');
     assert.deepEqual(option, { size: 50, chunk: gzipMessage.chunk, compressed: 'gzip' });
-    assert.deepEqual(new Uint8Array(gunzipSync(gzipEntries)), plainEntries);
+    assert.deepEqual(new Uint8Array(gunzipSync(gzipEntries)), new Uint8Array(plainEntries));
     assert.ok(gzipMessage.bytes.length < plainMessage.bytes.length / 3, 'gzip shrinks repetitive audit events');
   });
 
@@ -88,5 +89,53 @@ describe('PackedForwardEncoder (Forward Protocol v1 PackedForward)', () => {
     const encoder = new PackedForwardEncoder({ compression: 'none', maxMessageBytes: 1024 * 1024, maxTagBytes: 10 });
     const [message] = await encoder.encode([recordOf(sampleEvent(1, { requestObject: nested }))], 'kube.audit');
     assert.equal(message.entryCount, 1);
+  });
+
+  it('packs each record from its bytes alone: record.event is never read, and entries are what the encoder makes of JSON.parse', async () => {
+    const lines = [
+      JSON.stringify(sampleEvent(1)),
+      `\uFEFF${JSON.stringify(sampleEvent(2, { note: 'é\u2028😀', n: [0, -0.5, 1e21, 2 ** 53] }))}`,
+      // Left to JSON.parse by the transcoder: the last value wins, at the first key's place.
+      '{"verb":"get","stageTimestamp":"2024-05-01T10:00:01Z","verb":"list"}',
+      '{"requestReceivedTimestamp":"2024-05-01T12:00:00.5+02:00","1":"array-index key"}',
+    ];
+    const records: AuditRecord[] = lines.map((line, offset) => ({
+      value: Buffer.from(line),
+      get event(): never {
+        throw new Error('the encoder read record.event');
+      },
+      origin: { path: 'audit.log', offset },
+    }));
+    const encoder = new PackedForwardEncoder({ compression: 'none', maxMessageBytes: 1024 * 1024, maxTagBytes: 10 });
+    const [message] = await encoder.encode(records, 'kube.audit');
+    const [, entries] = decode(message.bytes) as [string, Uint8Array];
+    const reference = new Encoder();
+    const expected = lines.map((line) => {
+      const event = JSON.parse(line.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+      return Buffer.from(reference.encode(event)).toString('hex');
+    });
+    let at = 0;
+    expected.forEach((map, index) => {
+      assert.deepEqual([...entries.subarray(at, at + 3)], [0x92, 0xd7, 0x00], `entry ${index}: [EventTime, record]`);
+      assert.equal(Buffer.from(entries.subarray(at + 11, at + 11 + map.length / 2)).toString('hex'), map, `entry ${index}: the event JSON.parse reads`);
+      at += 11 + map.length / 2;
+    });
+    assert.equal(at, entries.length);
+    const decoded = decodeAll(entries) as [ExtData, unknown][];
+    const seconds = decoded.map(([time]) => new DataView((time.data as Uint8Array).buffer, (time.data as Uint8Array).byteOffset).getUint32(0));
+    assert.deepEqual(seconds, [1714557600, 1714557600, 1714557601, 1714557600], 'EventTime from stageTimestamp, else requestReceivedTimestamp');
+  });
+
+  it('keeps the messages of concurrent gzip encodes apart (the entry buffer is shared)', async () => {
+    const encoder = new PackedForwardEncoder({ compression: 'gzip', maxMessageBytes: 8 * 1024, maxTagBytes: 10 });
+    const batches = [0, 1, 2].map((batch) => Array.from({ length: 40 }, (_, index) => recordOf(sampleEvent(batch * 1000 + index))));
+    const results = await Promise.all(batches.map((records) => encoder.encode(records, 'kube.audit')));
+    results.forEach((messages, batch) => {
+      const auditIds = messages.flatMap((message) => {
+        const [, entries] = decode(message.bytes) as [string, Uint8Array];
+        return (decodeAll(gunzipSync(entries)) as [ExtData, { auditID: string }][]).map(([, record]) => record.auditID);
+      });
+      assert.deepEqual(auditIds, batches[batch].map((record) => record.event.auditID));
+    });
   });
 });
