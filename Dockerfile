@@ -33,5 +33,6 @@ COPY --from=build /app/dist/src ./dist/src
 # The image's user is root on purpose: kube-apiserver writes the audit log as root with mode
 # 0600. The DaemonSet drops every capability and forbids privilege escalation.
 # No HEALTHCHECK: Kubernetes ignores it; the DaemonSet's probes use /healthz and /readyz.
-ENTRYPOINT ["/nodejs/bin/node"]
+# V8 flags: see bench/agent-node-flags.ts (a small young generation: less CPU and RSS per event).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4"]
 CMD ["/app/dist/src/cli.js", "run"]

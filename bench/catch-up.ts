@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI_PATH } from '../test/helpers/agent-process.js';
+import { AGENT_NODE_FLAGS } from './agent-node-flags.js';
 import type { Corpus } from './corpus.js';
 import { runMeasured, type MeasuredRun } from './measured-process.js';
 
@@ -57,7 +58,7 @@ export async function measureCatchUp(options: CatchUpOptions): Promise<CatchUpMe
     '--log-level', 'warn',
     ...options.sinkArgs,
   ];
-  const run = await runMeasured(CLI_PATH, args, { nodeFlags: options.nodeFlags });
+  const run = await runMeasured(CLI_PATH, args, { nodeFlags: [...AGENT_NODE_FLAGS, ...(options.nodeFlags ?? [])] });
   return summarise(options.name, corpus, run, await options.countDelivered());
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI_PATH } from '../test/helpers/agent-process.js';
+import { AGENT_NODE_FLAGS } from './agent-node-flags.js';
 import { AuditEventFactory, readRealAuditLines } from '../test/helpers/audit-event-factory.js';
 import { CORPUS_DIR } from '../test/helpers/corpus.js';
 import { LumberjackWriter } from '../test/helpers/lumberjack-writer.js';
@@ -66,7 +67,7 @@ export async function measureSteadyState(options: SteadyStateOptions): Promise<S
     '--log-level', 'warn',
     '--sink', 'file',
     '--file-path', outputPath,
-  ], { nodeFlags: options.nodeFlags ?? [] });
+  ], { nodeFlags: [...AGENT_NODE_FLAGS, ...(options.nodeFlags ?? [])] });
   const factory = new AuditEventFactory({ seed: options.seed, realLines: readRealAuditLines(CORPUS_DIR) });
   const writer = new LumberjackWriter({ dir: logDir, maxSizeBytes: options.rotateBytes, compress: true });
   const writtenAt = new Map<string, number>();

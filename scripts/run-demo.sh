@@ -20,7 +20,7 @@ corpus=()
 node "$repo_root/dist/scripts/simulate-apiserver.js" --dir "$work/log" --rate "$rate" --max-size 1MiB \
   --max-backups 20 --compress --seed 1 "${corpus[@]}" --status-every 5 &
 writer=$!
-node "$repo_root/dist/src/cli.js" run --path "$work/log/audit.log" --checkpoint-dir "$work/checkpoint" \
+node --max-semi-space-size=4 "$repo_root/dist/src/cli.js" run --path "$work/log/audit.log" --checkpoint-dir "$work/checkpoint" \
   --sink file --file-path "$work/out.jsonl" --progress-interval-ms 2000 --http-port 0 \
   2> >(node "$repo_root/dist/scripts/format-progress.js" >&2) &
 agent=$!

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { printCheckpoints } from './commands/checkpoints.js';

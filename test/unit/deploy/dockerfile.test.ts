@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { validate, ValidationSeverity, type ValidatorSettings } from 'dockerfile-utils';
+import { AGENT_NODE_FLAGS } from '../../../bench/agent-node-flags.js';
 import { dockerignorePatterns, dockerStages, readDockerfile, type DockerStage } from './dockerfile-model.js';
+import { REPO_ROOT } from './repo-root.js';
 
 /** Every rule dockerfile-utils knows, raised to error: a warning is a failure here. */
 const STRICT: ValidatorSettings = {
@@ -62,11 +66,18 @@ describe('Dockerfile', () => {
     const [entrypoint] = instructions(runtime, 'ENTRYPOINT');
     const [cmd, ...extraCmds] = instructions(runtime, 'CMD');
     assert.deepEqual(extraCmds, []);
-    assert.deepEqual(entrypoint?.execForm, ['/nodejs/bin/node']);
+    assert.deepEqual(entrypoint?.execForm, ['/nodejs/bin/node', ...AGENT_NODE_FLAGS]);
     assert.deepEqual(cmd?.execForm, ['/app/dist/src/cli.js', 'run']);
     const env = Object.assign({}, ...instructions(runtime, 'ENV').map((instruction) => instruction.properties));
     assert.equal(env.NODE_ENV, 'production');
     for (const stage of stages) assert.deepEqual(instructions(stage, 'HEALTHCHECK'), []);
+  });
+
+  it('starts node with the V8 flags the benchmark measured, as the bin shebang and make run do', () => {
+    const shebang = readFileSync(path.join(REPO_ROOT, 'src/cli.ts'), 'utf8').split('\n')[0];
+    assert.equal(shebang, `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}`);
+    const demo = readFileSync(path.join(REPO_ROOT, 'scripts/run-demo.sh'), 'utf8');
+    assert.match(demo, new RegExp(`node ${AGENT_NODE_FLAGS.join(' ')} "\\$repo_root/dist/src/cli.js" run`));
   });
 
   it('carries the OCI labels, with version and revision settable at build time', () => {
