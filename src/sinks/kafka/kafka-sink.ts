@@ -121,6 +121,9 @@ export class KafkaSink implements Sink {
             ? message
             : this.oversize.fit(record, message, this.recordLimitBytes, attempt.deadLetters);
         if (fitting !== undefined) outgoing.push({ record, message: fitting });
+        // The message has the key and headers: the parsed event would only wait for the
+        // acknowledgement in memory (behind the producer's one request at a time).
+        record.releaseEvent?.();
       }
       for (const group of splitByBytes(outgoing, (item) => item.message.bytes, this.recordLimitBytes)) {
         await this.produce(attempt, this.config.topic, group);
