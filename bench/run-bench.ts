@@ -150,14 +150,16 @@ async function runKafka(
   version: string,
   port: number,
   codecs: string[],
-  catchUp: (name: string, target: SinkTarget) => Promise<void>,
+  catchUp: (name: string, target: SinkTarget, extraArgs?: string[]) => Promise<void>,
 ): Promise<void> {
   const kafka = new BenchKafka(version, port);
   log(`starting Kafka ${version}`);
   await kafka.start();
   try {
     for (const codec of codecs) {
-      await catchUp(`kafka ${version}, ${codec}`, await kafka.target(`bench-${codec}-${corpus.events}-${Date.now()}`, codec));
+      const topic = (variant: string): string => `bench-${codec}-${variant}-${corpus.events}-${Date.now()}`;
+      await catchUp(`kafka ${version}, ${codec}`, await kafka.target(topic('processors'), codec));
+      await catchUp(`kafka ${version}, ${codec}, no processors`, await kafka.target(topic('bare'), codec), WITHOUT_PROCESSORS);
     }
   } finally {
     await kafka.stop();

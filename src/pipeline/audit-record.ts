@@ -17,6 +17,12 @@ export interface AuditRecord {
    * none matched), so sinks can also route the event to an alerts topic or tag.
    */
   detections?: readonly string[];
+  /**
+   * Lets the parsed event go; reading `event` afterwards parses `value` again (the same event, by
+   * the contract above). For sinks that took the few fields they need and then hold the record
+   * only for its bytes until the acknowledgement. Absent on records that cannot re-parse.
+   */
+  releaseEvent?(): void;
 }
 
 export interface RecordOrigin {

@@ -10,10 +10,11 @@ import { classifyKafkaFailure, rootMessage, type KafkaFailureKind } from './kafk
 import { toKafkaMessage, type SizedMessage } from './kafka-message.js';
 import type { KafkaSinkConfig } from './kafka-sink-config.js';
 import { KafkaSinkMetrics } from './kafka-sink-metrics.js';
+import { Murmur2Partitioner } from './murmur2-partitioner.js';
 import { OversizeEvents } from './oversize-events.js';
 import { recordBytesLimit, splitByBytes } from './produce-request-splitter.js';
 
-const { Kafka, Partitioners } = kafkajs;
+const { Kafka } = kafkajs;
 
 /** One producer and its client; thrown away whole when it seems stuck. */
 class ProducerGeneration {
@@ -120,6 +121,9 @@ export class KafkaSink implements Sink {
             ? message
             : this.oversize.fit(record, message, this.recordLimitBytes, attempt.deadLetters);
         if (fitting !== undefined) outgoing.push({ record, message: fitting });
+        // The message has the key and headers: the parsed event would only wait for the
+        // acknowledgement in memory (behind the producer's one request at a time).
+        record.releaseEvent?.();
       }
       for (const group of splitByBytes(outgoing, (item) => item.message.bytes, this.recordLimitBytes)) {
         await this.produce(attempt, this.config.topic, group);
@@ -222,7 +226,7 @@ export class KafkaSink implements Sink {
       idempotent: this.config.idempotent,
       retry: SEND_RETRY,
       // The Java client's murmur2 partitioner, so a key lands where a Java producer would put it.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: Murmur2Partitioner,
     });
     this.generations += 1;
     this.generation = new ProducerGeneration(this.generations, producer);

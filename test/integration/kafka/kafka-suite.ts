@@ -432,6 +432,20 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       });
     }
 
+    it('lets each parsed event go once its message is built, not at the acknowledgement', async () => {
+      const topic = await newTopic();
+      const sink = sinkFromFlags(['--kafka-brokers', broker.bootstrap, '--kafka-topic', topic]);
+      await sink.start();
+      const batch = smallBatch(200, 37);
+      let released = 0;
+      for (const record of batch.records) record.releaseEvent = () => (released += 1);
+      await sink.send(batch);
+      await sink.close();
+      assert.equal(released, batch.records.length);
+      const consumed = await readBack(broker.bootstrap, topic, keysOf(batch.records));
+      for (const message of consumed.messages) assert.equal(message.headers.verb, JSON.parse(message.value.toString()).verb);
+    });
+
     it('ships with --kafka-acks 1 and no idempotence, keyed by namespace, without headers', async () => {
       const topic = await newTopic();
       const sink = sinkFromFlags([
