@@ -27,22 +27,48 @@ function deadLetters(workspace: AgentWorkspace): Array<Record<string, unknown>> 
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+const PIPELINES: ReadonlyArray<readonly [string, string[]]> = [
+  ['lines parsed whole', []],
+  ['lines scanned, events parsed lazily', ['--no-redaction', '--no-detections']],
+];
+
 describe('bad input gets its documented behaviour and the agent keeps running', function () {
   this.timeout(120_000);
 
-  it('ships a 5 MB event with its large objects replaced by a size marker, and goes on with the next event', async () => {
-    const workspace = new AgentWorkspace();
-    const huge = event('huge', { responseObject: { kind: 'SecretList', items: 'x'.repeat(5 * 1024 * 1024) } });
-    writeFileSync(workspace.livePath, `${event('before')}\n${huge}\n${event('after')}\n`);
-    const agent = await workspace.catchUp();
-    const delivered = readFileSinkOutput(workspace.outputPath);
-    assert.deepEqual(delivered.keys, ['before/ResponseComplete', 'huge/ResponseComplete', 'after/ResponseComplete']);
-    const shipped = JSON.parse(delivered.lines[1]!.toString()) as { responseObject: Record<string, unknown>; annotations: Record<string, string> };
-    assert.equal(shipped.responseObject['kube-audit-forwarder.io/truncated'], true);
-    assert.ok(Number(shipped.responseObject.originalBytes) > 5 * 1024 * 1024);
-    assert.match(shipped.annotations['kube-audit-forwarder.io/truncated']!, /responseObject replaced/);
-    assert.equal(agent.logs.filter((entry) => /longer than --max-line-bytes/.test(entry.message)).length, 1, 'logged once');
-  });
+  // With the default processors lines are parsed whole (detection rules read every event);
+  // without them they are only scanned and the event is parsed lazily: both paths are held to it.
+  for (const [pipeline, processorArgs] of PIPELINES) {
+    it(`ships a 5 MB event with its large objects replaced by a size marker, and goes on with the next event (${pipeline})`, async () => {
+      const workspace = new AgentWorkspace();
+      const huge = event('huge', { responseObject: { kind: 'SecretList', items: 'x'.repeat(5 * 1024 * 1024) } });
+      writeFileSync(workspace.livePath, `${event('before')}\n${huge}\n${event('after')}\n`);
+      const agent = await workspace.catchUp(processorArgs);
+      const delivered = readFileSinkOutput(workspace.outputPath);
+      assert.deepEqual(delivered.keys, ['before/ResponseComplete', 'huge/ResponseComplete', 'after/ResponseComplete']);
+      const shipped = JSON.parse(delivered.lines[1]!.toString()) as { responseObject: Record<string, unknown>; annotations: Record<string, string> };
+      assert.equal(shipped.responseObject['kube-audit-forwarder.io/truncated'], true);
+      assert.ok(Number(shipped.responseObject.originalBytes) > 5 * 1024 * 1024);
+      assert.match(shipped.annotations['kube-audit-forwarder.io/truncated']!, /responseObject replaced/);
+      assert.equal(agent.logs.filter((entry) => /longer than --max-line-bytes/.test(entry.message)).length, 1, 'logged once');
+    });
+
+    it(`dead-letters garbage and truncated JSON with file and offset, and ships the valid lines around them (${pipeline})`, async () => {
+      const workspace = new AgentWorkspace();
+      const lines = [event('a'), 'garbage{{', '{"kind":"Event","auditID":"cut', '[1,2,3]', '', event('b')];
+      writeFileSync(workspace.livePath, lines.join('\n') + '\n');
+      const agent = await workspace.catchUp(processorArgs);
+      assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, ['a/ResponseComplete', 'b/ResponseComplete']);
+      const letters = deadLetters(workspace);
+      assert.deepEqual(
+        letters.map((entry) => entry.line),
+        ['garbage{{', '{"kind":"Event","auditID":"cut', '[1,2,3]'],
+      );
+      assert.equal(letters[0]!.offset, Buffer.byteLength(event('a')) + 1);
+      assert.equal(letters[0]!.file, workspace.livePath);
+      assert.equal(agent.logsWith('invalid audit log line').length, 3);
+      assert.equal(agent.logsWith('agent stopped')[0]!.invalidLines, 3);
+    });
+  }
 
   it('dead-letters an oversize line instead when --oversize-policy dead-letter is set', async () => {
     const workspace = new AgentWorkspace();
@@ -53,23 +79,6 @@ describe('bad input gets its documented behaviour and the agent keeps running', 
     const [entry] = deadLetters(workspace);
     assert.equal(entry!.offset, 0);
     assert.equal(entry!.line, huge);
-  });
-
-  it('dead-letters garbage and truncated JSON with file and offset, and ships the valid lines around them', async () => {
-    const workspace = new AgentWorkspace();
-    const lines = [event('a'), 'garbage{{', '{"kind":"Event","auditID":"cut', '[1,2,3]', '', event('b')];
-    writeFileSync(workspace.livePath, lines.join('\n') + '\n');
-    const agent = await workspace.catchUp();
-    assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, ['a/ResponseComplete', 'b/ResponseComplete']);
-    const letters = deadLetters(workspace);
-    assert.deepEqual(
-      letters.map((entry) => entry.line),
-      ['garbage{{', '{"kind":"Event","auditID":"cut', '[1,2,3]'],
-    );
-    assert.equal(letters[0]!.offset, Buffer.byteLength(event('a')) + 1);
-    assert.equal(letters[0]!.file, workspace.livePath);
-    assert.equal(agent.logsWith('invalid audit log line').length, 3);
-    assert.equal(agent.logsWith('agent stopped')[0]!.invalidLines, 3);
   });
 
   it('ships invalid lines wrapped with their origin when --invalid-line-policy ship-raw is set', async () => {
