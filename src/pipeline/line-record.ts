@@ -62,8 +62,10 @@ export class LineRecord implements AuditRecord {
     this.parsed = event;
   }
 
+  /** Lets go of the parsed event and the member table: both are found again from `value` if needed. */
   releaseEvent(): void {
     this.parsed = undefined;
+    this.members = undefined;
   }
 }
 
