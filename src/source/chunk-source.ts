@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 
 /** Size of one read. Large enough to amortise syscalls, small enough to keep memory flat. */
@@ -55,25 +54,36 @@ export class PlainChunkSource implements ChunkSource {
   }
 }
 
+/** The device and inode a copy was identified at. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
 /**
  * A gzipped backup, decompressed from its start with the first `skip` bytes discarded: gzip
  * cannot seek, so resuming mid-way means decompressing up to the checkpoint.
  * A stream that ends without a valid gzip trailer (a `.gz` still being written, or cut short)
  * fails the read with GzipIncompleteError; the caller retries later from its last complete line.
+ *
+ * A `.gz` is opened by name only when reading starts, and names do not always stay with one file:
+ * logrotate's numbered copies shift (`audit.log.2.gz` becomes `.3.gz` and the next copy takes its
+ * name). So the file opened must be the inode the copy was identified at; otherwise the read
+ * fails with CopyMovedError and the caller looks for the copy again.
  */
 export class GzipChunkSource implements ChunkSource {
-  private readonly iterator: AsyncIterator<Buffer>;
-  private readonly stream: NodeJS.ReadableStream & { destroy(): void };
+  private iterator: AsyncIterator<Buffer> | undefined;
+  private stream: (NodeJS.ReadableStream & { destroy(): void }) | undefined;
   private toSkip: number;
   private ended = false;
+  private closed = false;
 
-  constructor(path: string, skip: number) {
+  constructor(
+    private readonly path: string,
+    private readonly identity: FileIdentity,
+    skip: number,
+  ) {
     this.toSkip = skip;
-    const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
-    const input = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-    input.on('error', (error) => gunzip.destroy(error));
-    this.stream = input.pipe(gunzip);
-    this.iterator = (this.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
 
   get exhausted(): boolean {
@@ -81,6 +91,7 @@ export class GzipChunkSource implements ChunkSource {
   }
 
   async read(): Promise<Buffer> {
+    this.iterator ??= await this.open();
     while (!this.ended) {
       let next: IteratorResult<Buffer>;
       try {
@@ -104,7 +115,36 @@ export class GzipChunkSource implements ChunkSource {
   }
 
   async close(): Promise<void> {
-    this.stream.destroy();
+    this.closed = true;
+    this.stream?.destroy();
+  }
+
+  private async open(): Promise<AsyncIterator<Buffer>> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CopyMovedError(this.path);
+      throw error;
+    }
+    const { dev, ino } = await handle.stat();
+    if (dev !== this.identity.dev || ino !== this.identity.ino || this.closed) {
+      await handle.close();
+      throw new CopyMovedError(this.path);
+    }
+    const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+    const input = handle.createReadStream({ highWaterMark: CHUNK_BYTES });
+    input.on('error', (error) => gunzip.destroy(error));
+    this.stream = input.pipe(gunzip);
+    return (this.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  }
+}
+
+/** The name no longer leads to the copy that was identified there (renamed or deleted since). */
+export class CopyMovedError extends Error {
+  constructor(path: string) {
+    super(`${path} no longer holds the copy identified there`);
+    this.name = 'CopyMovedError';
   }
 }
 

@@ -1,4 +1,4 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'winston';
 import type { AgentMetrics } from '../observability/metrics.js';
@@ -171,15 +171,25 @@ export class FileTracker {
   ): Promise<PhysicalFile | 'unidentified'> {
     const physical: PhysicalFile = { name: name.name, dev, ino, compressed: name.compressed, orderKey: name.orderKey, size, onDisk: true };
     let fingerprint: Fingerprint | undefined;
+    let handle: FileHandle | undefined;
     try {
+      handle = await open(fullPath, 'r');
+      // The name may lead to another file than the one just stat'ed (logrotate's numbered copies
+      // shift names): fingerprint only the inode the rest of the scan knows it by.
+      const opened = await handle.stat();
+      if (opened.dev !== dev || opened.ino !== ino) {
+        await handle.close();
+        return 'unidentified';
+      }
       if (name.compressed) {
-        fingerprint = await fingerprintGzipFile(fullPath);
+        fingerprint = await fingerprintGzipFile(handle);
+        await handle.close();
       } else {
-        physical.handle = await open(fullPath, 'r');
-        fingerprint = await fingerprintPlainFile(physical.handle);
+        physical.handle = handle;
+        fingerprint = await fingerprintPlainFile(handle);
       }
     } catch (error) {
-      await physical.handle?.close();
+      await handle?.close().catch(() => undefined);
       // Renamed or deleted since the directory was listed: the next scan finds it where it went.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'unidentified';
       this.complainOnce(fullPath, 'audit log file cannot be read; it will be retried every scan', error);
@@ -282,10 +292,7 @@ export class FileTracker {
     }
   }
 
-  /**
-   * Forgets files that are done and gone, and reports files that vanished with unread bytes.
-   * An orphan gets one extra scan: a copytruncate copy may appear just after the truncation.
-   */
+  /** Closes the handles of files read to their end; one no longer on disk leaves its file. */
   private async closeFinishedHandles(): Promise<void> {
     for (const file of this.files.values()) {
       if (!file.completed) continue;
@@ -297,14 +304,21 @@ export class FileTracker {
     }
   }
 
+  /**
+   * Forgets files that are done and gone, and reports files that vanished with unread bytes.
+   * An orphan gets one extra scan: a copytruncate copy may appear just after the truncation.
+   */
   private releaseFinished(): void {
     for (const file of [...this.files.values()]) {
+      const orphanedAt = this.orphans.get(file);
+      // One scan's grace, for finished files too: a listing taken while files are renamed may
+      // show a copy under neither name (logrotate's numbered copies shift every rotation), and a
+      // finished file forgotten then would be read again from its start when its .gz turns up.
+      if (orphanedAt === undefined || file.physicals.length > 0 || orphanedAt >= this.scans) continue;
       if (file.completed) {
-        if (file.physicals.length === 0) this.forget(file);
+        this.forget(file);
         continue;
       }
-      const orphanedAt = this.orphans.get(file);
-      if (orphanedAt === undefined || file.physicals.length > 0 || orphanedAt >= this.scans) continue;
       const from = file.splitter.completeOffset;
       const to = Math.max(file.knownSize, from);
       this.reportLoss(file.fingerprint, file.displayName, from, to, 'deleted or truncated before it was read to its end');

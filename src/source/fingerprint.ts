@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 
@@ -53,14 +52,15 @@ export async function stillStartsWith(handle: FileHandle, expected: Fingerprint)
 
 /**
  * Fingerprint of a gzipped backup from its decompressed first line. Works on a `.gz` that is
- * still being written, as long as the first line is already in it.
+ * still being written, as long as the first line is already in it. Reads through an open handle
+ * (left open), so the fingerprint is that of the inode the caller checked.
  */
-export function fingerprintGzipFile(path: string): Promise<Fingerprint | undefined> {
+export function fingerprintGzipFile(handle: FileHandle): Promise<Fingerprint | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const input = createReadStream(path);
+    const input = handle.createReadStream({ start: 0, autoClose: false });
     const gunzip = createGunzip();
     const finish = (result: Fingerprint | undefined): void => {
       if (settled) return;

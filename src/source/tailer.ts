@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'winston';
-import { GzipChunkSource, GzipIncompleteError, PlainChunkSource } from './chunk-source.js';
+import { CopyMovedError, GzipChunkSource, GzipIncompleteError, PlainChunkSource } from './chunk-source.js';
 import type { FileTracker } from './file-tracker.js';
 import { stillStartsWith } from './fingerprint.js';
 import type { Line } from './line-splitter.js';
@@ -109,7 +109,7 @@ export class Tailer {
     );
     if (gzip) {
       file.restartFromLastCompleteLine();
-      file.reading = { physical: gzip, chunks: new GzipChunkSource(path.join(this.options.directory, gzip.name), readFrom) };
+      file.reading = { physical: gzip, chunks: new GzipChunkSource(path.join(this.options.directory, gzip.name), gzip, readFrom) };
       return true;
     }
     return false;
@@ -171,6 +171,13 @@ export class Tailer {
     await reading.chunks.close();
     file.reading = undefined;
     file.restartFromLastCompleteLine();
+    if (error instanceof CopyMovedError) {
+      // Renamed or deleted since the last scan: the next scan finds where it went (or that it is gone).
+      this.drained.add(file);
+      this.scanDue = true;
+      this.options.logger.debug('a copy moved before it was opened; looking for it again', { file: reading.physical.name });
+      return;
+    }
     if (error instanceof GzipIncompleteError) {
       file.gzipRetryAtSize = reading.physical.size;
       this.options.logger.warn('gzip backup is incomplete; it is read again when it changes', {

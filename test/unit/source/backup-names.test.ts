@@ -25,8 +25,15 @@ describe('LogFileNaming', () => {
     assert.equal(copy.live, false);
   });
 
+  it("recognises logrotate's numbered copies, plain and gzipped, the highest number the oldest", () => {
+    const [first, second, tenth] = ['audit.log.1', 'audit.log.2.gz', 'audit.log.10.gz'].map((name) => naming.classify(name)!);
+    assert.deepEqual([first!.compressed, second!.compressed, tenth!.compressed], [false, true, true]);
+    assert.ok(tenth!.orderKey < second!.orderKey && second!.orderKey < first!.orderKey);
+    assert.ok(first!.orderKey < naming.classify('audit.log')!.orderKey);
+  });
+
   it('ignores files of other logs and half-matching names', () => {
-    for (const name of ['audit.log.tmp', 'other-2026-11-27T10-00-00.000.log', 'audit-2026-11-27.log', 'audit.json', 'audit.log-abc']) {
+    for (const name of ['audit.log.tmp', 'other-2026-11-27T10-00-00.000.log', 'audit-2026-11-27.log', 'audit.json', 'audit.log-abc', 'audit.log.0', 'audit.log.1.tmp', 'audit.log.gz', 'other.log.1']) {
       assert.equal(naming.classify(name), undefined, name);
     }
   });

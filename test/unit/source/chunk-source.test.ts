@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, open, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CHUNK_BYTES, MIN_READ_BYTES, PlainChunkSource } from '../../../src/source/chunk-source.js';
+import { gzipSync } from 'node:zlib';
+import { CHUNK_BYTES, CopyMovedError, GzipChunkSource, GzipIncompleteError, MIN_READ_BYTES, PlainChunkSource } from '../../../src/source/chunk-source.js';
 
 describe('PlainChunkSource', () => {
   async function growingFile(): Promise<{ file: string; source: PlainChunkSource; close(): Promise<void> }> {
@@ -56,5 +57,52 @@ describe('PlainChunkSource', () => {
     assert.ok(chunks.length > 1);
     assert.ok(Buffer.concat(chunks).equals(content.subarray(7)));
     await handle.close();
+  });
+});
+
+describe('GzipChunkSource', () => {
+  async function gzFile(name: string, content: string): Promise<{ file: string; identity: { dev: number; ino: number } }> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kaf-gz-'));
+    const file = path.join(dir, name);
+    await writeFile(file, gzipSync(content));
+    const { dev, ino } = await stat(file);
+    return { file, identity: { dev, ino } };
+  }
+
+  async function readAll(source: GzipChunkSource): Promise<string> {
+    let text = '';
+    for (let chunk = await source.read(); chunk.length > 0; chunk = await source.read()) text += chunk.toString();
+    return text;
+  }
+
+  it('decompresses from a given offset of the decompressed bytes, and is exhausted at the end', async () => {
+    const { file, identity } = await gzFile('audit.log.2.gz', 'line one\nline two\n');
+    const source = new GzipChunkSource(file, identity, 9);
+    assert.equal(await readAll(source), 'line two\n');
+    assert.equal(source.exhausted, true);
+    await source.close();
+  });
+
+  it('refuses a file that took the name since the copy was identified (numbered copies shift)', async () => {
+    const { file, identity } = await gzFile('audit.log.2.gz', 'old copy\n');
+    await rename(file, `${file}.moved`);
+    await writeFile(file, gzipSync('newer copy\n'));
+    const source = new GzipChunkSource(file, identity, 0);
+    await assert.rejects(source.read(), CopyMovedError);
+    await source.close();
+  });
+
+  it('reports a copy deleted before reading started as moved, not as an incomplete gzip', async () => {
+    const source = new GzipChunkSource('/nonexistent/audit.log.3.gz', { dev: 1, ino: 1 }, 0);
+    await assert.rejects(source.read(), CopyMovedError);
+  });
+
+  it('fails with GzipIncompleteError on a .gz cut short', async () => {
+    const { file, identity } = await gzFile('audit.log.4.gz', 'x'.repeat(100_000));
+    const whole = gzipSync('x'.repeat(100_000));
+    await writeFile(file, whole.subarray(0, whole.length - 8));
+    const source = new GzipChunkSource(file, identity, 0);
+    await assert.rejects(readAll(source), GzipIncompleteError);
+    await source.close();
   });
 });

@@ -20,7 +20,9 @@ describe('fingerprint', () => {
     const plain = await open(path.join(dir, 'a.log'));
     const other = await open(path.join(dir, 'b.log'));
     const fromPlain = await fingerprintPlainFile(plain);
-    const fromGzip = await fingerprintGzipFile(path.join(dir, 'a.log.gz'));
+    const gzip = await open(path.join(dir, 'a.log.gz'));
+    const fromGzip = await fingerprintGzipFile(gzip);
+    await gzip.close();
     assert.deepEqual(fromGzip, fromPlain);
     assert.notEqual((await fingerprintPlainFile(other))!.hash, fromPlain!.hash);
     assert.equal(await stillStartsWith(plain, fromPlain!), true);
@@ -34,7 +36,11 @@ describe('fingerprint', () => {
     const full = gzipSync('{"auditID":"1"}\n' + 'x'.repeat(100_000) + '\n');
     await writeFile(path.join(dir, 'half.gz'), full.subarray(0, full.length - 20));
     await writeFile(path.join(dir, 'empty.gz'), full.subarray(0, 5));
-    assert.ok(await fingerprintGzipFile(path.join(dir, 'half.gz')));
-    assert.equal(await fingerprintGzipFile(path.join(dir, 'empty.gz')), undefined);
+    const half = await open(path.join(dir, 'half.gz'));
+    const empty = await open(path.join(dir, 'empty.gz'));
+    assert.ok(await fingerprintGzipFile(half));
+    assert.equal(await fingerprintGzipFile(empty), undefined);
+    await half.close();
+    await empty.close();
   });
 });
