@@ -22,6 +22,9 @@ import type { TrackedFile } from './source/tracked-file.js';
 /** Lines longer than this are not kept whole in memory whatever --max-line-bytes says. */
 const HARD_LINE_CAP_BYTES = 64 * 1024 * 1024;
 
+/** How often a pending whenCaughtUp() looks again. */
+const CAUGHT_UP_WAIT_CHECK_MS = 10;
+
 export interface AgentDependencies {
   config: AgentConfig;
   sink: Sink;
@@ -57,6 +60,8 @@ export class Agent {
   private progress?: ProgressReporter;
   private checkpointTimer?: NodeJS.Timeout;
   private caughtUpTimer?: NodeJS.Timeout;
+  /** Checks often while someone waits for the catch-up to end (`--exit-when-caught-up`). */
+  private caughtUpWaitTimer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private checkpointWrittenAt = Date.now();
   private checkpointWriting: Promise<void> = Promise.resolve();
@@ -163,6 +168,10 @@ export class Agent {
 
   /** Resolves the first time every file is read to its end and every batch is acknowledged. */
   whenCaughtUp(): Promise<void> {
+    // The regular check (every 100 ms) also seals batches early when the reader is idle; checking
+    // that often in steady state would mean many small batches and fsyncs. A catch-up run that
+    // waits for its end checks every 10 ms instead, so it does not idle for up to two periods.
+    this.caughtUpWaitTimer ??= setInterval(() => this.checkCaughtUp(), CAUGHT_UP_WAIT_CHECK_MS);
     return new Promise((resolve) => this.caughtUpListeners.push(resolve));
   }
 
@@ -198,6 +207,7 @@ export class Agent {
     await this.running?.catch(() => undefined);
     await this.watcher?.stop();
     clearInterval(this.caughtUpTimer);
+    clearInterval(this.caughtUpWaitTimer);
     this.progress?.stop();
     this.batcher.seal();
     const drained = await this.delivery.drain(config.shutdownTimeoutMs);
@@ -307,6 +317,8 @@ export class Agent {
     }
     if (!this.delivery.idle) return;
     for (const resolve of this.caughtUpListeners.splice(0)) resolve();
+    clearInterval(this.caughtUpWaitTimer);
+    this.caughtUpWaitTimer = undefined;
   }
 }
 

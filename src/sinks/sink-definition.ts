@@ -11,13 +11,14 @@ export interface SinkContext {
 
 /**
  * How the CLI knows a sink: the `--sink` value that selects it, its options (validated only
- * when it is selected) and a factory.
+ * when it is selected) and a factory. The factory imports the sink's module itself, so a sink's
+ * client library loads only when it is selected (kafkajs and its codecs: ~55 ms of start-up).
  */
 export interface SinkDefinition<C> {
   readonly name: string;
   readonly description: string;
   readonly optionGroup: OptionGroup<C>;
-  create(config: C, context: SinkContext): Sink;
+  create(config: C, context: SinkContext): Promise<Sink>;
 }
 
 /** Erases the config type so definitions of different sinks fit in one list. */

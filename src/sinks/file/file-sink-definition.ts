@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { boolean, requiredString } from '../../config-values.js';
 import type { SinkDefinition } from '../sink-definition.js';
-import { FileSink, type FileSinkConfig } from './file-sink.js';
+import type { FileSinkConfig } from './file-sink.js';
 
 export const fileSinkDefinition: SinkDefinition<FileSinkConfig> = {
   name: 'file',
@@ -18,5 +18,5 @@ export const fileSinkDefinition: SinkDefinition<FileSinkConfig> = {
     },
     read: (argv) => ({ path: path.resolve(requiredString(argv, 'file-path')), fsync: boolean(argv, 'file-fsync') }),
   },
-  create: (config) => new FileSink(config),
+  create: async (config) => new (await import('./file-sink.js')).FileSink(config),
 };

@@ -1,11 +1,10 @@
 import type { SinkDefinition } from '../sink-definition.js';
 import { kafkaOptionGroup } from './kafka-options.js';
-import { KafkaSink } from './kafka-sink.js';
 import type { KafkaSinkConfig } from './kafka-sink-config.js';
 
 export const kafkaSinkDefinition: SinkDefinition<KafkaSinkConfig> = {
   name: 'kafka',
   description: 'Apache Kafka topic through kafkajs (acks=all, idempotent, TLS, SASL PLAIN/SCRAM)',
   optionGroup: kafkaOptionGroup,
-  create: (config, context) => new KafkaSink(config, context),
+  create: async (config, context) => new (await import('./kafka-sink.js')).KafkaSink(config, context),
 };

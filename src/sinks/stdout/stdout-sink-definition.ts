@@ -1,9 +1,8 @@
 import type { SinkDefinition } from '../sink-definition.js';
-import { StdoutSink } from './stdout-sink.js';
 
 export const stdoutSinkDefinition: SinkDefinition<Record<string, never>> = {
   name: 'stdout',
   description: 'write JSON lines to standard output',
   optionGroup: { title: 'Stdout sink (--sink stdout):', options: {}, read: () => ({}) },
-  create: () => new StdoutSink(),
+  create: async () => new (await import('./stdout-sink.js')).StdoutSink(),
 };

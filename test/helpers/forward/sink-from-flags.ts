@@ -7,7 +7,7 @@ import { forwardSinkDefinition } from '../../../src/sinks/forward/forward-sink-d
 import type { Sink } from '../../../src/sinks/sink.js';
 
 /** A forward sink built from CLI flags exactly as `run` builds it (defaults, validation), without the agent. */
-export function forwardSinkFromFlags(flags: string[]): Sink {
+export function forwardSinkFromFlags(flags: string[]): Promise<Sink> {
   const argv = yargs(flags).options(forwardOptionGroup.options).strict().parseSync() as ParsedArgs;
   const logger = winston.createLogger({ silent: true });
   return forwardSinkDefinition.create(forwardOptionGroup.read(argv), { logger, registry: new Registry() });

@@ -55,8 +55,8 @@ describe('forward sink: shared-key and user authentication, TLS (FluentServer of
     for (const sink of sinks.splice(0)) await sink.close();
   });
 
-  function sink(flags: string[]): Sink {
-    const created = forwardSinkFromFlags([
+  async function sink(flags: string[]): Promise<Sink> {
+    const created = await forwardSinkFromFlags([
       '--forward-connect-timeout-ms', '5000',
       '--forward-ack-timeout-ms', '5000',
       '--forward-self-hostname', 'kaf-agent.test',
@@ -76,7 +76,7 @@ describe('forward sink: shared-key and user authentication, TLS (FluentServer of
   }
 
   it('delivers over TLS with a client certificate, shared key and user/password; records and EventTime arrive intact', async () => {
-    const forward = sink([...tlsFlags(tlsServer), '--forward-shared-key', sharedKey, '--forward-username', 'auditor', '--forward-password', 's3cret']);
+    const forward = await sink([...tlsFlags(tlsServer), '--forward-shared-key', sharedKey, '--forward-username', 'auditor', '--forward-password', 's3cret']);
     await forward.start();
     const events = [sampleEvent(1), sampleEvent(2), sampleEvent(3)];
     await forward.send(batchOf(events));
@@ -88,7 +88,7 @@ describe('forward sink: shared-key and user authentication, TLS (FluentServer of
   });
 
   it('authenticates with the shared key alone when the server asks for no user, with gzip compression', async () => {
-    const forward = sink(['--forward-servers', plainServer.FORWARD_AUTH_SERVER_ADDRESS, '--forward-shared-key', sharedKey, '--forward-compression', 'gzip']);
+    const forward = await sink(['--forward-servers', plainServer.FORWARD_AUTH_SERVER_ADDRESS, '--forward-shared-key', sharedKey, '--forward-compression', 'gzip']);
     await forward.start();
     await forward.send(batchOf([sampleEvent(10)]));
     const output = plainServer.FORWARD_AUTH_SERVER_OUTPUT;
@@ -96,7 +96,7 @@ describe('forward sink: shared-key and user authentication, TLS (FluentServer of
   });
 
   it('a wrong shared key fails with a permanent error that says so', async () => {
-    const forward = sink(['--forward-servers', plainServer.FORWARD_AUTH_SERVER_ADDRESS, '--forward-shared-key', 'not-the-key']);
+    const forward = await sink(['--forward-servers', plainServer.FORWARD_AUTH_SERVER_ADDRESS, '--forward-shared-key', 'not-the-key']);
     await forward.start();
     await assert.rejects(
       forward.send(batchOf([sampleEvent(20)])),
@@ -109,19 +109,19 @@ describe('forward sink: shared-key and user authentication, TLS (FluentServer of
   });
 
   it('a wrong password fails with a permanent error naming the user check', async () => {
-    const forward = sink([...tlsFlags(tlsServer), '--forward-shared-key', sharedKey, '--forward-username', 'auditor', '--forward-password', 'guess']);
+    const forward = await sink([...tlsFlags(tlsServer), '--forward-shared-key', sharedKey, '--forward-username', 'auditor', '--forward-password', 'guess']);
     await forward.start();
     await assert.rejects(forward.send(batchOf([sampleEvent(21)])), /refused authentication: username\/password mismatch/);
   });
 
   it('a server that requires user authentication is refused clearly when no user is configured', async () => {
-    const forward = sink([...tlsFlags(tlsServer), '--forward-shared-key', sharedKey]);
+    const forward = await sink([...tlsFlags(tlsServer), '--forward-shared-key', sharedKey]);
     await forward.start();
     await assert.rejects(forward.send(batchOf([sampleEvent(22)])), /requires user authentication: set --forward-username and --forward-password/);
   });
 
   it('a server certificate from an unknown CA fails permanently instead of sending the audit trail', async () => {
-    const forward = sink(['--forward-servers', tlsServer.FORWARD_AUTH_SERVER_ADDRESS, '--forward-tls', '--forward-shared-key', sharedKey]);
+    const forward = await sink(['--forward-servers', tlsServer.FORWARD_AUTH_SERVER_ADDRESS, '--forward-tls', '--forward-shared-key', sharedKey]);
     await forward.start();
     await assert.rejects(
       forward.send(batchOf([sampleEvent(23)])),
@@ -130,7 +130,7 @@ describe('forward sink: shared-key and user authentication, TLS (FluentServer of
   });
 
   it('without the client certificate the mutual-TLS server refuses the connection', async () => {
-    const forward = sink([
+    const forward = await sink([
       '--forward-servers', tlsServer.FORWARD_AUTH_SERVER_ADDRESS,
       '--forward-tls-ca-file', tlsServer.FORWARD_AUTH_SERVER_TLS_CA,
       '--forward-shared-key', sharedKey, '--forward-username', 'auditor', '--forward-password', 's3cret',

@@ -131,7 +131,7 @@ describe('forward sink → OpenTelemetry Collector fluentforward receiver (scrip
 
   it('the receiver acks only what its pipeline accepted: an exporter that cannot write gets the batch rejected', async () => {
     const server = await startServer('full-disk', '/dev/full');
-    const sink = forwardSinkFromFlags(['--forward-servers', server.address, '--forward-ack-timeout-ms', '10000']);
+    const sink = await forwardSinkFromFlags(['--forward-servers', server.address, '--forward-ack-timeout-ms', '10000']);
     sinks.push(sink);
     await sink.start();
     const lines = new AuditEventFactory({ seed: 3, requestResponseFraction: 0 }).lines(200);
@@ -146,7 +146,7 @@ describe('forward sink → OpenTelemetry Collector fluentforward receiver (scrip
     assert.ok(lines.length >= 50, `corpus has ${lines.length} lines`);
     const records: AuditRecord[] = lines.map((line, offset) => ({ value: Buffer.from(line), event: JSON.parse(line), origin: { path: 'corpus', offset } }));
     for (const compression of ['none', 'gzip']) {
-      const sink = forwardSinkFromFlags(['--forward-servers', server.address, '--forward-compression', compression, '--forward-tag', `corpus.${compression}`]);
+      const sink = await forwardSinkFromFlags(['--forward-servers', server.address, '--forward-compression', compression, '--forward-tag', `corpus.${compression}`]);
       sinks.push(sink);
       await sink.start();
       for (let start = 0; start < records.length; start += 500) {

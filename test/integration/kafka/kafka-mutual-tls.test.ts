@@ -36,7 +36,7 @@ describe('Kafka sink with a client certificate (broker with ssl.client.auth=requ
 
   it('connects with --kafka-tls-cert-file and --kafka-tls-key-file', async () => {
     const { tlsClientCertFile, tlsClientKeyFile } = broker.addresses!;
-    const withCertificate = sink(['--kafka-tls-cert-file', tlsClientCertFile!, '--kafka-tls-key-file', tlsClientKeyFile!]);
+    const withCertificate = await sink(['--kafka-tls-cert-file', tlsClientCertFile!, '--kafka-tls-key-file', tlsClientKeyFile!]);
     await withCertificate.start();
     await withCertificate.send(batch());
     assert.equal(withCertificate.health().ready, true);
@@ -44,7 +44,7 @@ describe('Kafka sink with a client certificate (broker with ssl.client.auth=requ
   });
 
   it('fails with an error that points at the client certificate options when none is given', async () => {
-    const withoutCertificate = sink([]);
+    const withoutCertificate = await sink([]);
     await withoutCertificate.start();
     await assert.rejects(withoutCertificate.send(batch()), (error: unknown) => {
       assert.ok(error instanceof PermanentSinkError, `not permanent: ${String(error)}`);

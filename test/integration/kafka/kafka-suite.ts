@@ -106,7 +106,7 @@ async function metricValue(agent: AgentProcess, sample: string): Promise<number>
 }
 
 /** A sink built from CLI flags exactly as `run` builds it, for connection tests without the agent. */
-function sinkFromFlags(flags: string[]): Sink {
+function sinkFromFlags(flags: string[]): Promise<Sink> {
   const argv = yargs(flags).options(kafkaOptionGroup.options).strict().parseSync() as ParsedArgs;
   const logger = winston.createLogger({ silent: true });
   return kafkaSinkDefinition.create(kafkaOptionGroup.read(argv), { logger, registry: new Registry() });
@@ -421,7 +421,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
     for (const compression of ['gzip', 'snappy', 'zstd'] as const) {
       it(`writes ${compression}-compressed batches the broker accepts and a consumer reads back byte-identical`, async () => {
         const topic = await newTopic();
-        const sink = sinkFromFlags(['--kafka-brokers', broker.bootstrap, '--kafka-topic', topic, '--kafka-compression', compression]);
+        const sink = await sinkFromFlags(['--kafka-brokers', broker.bootstrap, '--kafka-topic', topic, '--kafka-compression', compression]);
         await sink.start();
         const batch = smallBatch(500, 31);
         await sink.send(batch);
@@ -434,7 +434,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
 
     it('lets each parsed event go once its message is built, not at the acknowledgement', async () => {
       const topic = await newTopic();
-      const sink = sinkFromFlags(['--kafka-brokers', broker.bootstrap, '--kafka-topic', topic]);
+      const sink = await sinkFromFlags(['--kafka-brokers', broker.bootstrap, '--kafka-topic', topic]);
       await sink.start();
       const batch = smallBatch(200, 37);
       let released = 0;
@@ -448,7 +448,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
 
     it('ships with --kafka-acks 1 and no idempotence, keyed by namespace, without headers', async () => {
       const topic = await newTopic();
-      const sink = sinkFromFlags([
+      const sink = await sinkFromFlags([
         '--kafka-brokers', broker.bootstrap, '--kafka-topic', topic,
         '--kafka-acks', '1', '--no-kafka-idempotent', '--kafka-key', 'namespace', '--kafka-headers', 'none',
       ]);
@@ -468,13 +468,13 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       it(`connects with SASL ${mechanism.toUpperCase()} and names the user when the password is wrong`, async () => {
         const topic = await newTopic();
         const saslFlags = ['--kafka-brokers', broker.addresses!.saslBootstrap!, '--kafka-topic', topic, '--kafka-sasl-mechanism', mechanism, '--kafka-sasl-username', SASL_USER.username];
-        const sink = sinkFromFlags([...saslFlags, '--kafka-sasl-password', SASL_USER.password]);
+        const sink = await sinkFromFlags([...saslFlags, '--kafka-sasl-password', SASL_USER.password]);
         await sink.start();
         await sink.send(smallBatch(10, 41));
         assert.equal(sink.health().ready, true);
         await sink.close();
 
-        const wrong = sinkFromFlags([...saslFlags, '--kafka-sasl-password', 'not-the-password']);
+        const wrong = await sinkFromFlags([...saslFlags, '--kafka-sasl-password', 'not-the-password']);
         await wrong.start();
         await assert.rejects(wrong.send(smallBatch(1, 43)), (error: unknown) => {
           assert.ok(error instanceof PermanentSinkError, `not permanent: ${String(error)}`);
@@ -490,14 +490,14 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
     it('connects over TLS to a broker with a certificate from a CA made for the test, and explains an untrusted one', async () => {
       const topic = await newTopic();
       const tlsFlags = ['--kafka-brokers', broker.addresses!.sslBootstrap!, '--kafka-topic', topic];
-      const sink = sinkFromFlags([...tlsFlags, '--kafka-tls-ca-file', broker.addresses!.tlsCaFile!]);
+      const sink = await sinkFromFlags([...tlsFlags, '--kafka-tls-ca-file', broker.addresses!.tlsCaFile!]);
       await sink.start();
       const batch = smallBatch(10, 47);
       await sink.send(batch);
       await sink.close();
       await readBack(broker.bootstrap, topic, keysOf(batch.records));
 
-      const untrusting = sinkFromFlags([...tlsFlags, '--kafka-tls']);
+      const untrusting = await sinkFromFlags([...tlsFlags, '--kafka-tls']);
       await untrusting.start();
       await assert.rejects(untrusting.send(smallBatch(1, 53)), (error: unknown) => {
         assert.ok(error instanceof PermanentSinkError, `not permanent: ${String(error)}`);
