@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { toKafkaMessage } from '../../../../src/sinks/kafka/kafka-message.js';
 import { HEADER_CHOICES } from '../../../../src/sinks/kafka/kafka-sink-config.js';
+import { decodeLine } from '../../../../src/pipeline/decoder.js';
+import { LineRecord } from '../../../../src/pipeline/line-record.js';
+import { jsonLinesCorpusFiles, rawLines } from '../../../helpers/corpus.js';
 import { podEvent, recordOf } from './kafka-test-records.js';
 
 const require = createRequire(import.meta.url);
@@ -40,6 +43,20 @@ describe('Kafka message for an audit record', () => {
     assert.deepEqual(message.headers, { stage: 'ResponseComplete', verb: 'get', resource: 'nodes', level: 'Metadata' });
     assert.deepEqual(toKafkaMessage(record, 'auditID', ['verb']).message.headers, { verb: 'get' });
     assert.equal(toKafkaMessage(record, 'auditID', []).message.headers, undefined);
+  });
+
+  it('takes the same key and headers from a lazily parsed line as from the parsed event, for every corpus event', () => {
+    for (const line of jsonLinesCorpusFiles().flatMap(rawLines)) {
+      const decoded = decodeLine(line);
+      assert.equal(decoded.kind, 'event');
+      const lazy = LineRecord.scanned(line, decoded.kind === 'event' ? decoded.members : undefined, { path: 'audit.log', offset: 0 });
+      const parsed = recordOf(JSON.parse(line.toString('utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>);
+      for (const key of ['auditID', 'namespace', 'user'] as const) {
+        const fromLazy = toKafkaMessage(lazy, key, HEADER_CHOICES).message;
+        const fromParsed = toKafkaMessage(parsed, key, HEADER_CHOICES).message;
+        assert.deepEqual([fromLazy.key, fromLazy.headers], [fromParsed.key, fromParsed.headers]);
+      }
+    }
   });
 
   it('estimates at least the bytes kafkajs encodes for the record, multi-byte text included', () => {
