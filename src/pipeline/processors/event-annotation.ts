@@ -1,4 +1,10 @@
 import type { AuditRecord } from '../audit-record.js';
+import { decodeLine } from '../decoder.js';
+import { MEMBER_FIELDS } from '../json-scanner.js';
+
+const QUOTE = 0x22;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /**
  * Adds one annotation to an event and to the bytes that will be shipped, splicing it into the
@@ -53,81 +59,31 @@ interface TopLevelLayout {
   annotationsEmpty: boolean;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const ANNOTATIONS_KEY = Buffer.from('"annotations"');
+const ANNOTATIONS_KEY = 'annotations';
 
 /**
- * Walks the top level of a JSON object (the bytes are known to be valid JSON: they were parsed)
- * and finds where its members and its `annotations` object are. Undefined if the value is not an
- * object.
+ * Where the top-level members and the `annotations` object of an event's bytes lie, from the
+ * line decoder's scan; undefined if the bytes are not one JSON object.
  */
 function scanTopLevel(bytes: Buffer): TopLevelLayout | undefined {
-  let index = skipWhitespace(bytes, 0);
-  if (bytes[index] !== OPEN_BRACE) return undefined;
-  const layout: TopLevelLayout = { objectClose: -1, hasMembers: false, annotationsOpen: -1, annotationsEmpty: false };
-  let depth = 0;
-  let keyStart = -1;
-  let keyEnd = -1;
-  let expectKey = false;
-  for (; index < bytes.length; index += 1) {
-    const byte = bytes[index];
-    if (byte === QUOTE) {
-      const start = index;
-      index = endOfString(bytes, index);
-      if (depth === 1 && expectKey) {
-        keyStart = start;
-        keyEnd = index + 1;
-        layout.hasMembers = true;
-      }
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      depth += 1;
-      if (depth === 1) expectKey = true;
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      depth -= 1;
-      if (depth === 0) {
-        layout.objectClose = index;
-        return layout;
-      }
-    } else if (depth === 1 && byte === COMMA) {
-      expectKey = true;
-    } else if (depth === 1 && byte === COLON) {
-      expectKey = false;
-      if (ANNOTATIONS_KEY.equals(bytes.subarray(keyStart, keyEnd))) {
-        const valueStart = skipWhitespace(bytes, index + 1);
-        if (bytes[valueStart] === OPEN_BRACE) {
-          layout.annotationsOpen = valueStart;
-          layout.annotationsEmpty = bytes[skipWhitespace(bytes, valueStart + 1)] === CLOSE_BRACE;
-        } else {
-          layout.annotationsOpen = -1;
-        }
-      }
-    }
+  const decoded = decodeLine(bytes);
+  if (decoded.kind !== 'event' || decoded.members === undefined) return undefined;
+  const members = decoded.members;
+  // Only whitespace may follow the object, so its closing brace is the last one in the bytes.
+  const layout: TopLevelLayout = {
+    objectClose: bytes.lastIndexOf(CLOSE_BRACE),
+    hasMembers: members.length > 0,
+    annotationsOpen: -1,
+    annotationsEmpty: false,
+  };
+  for (let at = 0; at < members.length; at += MEMBER_FIELDS) {
+    if (bytes.toString('latin1', members[at], members[at + 1]) !== ANNOTATIONS_KEY) continue;
+    // JSON.parse keeps the last of repeated keys, so the last `annotations` member counts.
+    const valueStart = members[at + 2]!;
+    const valueEnd = members[at + 3]!;
+    layout.annotationsOpen = bytes[valueStart] === OPEN_BRACE ? valueStart : -1;
+    // A non-empty object holds a quoted key; an empty one holds at most whitespace.
+    layout.annotationsEmpty = !bytes.subarray(valueStart, valueEnd).includes(QUOTE);
   }
-  return undefined;
-}
-
-function endOfString(bytes: Buffer, openQuote: number): number {
-  for (let index = openQuote + 1; index < bytes.length; index += 1) {
-    const byte = bytes[index];
-    if (byte === BACKSLASH) index += 1;
-    else if (byte === QUOTE) return index;
-  }
-  return bytes.length;
-}
-
-function skipWhitespace(bytes: Buffer, from: number): number {
-  let index = from;
-  // 0xEF 0xBB 0xBF is a UTF-8 byte-order mark, seen at the start of some exported samples.
-  if (index === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) index = 3;
-  while (index < bytes.length && (bytes[index] === 0x20 || bytes[index] === 0x0a || bytes[index] === 0x0d || bytes[index] === 0x09)) {
-    index += 1;
-  }
-  return index;
+  return layout;
 }
