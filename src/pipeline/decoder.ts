@@ -13,7 +13,7 @@ export type Decoded =
 export type Parsed = { kind: 'event'; event: AuditEvent } | { kind: 'empty' } | { kind: 'invalid'; reason: string };
 
 /** Bytes of a UTF-8 byte-order mark. */
-export const BOM_BYTES = 3;
+const BOM_BYTES = 3;
 
 /**
  * Decides whether one line is an event. Anything that is not a JSON object (garbage, a truncated

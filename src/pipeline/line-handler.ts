@@ -88,7 +88,7 @@ export class LineHandler<F extends { key: string }> {
         return;
       }
     }
-    if (this.options.releaseParsedEvents && record instanceof LineRecord) record.releaseEvent();
+    if (this.options.releaseParsedEvents) record.releaseEvent?.();
     batcher.add(record, file, line.end, lineBytes);
   }
 
