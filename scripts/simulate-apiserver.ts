@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       copytruncate: { type: 'boolean', default: false, describe: 'rotate like logrotate copytruncate: copy, then truncate in place' },
       seed: { type: 'string', default: '1', describe: 'seed of the event generator (same seed, same events)' },
       events: { type: 'string', default: '0', describe: 'stop after this many events, 0 = until Ctrl-C/SIGTERM' },
-      corpus: { type: 'string', describe: 'directory of real audit events to mix in (e.g. ../shared/corpus/real)' },
+      corpus: { type: 'string', describe: 'directory of real audit events to mix in (e.g. test/fixtures/corpus/real)' },
       'status-every': { type: 'string', default: '2', describe: 'seconds between status lines on stderr' },
     })
     .strict()

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The shared corpus of real audit events (see its SOURCES.md). */
-export const CORPUS_DIR = path.resolve(process.env.AUDIT_CORPUS_DIR ?? path.join(process.cwd(), '../shared/corpus/real'));
+/** The real audit events copied into the repository from public projects (see its SOURCES.md). Resolved from this module (dist/test/helpers/), not the working directory. */
+export const CORPUS_DIR = path.resolve(process.env.AUDIT_CORPUS_DIR ?? fileURLToPath(new URL('../../../test/fixtures/corpus/real', import.meta.url)));
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
