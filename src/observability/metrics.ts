@@ -107,8 +107,4 @@ export class AgentMetrics {
   private counter<L extends string = never>(name: string, help: string, labelNames: L[] = []): Counter<L> {
     return new Counter({ name: `${PREFIX}${name}`, help, labelNames, registers: [this.registry] });
   }
-
-  private gauge<L extends string = never>(name: string, help: string, labelNames: L[] = []): Gauge<L> {
-    return new Gauge({ name: `${PREFIX}${name}`, help, labelNames, registers: [this.registry] });
-  }
 }

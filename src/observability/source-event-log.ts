@@ -11,8 +11,7 @@ export function sourceEventLog(logger: Logger, metrics: AgentMetrics): SourceEve
       logger.warn('--replay: sending this file again from its start', {
         file: path,
         fingerprint: fingerprint.hash,
-        resendBytes: Math.max(acknowledged, 0),
-        checkpointOffset: acknowledged,
+        duplicateBytes: acknowledged,
         sizeAtCheckpoint: size,
       }),
     rotated: ({ path, readTo }) => {
