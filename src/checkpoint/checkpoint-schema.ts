@@ -54,7 +54,8 @@ export function parseCheckpoint(body: unknown): ParseResult {
   }
   if (version === 1) {
     const v1 = body as CheckpointV1;
-    if (!isTime(v1.writtenAt) || !isEntryList(v1.files)) return { problem: 'unexpected structure (version 1)' };
+    // Version 1 did not check dev and ino when it read them back: they may be missing.
+    if (!isTime(v1.writtenAt) || !isEntryList(v1.files, false)) return { problem: 'unexpected structure (version 1)' };
     return { document: upgradeV1(v1), upgradedFrom: 1 };
   }
   if (version === 2) {
@@ -67,7 +68,8 @@ export function parseCheckpoint(body: unknown): ParseResult {
 
 /** Version 1 did not record when progress was made: its write time is the best bound there is. */
 function upgradeV1(v1: CheckpointV1): CheckpointDocument {
-  return { version: CHECKPOINT_VERSION, writtenAt: v1.writtenAt, progressAt: v1.writtenAt, files: v1.files };
+  const files = v1.files.map((file) => ({ ...file, dev: file.dev ?? 0, ino: file.ino ?? 0 }));
+  return { version: CHECKPOINT_VERSION, writtenAt: v1.writtenAt, progressAt: v1.writtenAt, files };
 }
 
 /** The document to write now. */
@@ -79,11 +81,11 @@ function isTime(value: unknown): value is string {
   return typeof value === 'string' && !Number.isNaN(Date.parse(value));
 }
 
-function isEntryList(value: unknown): value is CheckpointEntry[] {
-  return Array.isArray(value) && value.every(isEntry);
+function isEntryList(value: unknown, withInode = true): value is CheckpointEntry[] {
+  return Array.isArray(value) && value.every((entry) => isEntry(entry, withInode));
 }
 
-function isEntry(value: unknown): value is CheckpointEntry {
+function isEntry(value: unknown, withInode: boolean): value is CheckpointEntry {
   const entry = value as CheckpointEntry;
   return (
     typeof entry === 'object' &&
@@ -95,7 +97,6 @@ function isEntry(value: unknown): value is CheckpointEntry {
     Number.isSafeInteger(entry.size) &&
     typeof entry.completed === 'boolean' &&
     typeof entry.path === 'string' &&
-    Number.isSafeInteger(entry.dev) &&
-    Number.isSafeInteger(entry.ino)
+    (withInode ? Number.isSafeInteger(entry.dev) && Number.isSafeInteger(entry.ino) : true)
   );
 }

@@ -97,6 +97,7 @@ export class AuditLogSource {
     this.wake.notify();
     await this.running?.catch(() => undefined);
     await this.watcher?.stop();
+    await this.discovery.close();
   }
 
   /** True when every file was read as far as it goes (only a growing live file may have more). */

@@ -123,6 +123,11 @@ export class FileDiscovery {
     return entries;
   }
 
+  /** Closes every handle the readers hold (the source stops). */
+  async close(): Promise<void> {
+    for (const file of this.files.values()) await file.reader.close();
+  }
+
   /** Compares the directory with what is tracked and updates every file's copies. */
   async scan(): Promise<void> {
     this.scans += 1;

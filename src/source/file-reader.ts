@@ -157,7 +157,11 @@ export class FileReader implements SourceFile {
 
   /** Closes every handle once the file is completed: its inodes may then be freed and reused. */
   async closeIfCompleted(): Promise<void> {
-    if (!this.completed) return;
+    if (this.completed) await this.close();
+  }
+
+  /** Stops reading and closes every handle (the source stops). */
+  async close(): Promise<void> {
     await this.stopReading();
     for (const copy of [...this.handles.keys()]) await this.drop(copy);
   }
