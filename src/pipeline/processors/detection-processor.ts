@@ -2,6 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { AuditEvent, AuditRecord } from '../audit-record.js';
 import { eventTimeOf, resourceOf } from '../event-fields.js';
 import type { Processor, ProcessorVerdict } from '../processor.js';
+import type { DetectionListener } from '../../alerts/detection-listener.js';
 import { addAnnotation } from './event-annotation.js';
 import { groupKeyOf, type DetectionRule } from './detection-rule.js';
 import { ThresholdWindow } from './threshold-window.js';
@@ -24,7 +25,11 @@ export class DetectionProcessor implements Processor {
   private readonly resourceFreeRules: readonly DetectionRule[];
   private readonly matched: Counter<'rule' | 'severity'>;
 
-  constructor(rules: readonly DetectionRule[], registry: Registry) {
+  constructor(
+    rules: readonly DetectionRule[],
+    registry: Registry,
+    private readonly listener?: DetectionListener,
+  ) {
     this.matched = new Counter({
       name: 'kube_audit_forwarder_detections_total',
       help: 'Events that matched a detection rule, by rule id and severity',
@@ -62,6 +67,7 @@ export class DetectionProcessor implements Processor {
       }
       ids.push(rule.id);
       this.matched.inc({ rule: rule.id, severity: rule.severity });
+      this.listener?.onMatch(rule, event);
     }
     return ids;
   }
