@@ -33,6 +33,8 @@ interface FiringAlert {
   sentAt: number;
   matches: number;
   auditIDs: string[];
+  /** Matches came since the last send. */
+  changed: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export class AlertmanagerNotifier {
         this.options.drops.drop('too_many_alerts', 1, `alertmanager: ${this.options.maxActive} alerts already firing`);
         return;
       }
-      alert = { latest: detection, labels: labelsOf(detection, this.options.origin), startsAt: detection.eventTime ?? now, lastMatchAt: now, sentAt: 0, matches: 0, auditIDs: [] };
+      alert = { latest: detection, labels: labelsOf(detection, this.options.origin), startsAt: detection.eventTime ?? now, lastMatchAt: now, sentAt: 0, matches: 0, auditIDs: [], changed: false };
       this.firing.set(detection.key, alert);
     }
     alert.latest = detection;
@@ -68,6 +70,7 @@ export class AlertmanagerNotifier {
     alert.matches++;
     if (detection.eventTime !== undefined && detection.eventTime < alert.startsAt) alert.startsAt = detection.eventTime;
     rememberAuditId(alert.auditIDs, detection.auditID);
+    alert.changed = true;
     if (alert.sentAt === 0) this.send(alert, now);
   }
 
@@ -83,12 +86,15 @@ export class AlertmanagerNotifier {
     }
   }
 
-  stop(): void {
+  /** Stops the timer and sends the alerts that changed since their last send, so a stop loses no match count. */
+  stop(now = Date.now()): void {
     clearInterval(this.timer);
+    for (const alert of this.firing.values()) if (alert.changed) this.send(alert, now);
   }
 
   private send(alert: FiringAlert, now: number): void {
     alert.sentAt = now;
+    alert.changed = false;
     const message: AlertmanagerAlert = {
       labels: alert.labels,
       annotations: {

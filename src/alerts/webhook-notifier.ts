@@ -98,8 +98,10 @@ export class WebhookNotifier {
     }
   }
 
-  stop(): void {
+  /** Stops the timer and reports the matches held back so far, so a stop loses no count. */
+  stop(now = Date.now()): void {
     clearInterval(this.timer);
+    for (const [key, window] of this.windows) this.closeWindow(key, window, now);
   }
 
   /** A window that held matches back reports them and opens the next one (that message counts in it). */
