@@ -1,7 +1,7 @@
 import { coreOptions, sinkSelectionOption } from './config.js';
 import { httpOptions } from './observability/http-options.js';
 import type { OptionGroup } from './option-group.js';
-import { processorOptions } from './pipeline/processor-options.js';
+import { processorOptions } from './rules/processor-options.js';
 import { sinkDefinitions } from './sinks/registry.js';
 
 /**

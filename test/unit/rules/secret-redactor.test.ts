@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
-import type { AuditEvent, AuditRecord } from '../../../src/pipeline/audit-record.js';
-import { parseRedactionPath } from '../../../src/pipeline/processors/redaction-path.js';
-import { REDACTED_ANNOTATION, REDACTION_MARKER, SecretRedactor } from '../../../src/pipeline/processors/secret-redactor.js';
+import type { AuditEvent } from '../../../src/audit/audit-event.js';
+import type { AuditRecord } from '../../../src/pipeline/audit-record.js';
+import { parseRedactionPath } from '../../../src/rules/redaction/redaction-path.js';
+import { REDACTED_ANNOTATION, REDACTION_MARKER, SecretRedactor } from '../../../src/rules/redaction/secret-redactor.js';
 import { corpusPath, corpusRecords, recordOf, writtenEvent } from './written-events.js';
 
 const FIXTURES = path.resolve('test/fixtures/processors');

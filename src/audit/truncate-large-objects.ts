@@ -1,4 +1,4 @@
-import type { AuditRecord } from './audit-record.js';
+import type { AuditRecord } from '../pipeline/audit-record.js';
 
 /** Annotation set on an event whose large objects were replaced; names what was replaced. */
 export const TRUNCATED_ANNOTATION = 'kube-audit-forwarder.io/truncated';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../config-error.js';
-import { BUILTIN_RULES_YAML } from './builtin-rules.js';
 import { parseDetectionRule, type DetectionRule } from './detection-rule.js';
-import { compileGlob } from './glob.js';
-import { readRuleDocument } from './rule-document.js';
+import { compileGlob } from '../language/glob.js';
+import { readRuleDocument } from '../language/rule-document.js';
 
 export interface RuleSetOptions {
   /** YAML files of user rules; a rule with a built-in's id replaces that built-in. */
@@ -12,9 +12,15 @@ export interface RuleSetOptions {
   readonly disabledRules: readonly string[];
 }
 
+/**
+ * The built-in rules' file: data shipped beside this module (the build copies it into dist), in
+ * the format users write, so it can be read, copied and adapted like any rules file.
+ */
+export const BUILTIN_RULES_FILE = fileURLToPath(new URL('./builtin-rules.yaml', import.meta.url));
+
 /** The built-in rules, compiled. */
 export function builtinRules(): DetectionRule[] {
-  return readRuleDocument(BUILTIN_RULES_YAML, 'rules').map((raw) => parseDetectionRule(raw, true));
+  return readRuleDocument(readFileSync(BUILTIN_RULES_FILE, 'utf8'), 'rules').map((raw) => parseDetectionRule(raw, true));
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rawLines } from '../../helpers/corpus.js';
-import { addAnnotation } from '../../../src/pipeline/processors/event-annotation.js';
-import { corpusPath, recordOf } from './written-events.js';
+import { addAnnotation } from '../../../src/audit/event-annotation.js';
+import { corpusPath, recordOf } from '../rules/written-events.js';
 
 const KEY = 'kube-audit-forwarder.io/detections';
 

@@ -1,8 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
-import type { AuditEvent, AuditRecord } from '../audit-record.js';
-import { eventTimeOf, resourceOf } from '../event-fields.js';
-import type { Processor, ProcessorVerdict } from '../processor.js';
-import { addAnnotation } from './event-annotation.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
+import type { AuditRecord } from '../../pipeline/audit-record.js';
+import { eventTimeOf, resourceOf } from '../../audit/event-fields.js';
+import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
+import { addAnnotation } from '../../audit/event-annotation.js';
 import { groupKeyOf, type DetectionRule } from './detection-rule.js';
 import { ThresholdWindow } from './threshold-window.js';
 

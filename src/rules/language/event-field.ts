@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../audit-record.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
 import { parsePath, readPath, type PathSegment } from './field-path.js';
 
 /**

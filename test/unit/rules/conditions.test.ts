@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { compileCondition } from '../../../src/pipeline/processors/condition.js';
-import { compileEventField } from '../../../src/pipeline/processors/event-field.js';
-import { parsePath, readPath, rewritePath } from '../../../src/pipeline/processors/field-path.js';
-import { compileGlob } from '../../../src/pipeline/processors/glob.js';
+import { compileCondition } from '../../../src/rules/language/condition.js';
+import { compileEventField } from '../../../src/rules/language/event-field.js';
+import { parsePath, readPath, rewritePath } from '../../../src/rules/language/field-path.js';
+import { compileGlob } from '../../../src/rules/language/glob.js';
 import { withPodSpec, writtenEvent } from './written-events.js';
 
 describe('rule building blocks', () => {

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config-error.js';
 import { boolean, optionalString, stringList } from '../config-values.js';
 import type { OptionGroup, ParsedArgs } from '../option-group.js';
-import type { DetectionRule } from './processors/detection-rule.js';
-import { parseFilterExpression, parseFilterRule, type FilterAction, type FilterRule } from './processors/filter-rule.js';
-import { parseRedactionPath, type RedactionPath } from './processors/redaction-path.js';
-import { readRuleDocument } from './processors/rule-document.js';
-import { loadRuleSet } from './processors/rule-set.js';
+import type { DetectionRule } from './detection/detection-rule.js';
+import { parseFilterExpression, parseFilterRule, type FilterAction, type FilterRule } from './filter/filter-rule.js';
+import { parseRedactionPath, type RedactionPath } from './redaction/redaction-path.js';
+import { readRuleDocument } from './language/rule-document.js';
+import { loadRuleSet } from './detection/rule-set.js';
 
 /** Redaction, filtering and detection settings, validated and compiled at start-up. */
 export interface ProcessorConfig {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { Registry } from 'prom-client';
-import type { AuditEvent } from '../../../src/pipeline/audit-record.js';
-import { DetectionProcessor } from '../../../src/pipeline/processors/detection-processor.js';
-import { builtinRules } from '../../../src/pipeline/processors/rule-set.js';
+import type { AuditEvent } from '../../../src/audit/audit-event.js';
+import { DetectionProcessor } from '../../../src/rules/detection/detection-processor.js';
+import { builtinRules } from '../../../src/rules/detection/rule-set.js';
 import { corpusPath, corpusRecords, withPodSpec, writtenEvent } from './written-events.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AuditEvent } from './audit-record.js';
+import type { AuditEvent } from './audit-event.js';
 
 /**
  * Typed, defensive readers for the event fields that sinks use for keys, headers and

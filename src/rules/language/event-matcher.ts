@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../audit-record.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
 import { compileCondition } from './condition.js';
 import { compileEventField } from './event-field.js';
 import { RuleSyntaxError } from './rule-syntax-error.js';

@@ -1,7 +1,8 @@
 import { Counter, type Registry } from 'prom-client';
-import type { AuditEvent, AuditRecord } from '../audit-record.js';
-import type { Processor, ProcessorVerdict } from '../processor.js';
-import { rewritePath } from './field-path.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
+import type { AuditRecord } from '../../pipeline/audit-record.js';
+import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
+import { rewritePath } from '../language/field-path.js';
 import { parseRedactionPath, type RedactionPath } from './redaction-path.js';
 
 /** Annotation on every redacted event; its value is the number of values replaced. */

@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
-import type { AuditRecord } from '../audit-record.js';
-import type { Processor, ProcessorVerdict } from '../processor.js';
+import type { AuditRecord } from '../../pipeline/audit-record.js';
+import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
 import type { FilterRule } from './filter-rule.js';
 
 /**

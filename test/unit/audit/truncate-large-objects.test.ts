@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { TRUNCATED_ANNOTATION, truncateLargeObjects } from '../../../src/pipeline/truncate-large-objects.js';
+import { TRUNCATED_ANNOTATION, truncateLargeObjects } from '../../../src/audit/truncate-large-objects.js';
 
 describe('truncateLargeObjects', () => {
   const event = {

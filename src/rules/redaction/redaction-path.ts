@@ -1,5 +1,5 @@
-import { lastKeyOf, parsePath, type PathSegment } from './field-path.js';
-import { RuleSyntaxError } from './rule-syntax-error.js';
+import { lastKeyOf, parsePath, type PathSegment } from '../language/field-path.js';
+import { RuleSyntaxError } from '../language/rule-syntax-error.js';
 
 /**
  * Where a redaction applies, written `[Kind:|resource:]path`:

@@ -1,6 +1,6 @@
-import type { AuditRecord } from '../audit-record.js';
-import { decodeLine } from '../decoder.js';
-import { MEMBER_FIELDS } from '../json-scanner.js';
+import type { AuditRecord } from '../pipeline/audit-record.js';
+import { decodeLine } from '../pipeline/decoder.js';
+import { MEMBER_FIELDS } from '../pipeline/json-scanner.js';
 
 const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;

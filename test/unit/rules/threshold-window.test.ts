@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ThresholdWindow } from '../../../src/pipeline/processors/threshold-window.js';
+import { ThresholdWindow } from '../../../src/rules/detection/threshold-window.js';
 
 describe('threshold windows', () => {
   it('fires when the count is reached within the window, then starts the group over', () => {

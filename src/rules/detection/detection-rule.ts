@@ -1,8 +1,8 @@
-import type { AuditEvent } from '../audit-record.js';
-import { compileEventField, type EventFieldReader } from './event-field.js';
-import { compileMatcher, type EventPredicate } from './event-matcher.js';
-import { isGlob } from './glob.js';
-import { RuleSyntaxError } from './rule-syntax-error.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
+import { compileEventField, type EventFieldReader } from '../language/event-field.js';
+import { compileMatcher, type EventPredicate } from '../language/event-matcher.js';
+import { isGlob } from '../language/glob.js';
+import { RuleSyntaxError } from '../language/rule-syntax-error.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
 import { ConfigError } from '../../../src/config-error.js';
-import { processorOptions } from '../../../src/pipeline/processor-options.js';
-import { builtinRules } from '../../../src/pipeline/processors/rule-set.js';
+import { processorOptions } from '../../../src/rules/processor-options.js';
+import { builtinRules } from '../../../src/rules/detection/rule-set.js';
 
 /** Parses like the CLI does: the group's yargs definitions, KAF_* environment variables. */
 function read(args: string[], env: Record<string, string> = {}) {

@@ -1,10 +1,10 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from 'winston';
-import type { Processor } from '../processor.js';
-import type { ProcessorConfig } from '../processor-options.js';
-import { DetectionProcessor } from './detection-processor.js';
-import { EventFilter } from './event-filter.js';
-import { SecretRedactor } from './secret-redactor.js';
+import type { Processor } from '../pipeline/processor.js';
+import type { ProcessorConfig } from './processor-options.js';
+import { DetectionProcessor } from './detection/detection-processor.js';
+import { EventFilter } from './filter/event-filter.js';
+import { SecretRedactor } from './redaction/secret-redactor.js';
 
 export interface ProcessorContext {
   logger: Logger;

@@ -1,7 +1,7 @@
-import { compileCondition } from './condition.js';
-import { compileEventField } from './event-field.js';
-import { compileMatcher, type EventPredicate } from './event-matcher.js';
-import { RuleSyntaxError } from './rule-syntax-error.js';
+import { compileCondition } from '../language/condition.js';
+import { compileEventField } from '../language/event-field.js';
+import { compileMatcher, type EventPredicate } from '../language/event-matcher.js';
+import { RuleSyntaxError } from '../language/rule-syntax-error.js';
 
 export const FILTER_ACTIONS = ['drop', 'keep'] as const;
 export type FilterAction = (typeof FILTER_ACTIONS)[number];

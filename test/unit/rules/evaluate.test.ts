@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { evaluateFiles, formatEvaluation, runEvaluate } from '../../../src/commands/evaluate.js';
-import { parseFilterExpression } from '../../../src/pipeline/processors/filter-rule.js';
-import { builtinRules, loadRuleSet } from '../../../src/pipeline/processors/rule-set.js';
+import { parseFilterExpression } from '../../../src/rules/filter/filter-rule.js';
+import { builtinRules, loadRuleSet } from '../../../src/rules/detection/rule-set.js';
 import { CLI_PATH } from '../../helpers/agent-process.js';
 import { corpusPath, writtenEvent } from './written-events.js';
 

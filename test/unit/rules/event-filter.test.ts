@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { EventFilter } from '../../../src/pipeline/processors/event-filter.js';
-import { parseFilterExpression, parseFilterRule } from '../../../src/pipeline/processors/filter-rule.js';
-import { readRuleDocument } from '../../../src/pipeline/processors/rule-document.js';
+import { EventFilter } from '../../../src/rules/filter/event-filter.js';
+import { parseFilterExpression, parseFilterRule } from '../../../src/rules/filter/filter-rule.js';
+import { readRuleDocument } from '../../../src/rules/language/rule-document.js';
 import { corpusPath, corpusRecords, writtenEvent } from './written-events.js';
 
 const matches = (expression: string, event = writtenEvent()): boolean => parseFilterExpression(expression, 'drop').matches(event);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { CORPUS_DIR, rawLines } from '../../helpers/corpus.js';
-import type { AuditEvent, AuditRecord } from '../../../src/pipeline/audit-record.js';
+import type { AuditEvent } from '../../../src/audit/audit-event.js';
+import type { AuditRecord } from '../../../src/pipeline/audit-record.js';
 
 /**
  * Audit events written for the tests, for cases the public corpus lacks (port-forward,

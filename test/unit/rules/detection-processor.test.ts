@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../../../src/config-error.js';
-import { DETECTIONS_ANNOTATION, DetectionProcessor } from '../../../src/pipeline/processors/detection-processor.js';
-import { builtinRules, loadRuleSet } from '../../../src/pipeline/processors/rule-set.js';
+import { DETECTIONS_ANNOTATION, DetectionProcessor } from '../../../src/rules/detection/detection-processor.js';
+import { builtinRules, loadRuleSet } from '../../../src/rules/detection/rule-set.js';
 import { corpusPath, corpusRecords } from './written-events.js';
 
 const falco = (file: string) => corpusRecords(corpusPath('falco-k8s_audit-trace-files', file))[0]!;
