@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from 'winston';
-import type { AuditEvent } from '../pipeline/audit-record.js';
+import type { AuditEvent } from '../audit/audit-event.js';
 import { AlertMetrics } from './alert-metrics.js';
 import { severityAlerts, type AlertConfig } from './alert-options.js';
 import { AlertQueue, type RetryPolicy } from './alert-queue.js';

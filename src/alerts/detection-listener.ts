@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../pipeline/audit-record.js';
+import type { AuditEvent } from '../audit/audit-event.js';
 
 /**
  * What an alert needs of a detection rule. Structural, so the rules module can grow (MITRE ids,

@@ -1,5 +1,5 @@
-import type { AuditEvent } from '../pipeline/audit-record.js';
-import { auditIdOf, eventTimeOf, namespaceOf, resourceOf, stringField, subresourceOf, usernameOf, verbOf } from '../pipeline/event-fields.js';
+import type { AuditEvent } from '../audit/audit-event.js';
+import { auditIdOf, eventTimeOf, namespaceOf, resourceOf, stringField, subresourceOf, usernameOf, verbOf } from '../audit/event-fields.js';
 import type { AlertingRule } from './detection-listener.js';
 
 /** The event fields an alert can be keyed by: each becomes a label of the same name. */
