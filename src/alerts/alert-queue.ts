@@ -51,8 +51,11 @@ export class AlertQueue<T> implements AlertSink<T> {
   private sending = false;
   private retryTimer?: NodeJS.Timeout;
   private attempt = 0;
-  /** Whether the last POST got an answer (a stop only waits on a receiver that answers). */
-  private answering = true;
+  /**
+   * Whether the last POST got an answer; a stop only waits on a receiver that has answered, so one
+   * that is down or never answers (a black hole) costs the stop nothing.
+   */
+  private answering = false;
   private stopping = false;
   private readonly idleWaiters: Array<() => void> = [];
 
