@@ -22,7 +22,7 @@ $(NODE_MODULES): $(NODE) package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 build: $(NODE_MODULES)
-	npx tsc -p tsconfig.json
+	npm run --silent build
 
 ## A simulated kube-apiserver writes a rotating, gzip-compressing audit log into a temp dir and
 ## the agent ships it to the file sink, printing progress. Ctrl-C stops both cleanly.

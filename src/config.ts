@@ -3,7 +3,7 @@ import { ConfigError } from './config-error.js';
 import { boolean, byteSize, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
-import { processorOptions, type ProcessorConfig } from './pipeline/processor-options.js';
+import { processorOptions, type ProcessorConfig } from './rules/processor-options.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
 import type { AnySinkDefinition } from './sinks/sink-definition.js';
 

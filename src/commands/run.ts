@@ -3,7 +3,7 @@ import type { AgentConfig } from '../config.js';
 import { startHttpServer, type HttpServerHandle } from '../observability/http-server.js';
 import { createLogger } from '../observability/logger.js';
 import { AgentMetrics } from '../observability/metrics.js';
-import { buildProcessors } from '../pipeline/processors/build-processors.js';
+import { buildProcessors } from '../rules/build-processors.js';
 
 /**
  * `kube-audit-forwarder run`: starts the agent and keeps it running until SIGTERM/SIGINT (or,
