@@ -8,6 +8,8 @@ import { ensureCorpus, type Corpus } from './corpus.js';
 import { currentLoad, describeMachine } from './machine.js';
 import { formatTable, type BenchResults } from './report.js';
 import { AckOnlyForwardServer, BenchForwardServer, BenchKafka, fileTarget, type SinkTarget } from './sink-targets.js';
+import { plainCorpusOf } from './peers/plain-corpus.js';
+import { compareWithFluentBit, fluentBitVersion, type SideBySideResults } from './peers/side-by-side.js';
 import { measureSteadyState } from './steady-state.js';
 import { freePort } from '../test/helpers/forward/server-scripts.js';
 
@@ -43,6 +45,11 @@ async function main(): Promise<void> {
       profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink catch-ups and of the steady-state run to <cache-dir>/profiles/<run>' },
       'cache-dir': { type: 'string', default: '.cache/bench', describe: 'generated corpora (kept between runs) and scratch space' },
       output: { type: 'string', default: 'bench/results/latest.json' },
+      'fluent-bit': {
+        type: 'string',
+        default: process.env.FLUENT_BIT,
+        describe: 'a fluent-bit binary (default: the FLUENT_BIT environment variable): its file and forward catch-ups run beside the agent\'s',
+      },
     })
     .strict()
     .help()
@@ -128,6 +135,9 @@ async function main(): Promise<void> {
     await catchUp('forward, ack-only server', await ackOnly.target('none'));
     await catchUp('forward, ack-only server, no processors', await ackOnly.target('none'), WITHOUT_PROCESSORS);
   }
+  if (argv['fluent-bit']) {
+    results.sideBySide = await runBesideFluentBit(argv['fluent-bit'], corpus, argv.sinks, scratch);
+  }
   if (argv['steady-seconds'] > 0) {
     log(`steady state: ${argv['steady-rate']} events/s for ${argv['steady-seconds']} s`);
     results.steadyState = await measureSteadyState({
@@ -147,6 +157,73 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(output), { recursive: true });
   writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${formatTable(results)}\n\nresults: ${path.relative(process.cwd(), output)}\n`);
+}
+
+/**
+ * The file and forward catch-ups of Fluent Bit and of the agent (defaults, then processors off)
+ * one after the other on the plain-files copy of the corpus, into the same receiver.
+ */
+async function runBesideFluentBit(binary: string, corpus: Corpus, sinks: string[], scratch: string): Promise<SideBySideResults> {
+  const results: SideBySideResults = { fluentBit: { binary, version: fluentBitVersion(binary) }, comparisons: [] };
+  const plain = await plainCorpusOf(corpus);
+  const workDir = path.join(scratch, 'beside-fluent-bit');
+  const variants = [
+    { suffix: '', args: [] },
+    { suffix: ', no processors', args: WITHOUT_PROCESSORS },
+  ];
+  const runAgent = async (name: string, target: SinkTarget, extraArgs: string[]): Promise<CatchUpMeasurement> => {
+    try {
+      const measured = await measureCatchUp({
+        name,
+        corpus: plain,
+        workDir: path.join(workDir, 'agent'),
+        sinkArgs: [...target.sinkArgs, ...extraArgs],
+        countDelivered: () => target.countDelivered(),
+      });
+      log(`${name}: ${Math.round(measured.eventsPerSecond)} events/s`);
+      return measured;
+    } finally {
+      await target.cleanUp();
+    }
+  };
+  if (sinks.includes('file')) {
+    const output = path.join(workDir, 'file-output.jsonl');
+    log(`beside ${results.fluentBit.version}: file`);
+    results.comparisons.push(
+      await compareWithFluentBit({
+        corpus: plain,
+        binary,
+        workDir,
+        output: 'file',
+        target: async () => fileTarget(output),
+        fluentBitOutput: () => ({ kind: 'file', path: output }),
+        runAgent,
+        variants,
+      }),
+    );
+  }
+  if (sinks.includes('forward')) {
+    const server = new BenchForwardServer(path.join(workDir, 'forward-server'));
+    log(`beside ${results.fluentBit.version}: forward`);
+    await server.start();
+    try {
+      results.comparisons.push(
+        await compareWithFluentBit({
+          corpus: plain,
+          binary,
+          workDir,
+          output: 'forward',
+          target: async () => server.target('none'),
+          fluentBitOutput: () => ({ kind: 'forward', host: '127.0.0.1', port: server.port }),
+          runAgent,
+          variants,
+        }),
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+  return results;
 }
 
 async function runKafka(
