@@ -128,6 +128,8 @@ export class ModelLog {
       this.live = this.newContent();
       return;
     }
+    // logrotate's missingok: no live file yet, nothing to rotate.
+    if (!existsSync(this.livePath)) return;
     const keep = this.options.maxBackups;
     this.numberedSlots[keep] = undefined;
     for (let number = keep - 1; number >= 1; number -= 1) this.numberedSlots[number + 1] = this.numberedSlots[number];
