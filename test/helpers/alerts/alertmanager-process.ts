@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../forward/server-scripts.js';
@@ -21,6 +22,18 @@ export interface ApiAlertGroup {
   alerts: ApiAlert[];
 }
 
+/** Alertmanager's own TLS and basic auth (its --web.config.file). */
+export interface AlertmanagerWebSecurity {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** The CA that signed the certificate, for the test's own requests. */
+  readonly ca: string;
+  readonly username: string;
+  readonly password: string;
+  /** bcrypt hash of `password`, as the web config wants it. */
+  readonly passwordHash: string;
+}
+
 /** Alertmanagers still running: killed when the test process exits, so a failed test leaves none behind. */
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -40,10 +53,11 @@ export class AlertmanagerProcess {
     readonly port: number,
     private readonly dir: string,
     private readonly groupBy: readonly string[],
+    private readonly security?: AlertmanagerWebSecurity,
   ) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.security ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   static async binary(): Promise<string> {
@@ -69,7 +83,14 @@ export class AlertmanagerProcess {
         '',
       ].join('\n'),
     );
-    const child = spawn(binary, [`--config.file=${config}`, `--storage.path=${path.join(this.dir, 'data')}`, `--web.listen-address=127.0.0.1:${this.port}`, '--cluster.listen-address=', '--log.level=warn'], {
+    const webArgs: string[] = [];
+    if (this.security) {
+      const webConfig = path.join(this.dir, 'web.yml');
+      const { certFile, keyFile, username, passwordHash } = this.security;
+      writeFileSync(webConfig, `tls_server_config:\n  cert_file: ${certFile}\n  key_file: ${keyFile}\nbasic_auth_users:\n  ${username}: ${passwordHash}\n`);
+      webArgs.push(`--web.config.file=${webConfig}`);
+    }
+    const child = spawn(binary, [...webArgs, `--config.file=${config}`, `--storage.path=${path.join(this.dir, 'data')}`, `--web.listen-address=127.0.0.1:${this.port}`, '--cluster.listen-address=', '--log.level=warn'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString('utf8')));
@@ -78,7 +99,7 @@ export class AlertmanagerProcess {
     this.child = child;
     await waitUntil(async () => {
       if (child.exitCode !== null) throw new Error(`alertmanager exited during start-up:\n${this.log}`);
-      return (await fetch(`${this.url}/-/ready`).catch(() => undefined))?.ok === true;
+      return (await this.get('/-/ready').catch(() => undefined))?.status === 200;
     }, 60_000, 'alertmanager ready');
   }
 
@@ -92,10 +113,28 @@ export class AlertmanagerProcess {
 
   /** Active (firing, unsilenced) alerts, as the API lists them. */
   async alerts(): Promise<ApiAlert[]> {
-    return (await (await fetch(`${this.url}/api/v2/alerts`)).json()) as ApiAlert[];
+    return JSON.parse((await this.get('/api/v2/alerts')).body) as ApiAlert[];
   }
 
   async groups(): Promise<ApiAlertGroup[]> {
-    return (await (await fetch(`${this.url}/api/v2/alerts/groups`)).json()) as ApiAlertGroup[];
+    return JSON.parse((await this.get('/api/v2/alerts/groups')).body) as ApiAlertGroup[];
+  }
+
+  /** A GET through Alertmanager's TLS and basic auth when it has them. */
+  private async get(pathname: string): Promise<{ status: number; body: string }> {
+    if (!this.security) {
+      const response = await fetch(`${this.url}${pathname}`);
+      return { status: response.status, body: await response.text() };
+    }
+    const { ca, username, password } = this.security;
+    return new Promise((resolve, reject) => {
+      https
+        .get(`${this.url}${pathname}`, { ca, auth: `${username}:${password}` }, (response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
   }
 }

@@ -7,10 +7,13 @@ import { AlertmanagerProcess, type ApiAlert } from '../../helpers/alerts/alertma
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { CORPUS_DIR, rawLines } from '../../helpers/corpus.js';
 import { freePort } from '../../helpers/forward/server-scripts.js';
+import { makeTestCertificates } from '../../helpers/test-certificates.js';
 import { expectedAlerts, labelKey } from './expected-alerts.js';
 
 const FALCO_DIR = path.join(CORPUS_DIR, 'falco-k8s_audit-trace-files');
 const NODE = 'cp-test-1';
+/** bcrypt (cost 10) of 'am-test-passw0rd', for Alertmanager's web config (made once with golang.org/x/crypto/bcrypt). */
+const PASSWORD_HASH = '$2a$10$GC1/FDbBSYpHP/GQVo7yKOdTty5F26J.w3rwA0sxmUDz9Tl3bJnO2';
 
 /** The Falco trace files: 51 real events, most of which match a built-in detection. */
 function falcoLines(): string[] {
@@ -166,6 +169,34 @@ describe('detections as alerts in a real Alertmanager', function () {
       agent.kill('SIGTERM');
       await agent.waitForExit();
       await alertmanager.stop();
+    }
+  });
+
+  it('reaches an Alertmanager that serves TLS with basic auth (its web config), the password read from a file; a wrong one is rejected and counted', async () => {
+    const tls = makeTestCertificates();
+    const security = { certFile: tls.serverCertFile, keyFile: tls.serverKeyFile, ca: tls.ca, username: 'alerts', password: 'am-test-passw0rd', passwordHash: PASSWORD_HASH };
+    const alertmanager = new AlertmanagerProcess(await freePort(), path.join(dir, 'am-tls'), ['alertname'], security);
+    await alertmanager.start();
+    const lines = falcoLines().filter((line) => line.includes('"subresource":"exec"'));
+    const logPath = path.join(dir, 'tls.log');
+    writeFileSync(logPath, lines.map((line) => `${line}\n`).join(''));
+    writeFileSync(path.join(dir, 'am-password'), 'am-test-passw0rd\n');
+    writeFileSync(path.join(dir, 'wrong-password'), 'guess\n');
+    const tlsArgs = (passwordFile: string) => ['--alertmanager-ca-file', tls.caFile, '--alertmanager-basic-auth-username', 'alerts', '--alertmanager-basic-auth-password-file', passwordFile];
+    const { agent } = agentFor('tls', logPath, alertmanager.url, tlsArgs(path.join(dir, 'am-password')));
+    const { agent: refused } = agentFor('tls-wrong', logPath, alertmanager.url, tlsArgs(path.join(dir, 'wrong-password')));
+    try {
+      await waitUntil(async () => (await alertmanager.alerts()).some((alert) => alert.labels.rule === 'pod-exec-attach'), 30_000, 'the exec alert in Alertmanager');
+      const { url } = (await refused.waitForLog((entry) => entry.message === 'http endpoints listening')) as unknown as { url: string };
+      await waitUntil(async () => (await metric(url, 'kube_audit_forwarder_alerts_dropped_total{reason="rejected"}')) > 0, 30_000, 'the wrong password rejected');
+      assert.match(String((await refused.waitForLog((entry) => entry.message === 'alerts dropped')).detail), /HTTP 401/);
+    } finally {
+      for (const running of [agent, refused]) {
+        running.kill('SIGTERM');
+        await running.waitForExit();
+      }
+      await alertmanager.stop();
+      rmSync(tls.dir, { recursive: true, force: true });
     }
   });
 });
