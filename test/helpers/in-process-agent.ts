@@ -70,6 +70,7 @@ export function testConfig(logPath: string, checkpointDir: string, overrides: Pa
     sinkConfig: undefined,
     processors: undefined as never,
     http: undefined as never,
+    alerts: undefined as never,
     ...overrides,
   };
 }
