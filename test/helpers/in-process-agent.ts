@@ -4,6 +4,7 @@ import path from 'node:path';
 import Transport from 'winston-transport';
 import winston from 'winston';
 import { Agent } from '../../src/agent.js';
+import { withTimeout } from './agent-process.js';
 import type { AgentConfig } from '../../src/config.js';
 import { AgentMetrics } from '../../src/observability/metrics.js';
 import type { Batch } from '../../src/pipeline/audit-record.js';
@@ -106,6 +107,13 @@ export class InProcessAgent {
     });
     await this.agent.start();
     return this.agent;
+  }
+
+  /** Starts the agent, lets it catch up on everything on disk (read and acknowledged), and stops it. */
+  async catchUp(overrides: Partial<AgentConfig> = {}): Promise<void> {
+    const agent = await this.start(overrides);
+    await withTimeout(agent.whenCaughtUp(), 10_000, () => 'the agent did not catch up');
+    await this.stop();
   }
 
   async stop(): Promise<void> {

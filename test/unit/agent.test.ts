@@ -31,13 +31,10 @@ describe('Agent (in process, real files, recording sink)', function () {
   it('ships every line on disk and resumes after a restart without sending anything twice', async () => {
     run = new InProcessAgent();
     append(run.livePath, lines(1, 40));
-    await run.start();
-    await waitUntil(() => run.sink.lines.length === 40, 10_000, 'the first 40 lines');
-    await run.stop();
+    await run.catchUp();
     append(run.livePath, lines(2, 10));
-    await run.start();
-    await waitUntil(() => run.sink.lines.length === 50, 10_000, 'the next 10 lines');
-    await run.stop();
+    await run.catchUp();
+    assert.equal(run.sink.lines.length, 50);
     assert.equal(new Set(run.sink.lines).size, 50, 'no line twice');
   });
 
@@ -113,22 +110,17 @@ describe('Agent (in process, real files, recording sink)', function () {
   it('--start-at beginning resumes files from the checkpoint; only files without one start at their beginning', async () => {
     run = new InProcessAgent();
     append(run.livePath, lines(10, 20));
-    await run.start({ startAt: 'beginning' });
-    await waitUntil(() => run.sink.lines.length === 20, 10_000, 'the first run');
-    await run.stop();
+    await run.catchUp({ startAt: 'beginning' });
+    assert.equal(run.sink.lines.length, 20);
     append(run.livePath, lines(11, 5));
-    await run.start({ startAt: 'beginning' });
-    await waitUntil(() => run.sink.lines.length >= 25, 10_000, 'the new lines');
-    await run.stop();
+    await run.catchUp({ startAt: 'beginning' });
     assert.equal(run.sink.lines.length, 25, 'nothing sent twice');
   });
 
   it('--replay sends every file on disk again from its start and says which, with the bytes sent twice', async () => {
     run = new InProcessAgent();
     append(run.livePath, lines(12, 20));
-    await run.start();
-    await waitUntil(() => run.sink.lines.length === 20, 10_000, 'the first run');
-    await run.stop();
+    await run.catchUp();
     const size = statSync(run.livePath).size;
     await run.start({ replay: true });
     await waitUntil(() => run.sink.lines.length === 40, 10_000, 'everything again');
