@@ -11,6 +11,7 @@ import { buildProcessors } from '../pipeline/processors/build-processors.js';
  */
 export async function runAgent(config: AgentConfig): Promise<number> {
   const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn('setting has no effect', { warning });
   const metrics = new AgentMetrics();
   const sink = await config.sink.create(config.sinkConfig, { logger, registry: metrics.registry });
   const agent = new Agent({ config, sink, processors: buildProcessors(config.processors, { logger, registry: metrics.registry }), metrics, logger });
