@@ -1,9 +1,10 @@
 import path from 'node:path';
+import { alertOptions, type AlertConfig } from './alerts/alert-options.js';
 import { ConfigError } from './config-error.js';
 import { boolean, byteSize, givenAs, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
-import { processorOptions, type ProcessorConfig } from './pipeline/processor-options.js';
+import { processorOptions, type ProcessorConfig } from './rules/processor-options.js';
 import { givenOptions } from './settings-sources.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
 import type { AnySinkDefinition } from './sinks/sink-definition.js';
@@ -51,11 +52,13 @@ export interface AgentConfig {
   processors: ProcessorConfig;
   /** Where /metrics, /healthz and /readyz are served. */
   http: HttpServerConfig;
+  /** Where detections are sent as alerts (Alertmanager, webhooks); none by default. */
+  alerts: AlertConfig;
   /** Settings that are valid but probably not what was meant; logged at start. */
   warnings: string[];
 }
 
-export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'warnings'>> = {
+export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts' | 'warnings'>> = {
   title: 'Source and pipeline:',
   options: {
     path: {
@@ -199,6 +202,7 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
     sinkConfig: sink.optionGroup.read(argv),
     processors: processorOptions.read(argv),
     http: httpOptions.read(argv),
+    alerts: alertOptions.read(argv),
     warnings: unusedSinkOptions(argv, sinkName),
   };
 }

@@ -5,7 +5,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import winston from 'winston';
 import type { AuditRecord } from '../../../src/pipeline/audit-record.js';
-import { TRUNCATED_ANNOTATION } from '../../../src/pipeline/truncate-large-objects.js';
+import { TRUNCATED_ANNOTATION } from '../../../src/audit/truncate-large-objects.js';
 import { kafkaOptionGroup } from '../../../src/sinks/kafka/kafka-options.js';
 import { kafkaSinkDefinition } from '../../../src/sinks/kafka/kafka-sink-definition.js';
 import { PermanentSinkError, type Sink } from '../../../src/sinks/sink.js';

@@ -7,7 +7,7 @@ import { copyOfManifests } from './manifests-copy.js';
 import { describeDeployment, type RenderedDeployment } from './rendered-deployment.js';
 import { REPO_ROOT } from './repo-root.js';
 
-const DOC = path.join(REPO_ROOT, 'README.md');
+const DOC = path.join(REPO_ROOT, 'docs/deploy.md');
 
 /** The fenced code blocks of a Markdown text, with their language. */
 function codeBlocks(markdown: string): Array<{ language: string; code: string }> {
@@ -27,7 +27,7 @@ interface KubeadmClusterConfiguration {
   };
 }
 
-describe('deployment guide (README.md)', function () {
+describe('deployment guide (docs/deploy.md)', function () {
   this.timeout(600_000);
   let markdown: string;
   let blocks: Array<{ language: string; code: string }>;
