@@ -85,14 +85,14 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
         'Where a file the checkpoint does not know starts when it is already on disk at start: beginning, or end (skip what is there); files with a checkpoint always resume from it (checkpoint is the former name of beginning)',
     },
     replay: {
-      type: 'boolean',
+      kind: 'boolean',
       default: false,
       describe:
         'Send every file on disk again from its start, ignoring the checkpoint positions for this start (logs each file and the bytes sent twice); for a one-off run, e.g. with --exit-when-caught-up',
     },
     'log-dir-grace-ms': {
-      type: 'string',
-      default: '60000',
+      kind: 'integer',
+      default: 60000,
       describe: 'After start, how long the log directory may be missing (or hold no audit log) before /readyz reports not ready',
     },
     'max-line-bytes': {

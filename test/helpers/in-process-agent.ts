@@ -72,6 +72,7 @@ export function testConfig(logPath: string, checkpointDir: string, overrides: Pa
     processors: undefined as never,
     http: undefined as never,
     alerts: undefined as never,
+    warnings: [],
     ...overrides,
   };
 }
