@@ -10,7 +10,7 @@ import { sinkDefinitions, sinkNames } from './sinks/registry.js';
 import type { AnySinkDefinition } from './sinks/sink-definition.js';
 
 /** `checkpoint` is the name the default had before `--start-at` stopped overriding the checkpoint. */
-export const START_AT_CHOICES = ['beginning', 'end', 'checkpoint'] as const;
+export const START_AT_CHOICES = ['checkpoint', 'beginning', 'end'] as const;
 export type StartAt = 'beginning' | 'end';
 
 export const OVERSIZE_POLICIES = ['truncate', 'dead-letter'] as const;
