@@ -11,6 +11,7 @@ import { AckOnlyForwardServer, BenchForwardServer, BenchKafka, fileTarget, type 
 import { plainCorpusOf } from './peers/plain-corpus.js';
 import { compareWithFluentBit, fluentBitVersion, type SideBySideResults } from './peers/side-by-side.js';
 import { measureSteadyState } from './steady-state.js';
+import { freePort } from '../test/helpers/forward/server-scripts.js';
 
 /**
  * `make bench`: the agent's catch-up speed into the file sink, a real Kafka broker (each codec)
@@ -114,6 +115,9 @@ async function main(): Promise<void> {
     const output = path.join(scratch, 'file-sink.jsonl');
     await catchUp('file sink', fileTarget(output), [], profileFlags('processors'));
     await catchUp('file sink, no processors', fileTarget(output), WITHOUT_PROCESSORS, profileFlags('no-processors'));
+    // Alerts must not slow shipping: the same run with every detection also queued for an
+    // Alertmanager that refuses connections (retries, drops), to set beside 'file sink'.
+    await catchUp('file sink, unreachable Alertmanager', fileTarget(output), ['--alertmanager-url', `http://127.0.0.1:${await freePort()}`]);
   }
   if (argv.sinks.includes('kafka')) await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], catchUp);
   if (argv.sinks.includes('forward')) {

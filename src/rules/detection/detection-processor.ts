@@ -4,6 +4,7 @@ import type { AuditRecord } from '../../pipeline/audit-record.js';
 import { eventTimeOf } from '../../audit/event-fields.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
 import { addAnnotation } from '../../audit/event-annotation.js';
+import type { DetectionListener } from '../../alerts/detection-listener.js';
 import { CompiledMatcher, type TopLevelBytes } from './compiled-matcher.js';
 import { groupKeyOf, type DetectionRule } from './detection-rule.js';
 import { ThresholdWindow } from './threshold-window.js';
@@ -27,7 +28,11 @@ export class DetectionProcessor implements Processor {
   private readonly matcher: CompiledMatcher;
   private readonly matched: Counter<'rule' | 'severity'>;
 
-  constructor(rules: readonly DetectionRule[], registry: Registry) {
+  constructor(
+    rules: readonly DetectionRule[],
+    registry: Registry,
+    private readonly listener?: DetectionListener,
+  ) {
     this.matched = new Counter({
       name: 'kube_audit_forwarder_detections_total',
       help: 'Events that matched a detection rule, by rule id and severity',
@@ -62,6 +67,7 @@ export class DetectionProcessor implements Processor {
       }
       ids.push(rule.id);
       this.matched.inc({ rule: rule.id, severity: rule.severity });
+      this.listener?.onMatch(rule, event);
     }
     return ids;
   }

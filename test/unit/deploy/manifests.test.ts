@@ -24,9 +24,22 @@ const portsOf = (list: string | undefined, defaultPort?: number): number[] =>
     .filter((entry) => entry.trim().length > 0)
     .map((entry) => Number(/:(\d+)$/.exec(entry.trim())?.[1] ?? defaultPort));
 
+/** Ports of a comma-separated URL list (https without a port: 443). */
+const urlPortsOf = (list: string | undefined): number[] =>
+  (list ?? '')
+    .split(',')
+    .filter((entry) => entry.trim().length > 0)
+    .map((entry) => new URL(entry.trim()))
+    .map((url) => Number(url.port || (url.protocol === 'https:' ? 443 : 80)));
+
 const OVERLAYS: OverlayExpectation[] = [
   { dir: 'manifests/base', sink: 'stdout', sinkPorts: () => [] },
   { dir: 'manifests/overlays/kafka', sink: 'kafka', sinkPorts: (settings) => portsOf(settings.KAF_KAFKA_BROKERS) },
+  {
+    dir: 'manifests/overlays/kafka-alerts',
+    sink: 'kafka',
+    sinkPorts: (settings) => [...portsOf(settings.KAF_KAFKA_BROKERS), ...urlPortsOf(settings.KAF_ALERTMANAGER_URL), ...urlPortsOf(settings.KAF_ALERT_WEBHOOK_URL)],
+  },
   { dir: 'manifests/overlays/fluentd', sink: 'forward', sinkPorts: (settings) => portsOf(settings.KAF_FORWARD_SERVERS, 24224) },
 ];
 
