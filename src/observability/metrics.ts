@@ -36,6 +36,15 @@ export class AgentMetrics {
   readonly fileLagBytes = this.gauge('file_lag_bytes', 'Bytes on disk not yet acknowledged, per tracked file', ['file']);
   readonly inflightBytes = this.gauge('inflight_bytes', 'Bytes read but not yet acknowledged by the sink');
   readonly checkpointAge = this.gauge('checkpoint_age_seconds', 'Seconds since the checkpoint was last written');
+  /** Sampled at each scrape, so an alert sees the sink's state however long a send has been waiting. */
+  readonly sinkReady = new Gauge({
+    name: `${PREFIX}sink_ready`,
+    help: 'Whether the sink can deliver (1) or not (0), as /readyz reports it',
+    registers: [this.registry],
+    collect: () => {
+      if (this.sinkReadiness) this.sinkReady.set(this.sinkReadiness() ? 1 : 0);
+    },
+  });
   readonly batchLatency = new Histogram({
     name: `${PREFIX}batch_latency_seconds`,
     help: 'Time from a batch being sealed to its acknowledgement by the sink, retries included',
@@ -43,8 +52,15 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  private sinkReadiness?: () => boolean;
+
   constructor(options: { nodeDefaults: boolean } = { nodeDefaults: true }) {
     if (options.nodeDefaults) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+
+  /** Where `sink_ready` takes its value at each scrape (the running agent's sink). */
+  sinkReadyFrom(readiness: () => boolean): void {
+    this.sinkReadiness = readiness;
   }
 
   private counter<L extends string = never>(name: string, help: string, labelNames: L[] = []): Counter<L> {
