@@ -3,20 +3,20 @@
 # Build, then a stage with production dependencies only, then a distroless runtime with no
 # shell and no package manager. The Debian release matches across stages (trixie = debian13).
 
-FROM node:22-trixie-slim AS build
+FROM node:24-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.json
+RUN npm run build
 
-FROM node:22-trixie-slim AS prod-deps
+FROM node:24-trixie-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM gcr.io/distroless/nodejs22-debian13
+FROM gcr.io/distroless/nodejs24-debian13
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="kube-audit-forwarder" \

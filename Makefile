@@ -1,19 +1,28 @@
 # kube-audit-forwarder — every target works on a fresh clone (it installs what it needs).
 SHELL := /bin/bash
+# Node 24 LTS runs every target (build, tests, bench, run), whatever Node the machine has:
+# scripts/node24.sh installs it from the npm registry into ~/.cache, and its bin comes first on PATH.
+NODE_BIN := $(shell bash scripts/node24.sh bin-dir)
+export PATH := $(NODE_BIN):$(PATH)
+NODE := $(NODE_BIN)/node
 NODE_MODULES := node_modules/.package-lock.json
 IMAGE ?= ghcr.io/kube-audit-forwarder/kube-audit-forwarder
-VERSION ?= $(shell node -p "require('./package.json').version")
+VERSION ?= $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 .PHONY: all build run test test-unit test-integration services bench image clean
 
 all: build
 
-$(NODE_MODULES): package.json package-lock.json
+$(NODE):
+	bash scripts/node24.sh ensure
+
+## Installed again when Node changes too: a native addon is built for one Node ABI.
+$(NODE_MODULES): $(NODE) package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 build: $(NODE_MODULES)
-	npx tsc -p tsconfig.json
+	npm run --silent build
 
 ## A simulated kube-apiserver writes a rotating, gzip-compressing audit log into a temp dir and
 ## the agent ships it to the file sink, printing progress. Ctrl-C stops both cleanly.
@@ -36,12 +45,13 @@ services:
 	bash scripts/kafka.sh fetch --version 3.9.2
 	bash scripts/kafka.sh fetch --version 4.4.0
 	bash scripts/forward-server.sh build
+	bash scripts/alertmanager.sh build
 
 ## Catch-up speed into the file sink, a real Kafka (each codec) and a real forward server, against
 ## a plain Node reader of the same files, then a steady-state run; writes bench/results/latest.json.
 ## Not part of `make test`. Flags through BENCH_ARGS, e.g. BENCH_ARGS="--megabytes 200 --steady-seconds 0".
 bench: build
-	node dist/bench/run-bench.js $(BENCH_ARGS)
+	$(NODE) dist/bench/run-bench.js $(BENCH_ARGS)
 
 ## The container image (needs a Docker engine; none runs on the CI machine).
 image:

@@ -1,5 +1,6 @@
 import type { CatchUpMeasurement } from './catch-up.js';
 import type { MachineInfo } from './machine.js';
+import { formatSideBySide, type SideBySideResults } from './peers/side-by-side.js';
 import type { SteadyStateMeasurement } from './steady-state.js';
 
 export interface BenchResults {
@@ -10,6 +11,8 @@ export interface BenchResults {
   baselines: CatchUpMeasurement[];
   catchUp: Array<CatchUpMeasurement & { ratioToReadSplit: number; ratioToReadValidate: number; ratioToReadParse: number }>;
   steadyState?: SteadyStateMeasurement;
+  /** Fluent Bit's catch-ups beside the agent's, when a binary was given. */
+  sideBySide?: SideBySideResults;
 }
 
 const MB = 1024 * 1024;
@@ -43,6 +46,7 @@ export function formatTable(results: BenchResults): string {
         `max ${steady.latencyMs.max.toFixed(0)} ms, missing ${steady.missing}, duplicates ${steady.duplicates}`,
     );
   }
+  if (results.sideBySide) out.push('', ...formatSideBySide(results.sideBySide));
   const { machine } = results;
   out.push(
     '',

@@ -8,7 +8,10 @@ import { ensureCorpus, type Corpus } from './corpus.js';
 import { currentLoad, describeMachine } from './machine.js';
 import { formatTable, type BenchResults } from './report.js';
 import { AckOnlyForwardServer, BenchForwardServer, BenchKafka, fileTarget, type SinkTarget } from './sink-targets.js';
+import { plainCorpusOf } from './peers/plain-corpus.js';
+import { compareWithFluentBit, fluentBitVersion, type SideBySideResults } from './peers/side-by-side.js';
 import { measureSteadyState } from './steady-state.js';
+import { freePort } from '../test/helpers/forward/server-scripts.js';
 
 /**
  * `make bench`: the agent's catch-up speed into the file sink, a real Kafka broker (each codec)
@@ -42,6 +45,11 @@ async function main(): Promise<void> {
       profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink catch-ups and of the steady-state run to <cache-dir>/profiles/<run>' },
       'cache-dir': { type: 'string', default: '.cache/bench', describe: 'generated corpora (kept between runs) and scratch space' },
       output: { type: 'string', default: 'bench/results/latest.json' },
+      'fluent-bit': {
+        type: 'string',
+        default: process.env.FLUENT_BIT,
+        describe: 'a fluent-bit binary (default: the FLUENT_BIT environment variable): its file and forward catch-ups run beside the agent\'s',
+      },
     })
     .strict()
     .help()
@@ -107,6 +115,9 @@ async function main(): Promise<void> {
     const output = path.join(scratch, 'file-sink.jsonl');
     await catchUp('file sink', fileTarget(output), [], profileFlags('processors'));
     await catchUp('file sink, no processors', fileTarget(output), WITHOUT_PROCESSORS, profileFlags('no-processors'));
+    // Alerts must not slow shipping: the same run with every detection also queued for an
+    // Alertmanager that refuses connections (retries, drops), to set beside 'file sink'.
+    await catchUp('file sink, unreachable Alertmanager', fileTarget(output), ['--alertmanager-url', `http://127.0.0.1:${await freePort()}`]);
   }
   if (argv.sinks.includes('kafka')) await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], catchUp);
   if (argv.sinks.includes('forward')) {
@@ -123,6 +134,9 @@ async function main(): Promise<void> {
     const ackOnly = new AckOnlyForwardServer();
     await catchUp('forward, ack-only server', await ackOnly.target('none'));
     await catchUp('forward, ack-only server, no processors', await ackOnly.target('none'), WITHOUT_PROCESSORS);
+  }
+  if (argv['fluent-bit']) {
+    results.sideBySide = await runBesideFluentBit(argv['fluent-bit'], corpus, argv.sinks, scratch);
   }
   if (argv['steady-seconds'] > 0) {
     log(`steady state: ${argv['steady-rate']} events/s for ${argv['steady-seconds']} s`);
@@ -143,6 +157,73 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(output), { recursive: true });
   writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${formatTable(results)}\n\nresults: ${path.relative(process.cwd(), output)}\n`);
+}
+
+/**
+ * The file and forward catch-ups of Fluent Bit and of the agent (defaults, then processors off)
+ * one after the other on the plain-files copy of the corpus, into the same receiver.
+ */
+async function runBesideFluentBit(binary: string, corpus: Corpus, sinks: string[], scratch: string): Promise<SideBySideResults> {
+  const results: SideBySideResults = { fluentBit: { binary, version: fluentBitVersion(binary) }, comparisons: [] };
+  const plain = await plainCorpusOf(corpus);
+  const workDir = path.join(scratch, 'beside-fluent-bit');
+  const variants = [
+    { suffix: '', args: [] },
+    { suffix: ', no processors', args: WITHOUT_PROCESSORS },
+  ];
+  const runAgent = async (name: string, target: SinkTarget, extraArgs: string[]): Promise<CatchUpMeasurement> => {
+    try {
+      const measured = await measureCatchUp({
+        name,
+        corpus: plain,
+        workDir: path.join(workDir, 'agent'),
+        sinkArgs: [...target.sinkArgs, ...extraArgs],
+        countDelivered: () => target.countDelivered(),
+      });
+      log(`${name}: ${Math.round(measured.eventsPerSecond)} events/s`);
+      return measured;
+    } finally {
+      await target.cleanUp();
+    }
+  };
+  if (sinks.includes('file')) {
+    const output = path.join(workDir, 'file-output.jsonl');
+    log(`beside ${results.fluentBit.version}: file`);
+    results.comparisons.push(
+      await compareWithFluentBit({
+        corpus: plain,
+        binary,
+        workDir,
+        output: 'file',
+        target: async () => fileTarget(output),
+        fluentBitOutput: () => ({ kind: 'file', path: output }),
+        runAgent,
+        variants,
+      }),
+    );
+  }
+  if (sinks.includes('forward')) {
+    const server = new BenchForwardServer(path.join(workDir, 'forward-server'));
+    log(`beside ${results.fluentBit.version}: forward`);
+    await server.start();
+    try {
+      results.comparisons.push(
+        await compareWithFluentBit({
+          corpus: plain,
+          binary,
+          workDir,
+          output: 'forward',
+          target: async () => server.target('none'),
+          fluentBitOutput: () => ({ kind: 'forward', host: '127.0.0.1', port: server.port }),
+          runAgent,
+          variants,
+        }),
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+  return results;
 }
 
 async function runKafka(

@@ -84,6 +84,11 @@ export class BenchForwardServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** The port it listens on, for peers configured to send to it. */
+  get port(): number {
+    return this.server!.port;
+  }
+
   target(compression: string): SinkTarget {
     const server = this.server!;
     return {

@@ -1,9 +1,10 @@
 import path from 'node:path';
+import { alertOptions, type AlertConfig } from './alerts/alert-options.js';
 import { ConfigError } from './config-error.js';
 import { boolean, byteSize, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
-import { processorOptions, type ProcessorConfig } from './pipeline/processor-options.js';
+import { processorOptions, type ProcessorConfig } from './rules/processor-options.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
 import type { AnySinkDefinition } from './sinks/sink-definition.js';
 
@@ -50,9 +51,11 @@ export interface AgentConfig {
   processors: ProcessorConfig;
   /** Where /metrics, /healthz and /readyz are served. */
   http: HttpServerConfig;
+  /** Where detections are sent as alerts (Alertmanager, webhooks); none by default. */
+  alerts: AlertConfig;
 }
 
-export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http'>> = {
+export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts'>> = {
   title: 'Source and pipeline:',
   options: {
     path: {
@@ -191,5 +194,5 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
   const sinkName = requiredString(argv, 'sink');
   const sink = sinkDefinitions.find((definition) => definition.name === sinkName);
   if (!sink) throw new ConfigError(`--sink must be one of ${sinkNames().join(', ')}, got "${sinkName}"`);
-  return { ...core, sink, sinkConfig: sink.optionGroup.read(argv), processors: processorOptions.read(argv), http: httpOptions.read(argv) };
+  return { ...core, sink, sinkConfig: sink.optionGroup.read(argv), processors: processorOptions.read(argv), http: httpOptions.read(argv), alerts: alertOptions.read(argv) };
 }

@@ -1,7 +1,8 @@
+import { alertOptions } from './alerts/alert-options.js';
 import { coreOptions, sinkSelectionOption } from './config.js';
 import { httpOptions } from './observability/http-options.js';
 import type { OptionGroup } from './option-group.js';
-import { processorOptions } from './pipeline/processor-options.js';
+import { processorOptions } from './rules/processor-options.js';
 import { sinkDefinitions } from './sinks/registry.js';
 
 /**
@@ -10,5 +11,5 @@ import { sinkDefinitions } from './sinks/registry.js';
  */
 export function runOptionGroups(): Array<OptionGroup<unknown>> {
   const sinkSelection: OptionGroup<unknown> = { title: 'Sink:', options: sinkSelectionOption, read: () => undefined };
-  return [coreOptions, sinkSelection, ...sinkDefinitions.map((definition) => definition.optionGroup), processorOptions, httpOptions];
+  return [coreOptions, sinkSelection, ...sinkDefinitions.map((definition) => definition.optionGroup), processorOptions, alertOptions, httpOptions];
 }

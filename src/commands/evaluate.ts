@@ -5,12 +5,12 @@ import { Registry } from 'prom-client';
 import type { Options } from 'yargs';
 import { ConfigError } from '../config-error.js';
 import type { ParsedArgs } from '../option-group.js';
-import type { AuditEvent } from '../pipeline/audit-record.js';
-import { auditIdOf, namespaceOf, resourceOf, stringField, subresourceOf, usernameOf, verbOf } from '../pipeline/event-fields.js';
-import { DetectionProcessor } from '../pipeline/processors/detection-processor.js';
-import type { DetectionRule } from '../pipeline/processors/detection-rule.js';
-import type { FilterRule } from '../pipeline/processors/filter-rule.js';
-import { processorOptions } from '../pipeline/processor-options.js';
+import type { AuditEvent } from '../audit/audit-event.js';
+import { auditIdOf, namespaceOf, resourceOf, stringField, subresourceOf, usernameOf, verbOf } from '../audit/event-fields.js';
+import { DetectionProcessor } from '../rules/detection/detection-processor.js';
+import type { DetectionRule } from '../rules/detection/detection-rule.js';
+import type { FilterRule } from '../rules/filter/filter-rule.js';
+import { processorOptions } from '../rules/processor-options.js';
 
 /**
  * `kube-audit-forwarder evaluate <files…>`: runs the filter and detection rules over audit events

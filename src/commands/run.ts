@@ -1,9 +1,10 @@
 import { Agent } from '../agent.js';
+import { Alerting } from '../alerts/alerting.js';
 import type { AgentConfig } from '../config.js';
 import { startHttpServer, type HttpServerHandle } from '../observability/http-server.js';
 import { createLogger } from '../observability/logger.js';
 import { AgentMetrics } from '../observability/metrics.js';
-import { buildProcessors } from '../pipeline/processors/build-processors.js';
+import { buildProcessors } from '../rules/build-processors.js';
 
 /**
  * `kube-audit-forwarder run`: starts the agent and keeps it running until SIGTERM/SIGINT (or,
@@ -13,7 +14,10 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   const logger = createLogger(config.logLevel);
   const metrics = new AgentMetrics();
   const sink = await config.sink.create(config.sinkConfig, { logger, registry: metrics.registry });
-  const agent = new Agent({ config, sink, processors: buildProcessors(config.processors, { logger, registry: metrics.registry }), metrics, logger });
+  const alerting = Alerting.create(config.alerts, { logger, registry: metrics.registry });
+  if (alerting && !config.processors.detections) logger.warn('alert receivers are set but --no-detections is too: no alert will be raised');
+  const processors = buildProcessors(config.processors, { logger, registry: metrics.registry, detectionListener: alerting });
+  const agent = new Agent({ config, sink, processors, metrics, logger });
 
   let signalled: string | undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -38,17 +42,20 @@ export async function runAgent(config: AgentConfig): Promise<number> {
     logger.error('agent failed to start', { error: (error as Error).message });
     return 1;
   }
+  alerting?.start();
   try {
     await agent.start();
   } catch (error) {
     logger.error('agent failed to start', { error: (error as Error).message });
     await agent.stop().catch(() => undefined);
+    await alerting?.stop();
     await http.close();
     return 1;
   }
   await Promise.race([stopped, ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp()] : [])]);
   if (!signalled) logger.info('caught up: every file read to its end and acknowledged');
   await agent.stop();
+  await alerting?.stop();
   await http.close();
   return 0;
 }

@@ -1,3 +1,5 @@
+import type { AuditEvent } from '../audit/audit-event.js';
+
 /**
  * One audit event on its way from the log file to a sink.
  *
@@ -30,32 +32,6 @@ export interface RecordOrigin {
   path: string;
   /** Byte offset of the line's first byte in the (decompressed) file. */
   offset: number;
-}
-
-/**
- * The fields of an `audit.k8s.io` Event that the agent looks at. Every field is optional:
- * real logs hold v1beta1/v1alpha1 events, AKS wrappers and hand-edited test captures.
- */
-export interface AuditEvent {
-  [field: string]: unknown;
-  kind?: unknown;
-  apiVersion?: unknown;
-  level?: unknown;
-  auditID?: unknown;
-  stage?: unknown;
-  requestURI?: unknown;
-  verb?: unknown;
-  user?: unknown;
-  impersonatedUser?: unknown;
-  sourceIPs?: unknown;
-  userAgent?: unknown;
-  objectRef?: unknown;
-  responseStatus?: unknown;
-  requestObject?: unknown;
-  responseObject?: unknown;
-  requestReceivedTimestamp?: unknown;
-  stageTimestamp?: unknown;
-  annotations?: unknown;
 }
 
 /** A group of records sent to a sink in one call. */

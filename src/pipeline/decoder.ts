@@ -1,4 +1,4 @@
-import type { AuditEvent } from './audit-record.js';
+import type { AuditEvent } from '../audit/audit-event.js';
 import { INVALID, membersOfLastScan, scanJsonObject, type MemberTable } from './json-scanner.js';
 
 export type Decoded =

@@ -1,4 +1,4 @@
-import type { AuditEvent } from './audit-record.js';
+import type { AuditEvent } from '../audit/audit-event.js';
 import { MEMBER_FIELDS, type MemberTable } from './json-scanner.js';
 
 /**

@@ -9,7 +9,7 @@ import type { DeadLetterFile } from './dead-letter.js';
 import { decodeLine, parseLine } from './decoder.js';
 import { LineRecord } from './line-record.js';
 import type { Processor } from './processor.js';
-import { truncateLargeObjects } from './truncate-large-objects.js';
+import { truncateLargeObjects } from '../audit/truncate-large-objects.js';
 
 export interface LineHandlerOptions<F> {
   maxLineBytes: number;

@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditRecord, RecordOrigin } from './audit-record.js';
+import type { AuditEvent } from '../audit/audit-event.js';
+import type { AuditRecord, RecordOrigin } from './audit-record.js';
 import { decodeLine } from './decoder.js';
 import type { MemberTable } from './json-scanner.js';
 import { lazyAuditEvent } from './lazy-event.js';

@@ -1,5 +1,5 @@
-import type { AuditEvent } from '../../pipeline/audit-record.js';
-import { eventTimeOf } from '../../pipeline/event-fields.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
+import { eventTimeOf } from '../../audit/event-fields.js';
 
 /** Forward Protocol v1: EventTime is msgpack ext type 0 with 8 bytes of data (a fixext 8). */
 export const EVENT_TIME_EXT_TYPE = 0;

@@ -8,8 +8,8 @@ import {
   stageOf,
   usernameOf,
   verbOf,
-} from '../../pipeline/event-fields.js';
-import type { AuditEvent } from '../../pipeline/audit-record.js';
+} from '../../audit/event-fields.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
 import type { HeaderChoice, MessageKeyChoice } from './kafka-sink-config.js';
 
 /**

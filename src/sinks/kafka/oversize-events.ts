@@ -1,8 +1,8 @@
 import type { Logger } from 'winston';
 import type { AuditRecord } from '../../pipeline/audit-record.js';
 import type { DeadLetterFile } from '../../pipeline/dead-letter.js';
-import { auditIdOf } from '../../pipeline/event-fields.js';
-import { truncateLargeObjects } from '../../pipeline/truncate-large-objects.js';
+import { auditIdOf } from '../../audit/event-fields.js';
+import { truncateLargeObjects } from '../../audit/truncate-large-objects.js';
 import type { SizedMessage } from './kafka-message.js';
 import type { KafkaOversizePolicy } from './kafka-sink-config.js';
 import type { KafkaSinkMetrics } from './kafka-sink-metrics.js';

@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditRecord, Batch } from '../../../src/pipeline/audit-record.js';
+import type { AuditEvent } from '../../../src/audit/audit-event.js';
+import type { AuditRecord, Batch } from '../../../src/pipeline/audit-record.js';
 
 /** An AuditRecord as the pipeline hands it to sinks: the event plus its original JSON bytes. */
 export function recordOf(event: AuditEvent, offset = 0): AuditRecord {

@@ -7,7 +7,7 @@ import winston from 'winston';
 import yargs from 'yargs';
 import type { ParsedArgs } from '../../../src/option-group.js';
 import type { AuditRecord } from '../../../src/pipeline/audit-record.js';
-import { TRUNCATED_ANNOTATION } from '../../../src/pipeline/truncate-large-objects.js';
+import { TRUNCATED_ANNOTATION } from '../../../src/audit/truncate-large-objects.js';
 import { kafkaOptionGroup } from '../../../src/sinks/kafka/kafka-options.js';
 import { kafkaSinkDefinition } from '../../../src/sinks/kafka/kafka-sink-definition.js';
 import { PermanentSinkError, type Sink } from '../../../src/sinks/sink.js';

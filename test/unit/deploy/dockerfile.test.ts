@@ -19,8 +19,8 @@ const STRICT: ValidatorSettings = {
   instructionWorkdirRelative: ValidationSeverity.ERROR,
 };
 
-const BUILD_IMAGE = /^node:(22|24)(-[a-z]+)?-slim$/;
-const RUNTIME_IMAGE = /^gcr\.io\/distroless\/nodejs(2[2-9])-debian(1[3-9])(@sha256:[0-9a-f]{64})?$/;
+const BUILD_IMAGE = /^node:(24)(-[a-z]+)?-slim$/;
+const RUNTIME_IMAGE = /^gcr\.io\/distroless\/nodejs(24)-debian(1[3-9])(@sha256:[0-9a-f]{64})?$/;
 
 function instructions(stage: DockerStage, keyword: string) {
   return stage.instructions.filter((instruction) => instruction.keyword === keyword);
@@ -36,7 +36,7 @@ describe('Dockerfile', () => {
     assert.deepEqual(diagnostics, []);
   });
 
-  it('builds on a Node 22/24 slim image and runs on a distroless Node image of the same major', () => {
+  it('builds on a Node 24 slim image and runs on the distroless Node 24 image (the major the tests run)', () => {
     assert.ok(stages.length >= 2, 'multi-stage');
     for (const stage of stages.slice(0, -1)) assert.match(stage.image, BUILD_IMAGE, `stage ${stage.name}`);
     const runtimeMatch = RUNTIME_IMAGE.exec(runtime.image);
@@ -44,6 +44,9 @@ describe('Dockerfile', () => {
     for (const stage of stages.slice(0, -1)) {
       assert.equal(BUILD_IMAGE.exec(stage.image)![1], runtimeMatch[1], `${stage.name} and the runtime share a Node major`);
     }
+    const provisioned = /^NODE_VERSION=(\d+)\./m.exec(readFileSync(path.join(REPO_ROOT, 'scripts/node24.sh'), 'utf8'));
+    assert.equal(provisioned?.[1], runtimeMatch[1], 'make provisions the Node major the image runs');
+    assert.equal(process.versions.node.split('.')[0], runtimeMatch[1], 'the tests run on the Node major the image runs');
   });
 
   it('copies into the runtime image only prod dependencies, compiled code and package.json', () => {

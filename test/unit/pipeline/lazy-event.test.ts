@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { INVALID, membersOfLastScan, scanJsonObject } from '../../../src/pipeline/json-scanner.js';
 import { lazyAuditEvent } from '../../../src/pipeline/lazy-event.js';
-import type { AuditEvent } from '../../../src/pipeline/audit-record.js';
+import type { AuditEvent } from '../../../src/audit/audit-event.js';
 import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
 
 function lazyOf(text: string | Buffer): AuditEvent {

@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditRecord } from '../../../../src/pipeline/audit-record.js';
+import type { AuditEvent } from '../../../../src/audit/audit-event.js';
+import type { AuditRecord } from '../../../../src/pipeline/audit-record.js';
 
 /** A record whose value is exactly the JSON of `event`, as the decoder makes it from a log line. */
 export function recordOf(event: AuditEvent, offset = 0): AuditRecord {

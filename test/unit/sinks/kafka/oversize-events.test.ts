@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import winston from 'winston';
 import type { AuditRecord } from '../../../../src/pipeline/audit-record.js';
 import { DeadLetterFile } from '../../../../src/pipeline/dead-letter.js';
-import { TRUNCATED_ANNOTATION } from '../../../../src/pipeline/truncate-large-objects.js';
+import { TRUNCATED_ANNOTATION } from '../../../../src/audit/truncate-large-objects.js';
 import { toKafkaMessage } from '../../../../src/sinks/kafka/kafka-message.js';
 import type { KafkaOversizePolicy } from '../../../../src/sinks/kafka/kafka-sink-config.js';
 import { KafkaSinkMetrics } from '../../../../src/sinks/kafka/kafka-sink-metrics.js';

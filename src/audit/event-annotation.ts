@@ -1,0 +1,89 @@
+import type { AuditRecord } from '../pipeline/audit-record.js';
+import { decodeLine } from '../pipeline/decoder.js';
+import { MEMBER_FIELDS } from '../pipeline/json-scanner.js';
+
+const QUOTE = 0x22;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Adds one annotation to an event and to the bytes that will be shipped, splicing it into the
+ * original JSON instead of re-serialising: everything else stays byte-identical (Go's `\u0026`
+ * escapes, number formatting, key order), which matters to consumers that hash or diff events.
+ *
+ * The splice relies on one scan of the top-level object. When it cannot be done safely (the
+ * annotation is already there, `annotations` is not an object, or the scan disagrees with the
+ * parsed event), the event is re-serialised instead, which is still correct JSON.
+ */
+export function addAnnotation(record: AuditRecord, key: string, value: string): void {
+  const existing = record.event.annotations;
+  const member = `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  if (existing === undefined) {
+    const layout = scanTopLevel(record.value);
+    record.event.annotations = { [key]: value };
+    if (layout && layout.annotationsOpen < 0) {
+      const prefix = layout.hasMembers ? ',' : '';
+      record.value = splice(record.value, layout.objectClose, `${prefix}"annotations":{${member}}`);
+      return;
+    }
+  } else if (isPlainObject(existing) && !Object.hasOwn(existing, key)) {
+    existing[key] = value;
+    const layout = scanTopLevel(record.value);
+    if (layout && layout.annotationsOpen >= 0) {
+      const suffix = layout.annotationsEmpty ? '' : ',';
+      record.value = splice(record.value, layout.annotationsOpen + 1, `${member}${suffix}`);
+      return;
+    }
+  } else if (isPlainObject(existing)) {
+    existing[key] = value;
+  } else {
+    record.event.annotations = { [key]: value };
+  }
+  record.value = Buffer.from(JSON.stringify(record.event));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function splice(bytes: Buffer, at: number, text: string): Buffer {
+  return Buffer.concat([bytes.subarray(0, at), Buffer.from(text), bytes.subarray(at)]);
+}
+
+interface TopLevelLayout {
+  /** Index of the `}` closing the event object. */
+  objectClose: number;
+  hasMembers: boolean;
+  /** Index of the `{` opening the (last) top-level `annotations` value, or -1. */
+  annotationsOpen: number;
+  annotationsEmpty: boolean;
+}
+
+const ANNOTATIONS_KEY = 'annotations';
+
+/**
+ * Where the top-level members and the `annotations` object of an event's bytes lie, from the
+ * line decoder's scan; undefined if the bytes are not one JSON object.
+ */
+function scanTopLevel(bytes: Buffer): TopLevelLayout | undefined {
+  const decoded = decodeLine(bytes);
+  if (decoded.kind !== 'event' || decoded.members === undefined) return undefined;
+  const members = decoded.members;
+  // Only whitespace may follow the object, so its closing brace is the last one in the bytes.
+  const layout: TopLevelLayout = {
+    objectClose: bytes.lastIndexOf(CLOSE_BRACE),
+    hasMembers: members.length > 0,
+    annotationsOpen: -1,
+    annotationsEmpty: false,
+  };
+  for (let at = 0; at < members.length; at += MEMBER_FIELDS) {
+    if (bytes.toString('latin1', members[at], members[at + 1]) !== ANNOTATIONS_KEY) continue;
+    // JSON.parse keeps the last of repeated keys, so the last `annotations` member counts.
+    const valueStart = members[at + 2]!;
+    const valueEnd = members[at + 3]!;
+    layout.annotationsOpen = bytes[valueStart] === OPEN_BRACE ? valueStart : -1;
+    // A non-empty object holds a quoted key; an empty one holds at most whitespace.
+    layout.annotationsEmpty = !bytes.subarray(valueStart, valueEnd).includes(QUOTE);
+  }
+  return layout;
+}

@@ -1,0 +1,86 @@
+import { Counter, type Registry } from 'prom-client';
+import type { AuditEvent } from '../../audit/audit-event.js';
+import type { AuditRecord } from '../../pipeline/audit-record.js';
+import { eventTimeOf, resourceOf } from '../../audit/event-fields.js';
+import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
+import { addAnnotation } from '../../audit/event-annotation.js';
+import type { DetectionListener } from '../../alerts/detection-listener.js';
+import { groupKeyOf, type DetectionRule } from './detection-rule.js';
+import { ThresholdWindow } from './threshold-window.js';
+
+/** The annotation a matched event is shipped with: the ids of the rules it matched, comma-separated. */
+export const DETECTIONS_ANNOTATION = 'kube-audit-forwarder.io/detections';
+
+/**
+ * Runs every detection rule on every event. A matched event keeps its bytes except for one
+ * spliced-in annotation listing the rule ids, and carries the ids in `record.detections` so a
+ * sink can also route it to an alerts topic or tag. Events never get dropped here.
+ */
+export class DetectionProcessor implements Processor {
+  readonly name = 'detections';
+  readonly readsEveryEvent = true;
+  private readonly windows = new Map<string, ThresholdWindow>();
+  /** For each resource some rule names: the rules that can match it, in configured order. */
+  private readonly rulesByResource = new Map<string, readonly DetectionRule[]>();
+  /** The rules that can match an event on any other resource (or none). */
+  private readonly resourceFreeRules: readonly DetectionRule[];
+  private readonly matched: Counter<'rule' | 'severity'>;
+
+  constructor(
+    rules: readonly DetectionRule[],
+    registry: Registry,
+    private readonly listener?: DetectionListener,
+  ) {
+    this.matched = new Counter({
+      name: 'kube_audit_forwarder_detections_total',
+      help: 'Events that matched a detection rule, by rule id and severity',
+      labelNames: ['rule', 'severity'],
+      registers: [registry],
+    });
+    this.resourceFreeRules = rules.filter((rule) => rule.resources === undefined);
+    for (const resource of new Set(rules.flatMap((rule) => [...(rule.resources ?? [])]))) {
+      this.rulesByResource.set(resource, rules.filter((rule) => rule.resources === undefined || rule.resources.has(resource)));
+    }
+    for (const rule of rules) {
+      this.matched.inc({ rule: rule.id, severity: rule.severity }, 0);
+      if (rule.threshold) this.windows.set(rule.id, new ThresholdWindow(rule.threshold.count, rule.threshold.windowMs));
+    }
+  }
+
+  process(record: AuditRecord): ProcessorVerdict {
+    const ids = this.evaluate(record.event);
+    if (ids.length > 0) {
+      addAnnotation(record, DETECTIONS_ANNOTATION, ids.join(','));
+      record.detections = ids;
+    }
+    return 'keep';
+  }
+
+  /** The ids of the rules the event matches, updating threshold windows and counters. */
+  evaluate(event: AuditEvent): string[] {
+    const ids: string[] = [];
+    const resource = resourceOf(event);
+    const candidates = (resource === undefined ? undefined : this.rulesByResource.get(resource)) ?? this.resourceFreeRules;
+    for (const rule of candidates) {
+      if (!rule.matches(event)) continue;
+      if (rule.threshold && !this.windows.get(rule.id)!.record(groupKeyOf(rule.threshold, event), eventMillis(event))) {
+        continue;
+      }
+      ids.push(rule.id);
+      this.matched.inc({ rule: rule.id, severity: rule.severity });
+      this.listener?.onMatch(rule, event);
+    }
+    return ids;
+  }
+}
+
+/**
+ * When the event happened, for threshold windows: the stage timestamp, else the legacy v1beta1
+ * `timestamp` (seconds precision), else now (events without any time still count, in arrival order).
+ */
+function eventMillis(event: AuditEvent): number {
+  const time = eventTimeOf(event);
+  if (time) return time.seconds * 1000 + Math.floor(time.nanoseconds / 1e6);
+  const legacy = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : Number.NaN;
+  return Number.isNaN(legacy) ? Date.now() : legacy;
+}

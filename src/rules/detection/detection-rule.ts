@@ -1,0 +1,106 @@
+import type { AuditEvent } from '../../audit/audit-event.js';
+import { compileEventField, type EventFieldReader } from '../language/event-field.js';
+import { compileMatcher, type EventPredicate } from '../language/event-matcher.js';
+import { isGlob } from '../language/glob.js';
+import { RuleSyntaxError } from '../language/rule-syntax-error.js';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/**
+ * One detection, compiled from its YAML form:
+ *
+ * ```yaml
+ * - id: pod-exec                      # lower-case letters, digits and dashes; unique
+ *   description: Someone opened a shell or attached to a container
+ *   severity: high                    # critical | high | medium | low | info
+ *   match: {resource: pods, subresource: [exec, attach]}
+ *   unless: [{user: "system:*"}]      # and `any:`, see event-matcher.ts
+ *   threshold:                        # optional: fire only when `count` matching events
+ *     count: 10                       #   with the same groupBy values fall within
+ *     windowSeconds: 60               #   windowSeconds of each other (event time)
+ *     groupBy: [user.username]
+ * ```
+ */
+export interface DetectionRule {
+  readonly id: string;
+  readonly description: string;
+  readonly severity: Severity;
+  readonly builtin: boolean;
+  readonly matches: EventPredicate;
+  readonly threshold?: ThresholdSpec;
+  /**
+   * The only `objectRef.resource` values the rule can match, when its `match` names them
+   * literally; lets the processor skip the rule for other resources without evaluating it.
+   */
+  readonly resources?: ReadonlySet<string>;
+}
+
+export interface ThresholdSpec {
+  readonly count: number;
+  readonly windowMs: number;
+  /** The values that together make the group key (`user.username` → one window per user). */
+  readonly groupBy: readonly EventFieldReader[];
+}
+
+const RULE_KEYS = new Set(['id', 'description', 'severity', 'match', 'any', 'unless', 'threshold']);
+const ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
+export function parseDetectionRule(raw: unknown, builtin: boolean): DetectionRule {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new RuleSyntaxError('a rule must be a map');
+  const spec = raw as Record<string, unknown>;
+  const id = spec.id;
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    throw new RuleSyntaxError(`rule id must be lower-case letters, digits and dashes, got ${JSON.stringify(id)}`);
+  }
+  try {
+    const unknownKeys = Object.keys(spec).filter((key) => !RULE_KEYS.has(key));
+    if (unknownKeys.length > 0) throw new RuleSyntaxError(`unknown key(s) ${unknownKeys.join(', ')}`);
+    const severity = spec.severity ?? 'medium';
+    if (!(SEVERITIES as readonly unknown[]).includes(severity)) {
+      throw new RuleSyntaxError(`severity must be one of ${SEVERITIES.join(', ')}`);
+    }
+    const rule: DetectionRule = {
+      id,
+      description: typeof spec.description === 'string' ? spec.description : id,
+      severity: severity as Severity,
+      builtin,
+      matches: compileMatcher(spec),
+      ...(spec.threshold === undefined ? {} : { threshold: parseThreshold(spec.threshold) }),
+    };
+    const resources = literalResources(spec.match);
+    if (resources) return { ...rule, resources };
+    return rule;
+  } catch (error) {
+    throw new RuleSyntaxError(`rule ${id}: ${(error as Error).message}`);
+  }
+}
+
+function literalResources(match: unknown): ReadonlySet<string> | undefined {
+  if (match === null || typeof match !== 'object') return undefined;
+  const condition = (match as Record<string, unknown>).resource ?? (match as Record<string, unknown>)['objectRef.resource'];
+  const values = typeof condition === 'string' ? [condition] : condition;
+  if (!Array.isArray(values) || !values.every((value) => typeof value === 'string' && !isGlob(value))) return undefined;
+  return new Set(values as string[]);
+}
+
+function parseThreshold(raw: unknown): ThresholdSpec {
+  if (raw === null || typeof raw !== 'object') throw new RuleSyntaxError('threshold must be a map');
+  const { count, windowSeconds, groupBy } = raw as Record<string, unknown>;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
+    throw new RuleSyntaxError('threshold.count must be a positive integer');
+  }
+  if (typeof windowSeconds !== 'number' || !(windowSeconds > 0)) {
+    throw new RuleSyntaxError('threshold.windowSeconds must be a positive number');
+  }
+  const fields = groupBy === undefined ? [] : Array.isArray(groupBy) ? groupBy : [groupBy];
+  if (!fields.every((field): field is string => typeof field === 'string')) {
+    throw new RuleSyntaxError('threshold.groupBy must be a field or a list of fields');
+  }
+  return { count, windowMs: windowSeconds * 1000, groupBy: fields.map((field) => compileEventField(field)) };
+}
+
+/** The values that identify an event's group for a threshold rule, as one string key. */
+export function groupKeyOf(threshold: ThresholdSpec, event: AuditEvent): string {
+  return JSON.stringify(threshold.groupBy.map((read) => read(event)));
+}
