@@ -138,6 +138,8 @@ export function chartSchema(): Schema {
       }),
       config: configSchema(),
       env: objectList,
+      extraVolumes: objectList,
+      extraVolumeMounts: objectList,
       image: closed({
         repository: { type: 'string', minLength: 1 },
         tag: string,
