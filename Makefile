@@ -10,7 +10,7 @@ IMAGE ?= ghcr.io/kube-audit-forwarder/kube-audit-forwarder
 VERSION ?= $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all build run test test-unit test-integration services bench image clean
+.PHONY: all build run test test-unit test-integration test-model soak services bench image clean
 
 all: build
 
@@ -39,6 +39,15 @@ test-unit: build
 
 test-integration: build services
 	npx mocha 'dist/test/integration/**/*.test.js'
+
+## The file source against a model (test/model): the fixed seeds `make test` runs.
+test-model: build
+	npx mocha 'dist/test/model/**/*.test.js'
+
+## Many more model sequences: `make soak SEEDS=200` (seeds 1000…1199; FIRST_SEED=S to move), or
+## `make soak SEED=S` to replay the one a failure names.
+soak: build
+	MODEL_SEEDS=$(SEEDS) MODEL_FIRST_SEED=$(FIRST_SEED) MODEL_SEED=$(SEED) npx mocha 'dist/test/model/**/*.test.js'
 
 ## Fetch the Kafka jars and build the forward server up front, so no test waits on a download.
 services:

@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Options } from 'yargs';
 import { ConfigError } from '../config-error.js';
 import { integer, oneOf, optionalString, pemFile, stringList } from '../config-values.js';
 import type { OptionGroup, ParsedArgs } from '../option-group.js';
 import { SUBJECT_FIELDS, type SubjectField } from './detection.js';
-import type { EndpointConfig } from './http-endpoint.js';
+import { withoutCredentials, type EndpointConfig } from './http-endpoint.js';
 import type { WebhookFormat } from './webhook-notifier.js';
 
 /** A receiver that has not answered a POST in this long counts as unreachable (the POST is retried). */
@@ -63,6 +63,7 @@ export const alertOptions: OptionGroup<AlertConfig> = {
     'alerts-resend-interval-ms': { type: 'string', default: '60000', describe: 'A firing alert is sent to Alertmanager again this often, with its latest matches' },
     'alerts-resolve-after-ms': { type: 'string', default: '300000', describe: 'An alert with no match for this long is resolved (its endsAt); must exceed the resend interval' },
     'alert-webhook-url': { type: 'string', describe: 'Webhook URL(s), comma-separated, that each get one JSON POST per (rate-limited) detection' },
+    'alert-webhook-url-file': { type: 'string', describe: 'File holding the webhook URL(s), comma- or newline-separated, for URLs that are secrets themselves (Slack incoming webhooks); replaces --alert-webhook-url' },
     'alert-webhook-format': { type: 'string', default: 'json', choices: ['json', 'slack'], describe: 'Webhook body: the full alert as JSON, or {"text": ...} for Slack-compatible incoming webhooks' },
     ...endpointOptions('alert-webhook', 'webhook'),
     'alert-webhook-burst': { type: 'string', default: '1', describe: 'Webhook messages per rule and subject at most in each --alert-webhook-interval-ms; further matches are counted and reported in one message when the interval ends' },
@@ -89,8 +90,11 @@ export const alertOptions: OptionGroup<AlertConfig> = {
     }
     const timeoutMs = POST_TIMEOUT_MS;
     return {
-      alertmanagers: endpoints(argv, 'alertmanager-url', 'alertmanager', timeoutMs).map((endpoint) => ({ ...endpoint, url: new URL('api/v2/alerts', withSlash(endpoint.url)) })),
-      webhooks: endpoints(argv, 'alert-webhook-url', 'alert-webhook', timeoutMs),
+      alertmanagers: endpoints(argv, { flag: 'alertmanager-url', values: stringList(argv, 'alertmanager-url') }, 'alertmanager', timeoutMs).map((endpoint) => {
+        const url = new URL('api/v2/alerts', withSlash(endpoint.url));
+        return { ...endpoint, url, displayUrl: withoutCredentials(url) };
+      }),
+      webhooks: endpoints(argv, webhookUrls(argv), 'alert-webhook', timeoutMs),
       webhookFormat: oneOf(argv, 'alert-webhook-format', ['json', 'slack'] as const),
       webhookBurst: integer(argv, 'alert-webhook-burst', 1, 1_000_000),
       webhookIntervalMs: integer(argv, 'alert-webhook-interval-ms', 100),
@@ -115,15 +119,28 @@ function withSlash(url: URL): URL {
   return copy;
 }
 
-function endpoints(argv: ParsedArgs, urlFlag: string, prefix: string, timeoutMs: number): EndpointConfig[] {
-  const urls = stringList(argv, urlFlag).map((text) => {
+/** Where the webhook URLs come from: the file when given (its flag then names errors), else the flag. */
+function webhookUrls(argv: ParsedArgs): { flag: string; values: string[] } {
+  const file = optionalString(argv, 'alert-webhook-url-file');
+  if (file === undefined) return { flag: 'alert-webhook-url', values: stringList(argv, 'alert-webhook-url') };
+  try {
+    return { flag: 'alert-webhook-url-file', values: stringList({ urls: readFileSync(file, 'utf8').split(/\r?\n/).join(',') }, 'urls') };
+  } catch (error) {
+    throw new ConfigError(`--alert-webhook-url-file: cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+function endpoints(argv: ParsedArgs, { flag: urlFlag, values }: { flag: string; values: string[] }, prefix: string, timeoutMs: number): EndpointConfig[] {
+  const urls = values.map((text) => {
+    // A URL read from a file may be a secret (a Slack webhook): errors do not repeat it.
+    const shown = urlFlag.endsWith('-file') ? 'an entry' : `"${text}"`;
     let url: URL;
     try {
       url = new URL(text);
     } catch {
-      throw new ConfigError(`--${urlFlag}: "${text}" is not a URL`);
+      throw new ConfigError(`--${urlFlag}: ${shown} is not a URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--${urlFlag}: "${text}" must be an http:// or https:// URL`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--${urlFlag}: ${shown} must be an http:// or https:// URL`);
     return url;
   });
   if (urls.length === 0) return [];
@@ -140,6 +157,8 @@ function endpoints(argv: ParsedArgs, urlFlag: string, prefix: string, timeoutMs:
   const ca = pemFile(argv, `${prefix}-ca-file`);
   return urls.map((url) => ({
     url,
+    // Webhook URLs often carry their secret in the path (Slack): logs and metrics show the origin only.
+    displayUrl: prefix === 'alertmanager' ? withoutCredentials(url) : `${url.origin}/…`,
     ca,
     cert,
     key,

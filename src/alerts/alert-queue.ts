@@ -135,12 +135,14 @@ export class AlertQueue<T> implements AlertSink<T> {
       drops.drop('rejected', batch.length, `${receiver} ${endpoint.displayUrl}: ${outcome.detail}`);
     } else {
       metrics.failedPosts.inc({ receiver });
-      if (this.attempt === 0) logger.warn('alert receiver unreachable; retrying with backoff', { receiver, url: endpoint.displayUrl, error: outcome.detail });
-      this.requeue(batch, outcome.detail);
       if (this.stopping) {
+        // A POST that was in flight when the stop gave up: nothing will retry it.
+        drops.drop('shutdown', batch.length, `${receiver} ${endpoint.displayUrl}: undelivered at stop (${outcome.detail})`);
         for (const resolve of this.idleWaiters.splice(0)) resolve();
         return;
       }
+      if (this.attempt === 0) logger.warn('alert receiver unreachable; retrying with backoff', { receiver, url: endpoint.displayUrl, error: outcome.detail });
+      this.requeue(batch, outcome.detail);
       const delay = backoffDelay(this.attempt++, retry.minMs, retry.maxMs);
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;

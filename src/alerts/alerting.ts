@@ -8,7 +8,7 @@ import { alertKeyOf, AlertmanagerNotifier, type AlertmanagerAlert } from './aler
 import { detectionOf } from './detection.js';
 import type { AlertingRule, DetectionListener } from './detection-listener.js';
 import { DropLog } from './drop-log.js';
-import { HttpEndpoint, withoutCredentials } from './http-endpoint.js';
+import { HttpEndpoint } from './http-endpoint.js';
 import { webhookBody, WebhookNotifier, type WebhookMessage } from './webhook-notifier.js';
 
 /** Alerts per POST to Alertmanager (an array); a burst of new alerts goes out in a few requests. */
@@ -59,8 +59,8 @@ export class Alerting implements DetectionListener {
       this.webhook = new WebhookNotifier({ queues, origin, burst: config.webhookBurst, intervalMs: config.webhookIntervalMs, maxActive: config.maxActive, metrics, drops: this.drops });
     }
     logger.info('alerting', {
-      alertmanagers: config.alertmanagers.map((endpoint) => withoutCredentials(endpoint.url)),
-      webhooks: config.webhooks.map((endpoint) => withoutCredentials(endpoint.url)),
+      alertmanagers: config.alertmanagers.map((endpoint) => endpoint.displayUrl),
+      webhooks: config.webhooks.map((endpoint) => endpoint.displayUrl),
       subject: config.subject,
       minSeverity: config.minSeverity,
     });

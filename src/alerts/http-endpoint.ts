@@ -5,6 +5,8 @@ import https from 'node:https';
 /** Where and how alerts are POSTed: the URL, TLS material and credentials (files, read per request). */
 export interface EndpointConfig {
   readonly url: URL;
+  /** The URL as logs and metrics show it, without anything secret. */
+  readonly displayUrl: string;
   /** PEM text of extra CA certificates, client certificate and key (mutual TLS). */
   readonly ca?: string;
   readonly cert?: string;
@@ -33,9 +35,8 @@ export class HttpEndpoint {
         : new http.Agent(options);
   }
 
-  /** The URL without credentials, for logs and metrics. */
   get displayUrl(): string {
-    return withoutCredentials(this.config.url);
+    return this.config.displayUrl;
   }
 
   async post(body: unknown): Promise<PostOutcome> {

@@ -23,7 +23,10 @@ export async function printCheckpoints(directory: string, asJson: boolean, out: 
     return 1;
   }
   const rows: PositionRow[] = [];
+  /** The size the agent had seen when it wrote the checkpoint: a file deleted before the offset reached it lost the rest. */
+  const knownSizes: number[] = [];
   for (const file of outcome.data.files) {
+    knownSizes.push(file.size);
     const size = await stat(file.path).then(
       (info) => info.size,
       () => undefined,
@@ -40,7 +43,8 @@ export async function printCheckpoints(directory: string, asJson: boolean, out: 
     });
   }
   if (asJson) {
-    out(JSON.stringify({ generation: outcome.source, writtenAt: outcome.data.writtenAt, files: rows }, null, 2));
+    const files = rows.map((row, index) => ({ ...row, knownSize: knownSizes[index] }));
+    out(JSON.stringify({ generation: outcome.source, writtenAt: outcome.data.writtenAt, files }, null, 2));
     return 0;
   }
   out(`checkpoint ${outcome.source === 'current' ? '' : '(previous generation) '}written ${outcome.data.writtenAt}`);

@@ -40,6 +40,8 @@ export class TrackedFile {
   reading?: { physical: PhysicalFile; chunks: ChunkSource };
   /** A .gz was found cut short; it is not read again until its size changes. */
   gzipRetryAtSize?: number;
+  /** The name of its last copy seen, kept for reports once every copy is gone. */
+  private lastName?: string;
 
   constructor(
     readonly fingerprint: Fingerprint,
@@ -60,10 +62,15 @@ export class TrackedFile {
     return this.physicals.reduce((lowest, physical) => (physical.orderKey < lowest ? physical.orderKey : lowest), '~~');
   }
 
-  /** The copy whose name a human would look for (prefers the plain file, then the newest name). */
+  /**
+   * The copy whose name a human would look for (prefers the plain file, then the newest name).
+   * Once every copy is gone, the last name it had: a loss report must say which file was lost.
+   */
   get displayName(): string {
     const plain = this.physicals.find((physical) => !physical.compressed && physical.onDisk);
-    return (plain ?? this.physicals.find((physical) => physical.onDisk) ?? this.physicals[0])?.name ?? '(gone)';
+    const name = (plain ?? this.physicals.find((physical) => physical.onDisk) ?? this.physicals[0])?.name;
+    if (name !== undefined) this.lastName = name;
+    return this.lastName ?? '(gone)';
   }
 
   /** Acknowledged through its last byte and no more can come. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -67,6 +68,16 @@ export class AgentProcess {
     this.child.kill(signal);
   }
 
+  /**
+   * SIGSTOP, resolved once the kernel has stopped the process (state T in /proc): from then on its
+   * output and checkpoint are what a SIGKILL at this instant would leave. Returns that instant.
+   */
+  async freeze(): Promise<number> {
+    this.child.kill('SIGSTOP');
+    await waitUntil(() => processState(this.pid) === 'T', 30_000, 'the agent to stop on SIGSTOP', 5);
+    return Date.now();
+  }
+
   /** Resolves with the exit code (or signal) once the process ended, rejects after timeoutMs. */
   waitForExit(timeoutMs = 60_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     return withTimeout(this.exited, timeoutMs, () => `agent did not exit within ${timeoutMs} ms; logs:\n${this.tail()}`);
@@ -127,4 +138,11 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, tim
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** The state letter of /proc/<pid>/stat: R, S, D, T (stopped), Z... */
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const afterName = stat.lastIndexOf(')') + 2;
+  return stat.slice(afterName, afterName + 1);
 }

@@ -15,6 +15,13 @@ export function recordKey(auditId: string | undefined, stage: string | undefined
 const AUDIT_ID = /"auditID":"([^"]*)"/;
 const STAGE = /"stage":"([^"]*)"/;
 
+/** `auditID/stage` of a line (its first 4 KiB), or undefined if it carries no auditID. */
+export function keyOfLine(line: Buffer): string | undefined {
+  const text = line.toString('utf8', 0, Math.min(line.length, 4096));
+  const auditId = AUDIT_ID.exec(text)?.[1];
+  return auditId === undefined ? undefined : recordKey(auditId, STAGE.exec(text)?.[1]);
+}
+
 export function readFileSinkOutput(file: string): Delivered {
   const keys: string[] = [];
   const counts = new Map<string, number>();

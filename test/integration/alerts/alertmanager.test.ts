@@ -151,6 +151,26 @@ describe('detections as alerts in a real Alertmanager', function () {
     }
   });
 
+  it('sends every alert to each Alertmanager of an HA pair; one being down delays nothing at the other, and it catches up when back', async () => {
+    const up = new AlertmanagerProcess(await freePort(), path.join(dir, 'am-ha-up'), ['alertname']);
+    const down = new AlertmanagerProcess(await freePort(), path.join(dir, 'am-ha-down'), ['alertname']);
+    await up.start();
+    const lines = falcoLines();
+    const logPath = path.join(dir, 'ha.log');
+    writeFileSync(logPath, lines.map((line) => `${line}\n`).join(''));
+    const expected = expectedAlerts(lines, NODE);
+    const { agent } = agentFor('ha', logPath, `${up.url},${down.url}`, ['--alerts-resolve-after-ms', '600000']);
+    try {
+      await waitUntil(async () => sameAlerts(await up.alerts(), expected), 60_000, 'every alert at the instance that is up');
+      await down.start();
+      await waitUntil(async () => sameAlerts(await down.alerts(), expected), 60_000, 'every alert at the instance that came back');
+    } finally {
+      agent.kill('SIGTERM');
+      await agent.waitForExit();
+      await Promise.all([up.stop(), down.stop()]);
+    }
+  });
+
   it('an alert without matches for the quiet period is resolved while the agent keeps running', async () => {
     const alertmanager = new AlertmanagerProcess(await freePort(), path.join(dir, 'am-quiet'), ['alertname']);
     await alertmanager.start();

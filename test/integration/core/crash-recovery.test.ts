@@ -5,32 +5,46 @@ import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import type { AgentProcess } from '../../helpers/agent-process.js';
 import { waitUntil } from '../../helpers/agent-process.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
+import { readCheckpointView, type CheckpointView } from '../../helpers/checkpoint-view.js';
+import { duplicateBound } from '../../helpers/inflight-bound.js';
 import { SeededRandom } from '../../helpers/seeded-random.js';
-import { duplicateCount, missingKeys, readFileSinkOutput } from '../../helpers/sink-output.js';
+import { SinkTimeline } from '../../helpers/sink-timeline.js';
+import { duplicateCount, missingKeys, readFileSinkOutput, recordKey } from '../../helpers/sink-output.js';
 import { writtenKeys } from '../../helpers/writer-driver.js';
 
 describe('crash recovery (SIGKILL, restarts, agent down during rotations)', function () {
   this.timeout(300_000);
 
-  it('loses no auditID when the agent is SIGKILLed at random moments and restarted 12 times mid-stream', async () => {
+  it('loses no auditID when the agent is SIGKILLed at random moments and restarted 12 times mid-stream; each kill re-sends at most what was in flight', async () => {
     const workspace = new AgentWorkspace();
     const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 256 * 1024, compress: true, maxBackups: 0 });
     const factory = new AuditEventFactory({ seed: 1234 });
     const random = new SeededRandom(99);
+    const maxInflightBytes = 256 * 1024;
+    const agentArgs = ['--max-inflight-bytes', String(maxInflightBytes), '--batch-max-bytes', String(64 * 1024)];
+    const sink = new SinkTimeline(workspace.outputPath);
+    sink.start();
     const total = 60_000;
-    let kills = 0;
-    let agent: AgentProcess = workspace.start();
+    // Each kill: the killed agent's share of the output, and the checkpoint the next agent resumes from.
+    const kills: Array<{ sinkFrom: number; sinkTo: number; checkpoint: CheckpointView }> = [];
+    let sinkFrom = sink.sample();
+    let agent: AgentProcess = workspace.start(agentArgs);
     for (let written = 0; written < total; written += 500) {
       writer.writeMany(factory.lines(500));
       await yieldToEventLoop();
       // Kill at seeded-random points of the stream, once the agent has shipped something since it started.
-      if (kills < 12 && random.chance(0.12)) {
-        const before = readFileSinkOutput(workspace.outputPath).keys.length;
-        await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.length > before, 30_000, 'progress before the kill');
+      if (kills.length < 12 && random.chance(0.12)) {
+        const before = sink.sample();
+        await waitUntil(() => sink.sample() > before, 60_000, `progress before the kill; agent logs:\n${agent.tail(10)}`);
+        // SIGSTOP first: the output and the checkpoint are then exactly what the SIGKILL leaves.
+        await agent.freeze();
+        const sinkTo = sink.sample();
+        const checkpoint = readCheckpointView(workspace.checkpointDir);
         agent.kill('SIGKILL');
         await agent.waitForExit();
-        kills += 1;
-        agent = workspace.start();
+        kills.push({ sinkFrom, sinkTo, checkpoint });
+        sinkFrom = sinkTo;
+        agent = workspace.start(agentArgs);
       }
     }
     await writer.close();
@@ -38,13 +52,44 @@ describe('crash recovery (SIGKILL, restarts, agent down during rotations)', func
     await waitUntil(() => missingKeys(written, readFileSinkOutput(workspace.outputPath)).length === 0, 120_000, 'every auditID in the sink');
     agent.kill('SIGTERM');
     assert.equal((await agent.waitForExit()).code, 0);
+    sink.stop();
     const delivered = readFileSinkOutput(workspace.outputPath);
-    assert.ok(kills >= 10, `only ${kills} kills`);
+    assert.ok(kills.length >= 10, `only ${kills.length} kills`);
     assert.deepEqual(missingKeys(written, delivered), []);
-    const duplicates = duplicateCount(delivered);
-    console.log(`      ${written.length} events, ${writer.stats.rotations} rotations, ${kills} SIGKILLs: 0 missing, ${duplicates} duplicates (in-flight at the kills)`);
-    // Duplicates come only from batches in flight at each kill: bounded by the in-flight budget.
-    assert.ok(duplicates < kills * 10_000, `${duplicates} duplicates`);
+
+    // Every repeat comes from the agent that delivered the line before being killed, and stays
+    // within what that agent had in flight or delivered after its last checkpoint.
+    const lengthOf = new Map(writer.lines.map((line) => [recordKey(line.auditId, line.stage), line.length]));
+    const agentOf = (start: number): number => kills.filter((kill) => kill.sinkTo <= start).length;
+    const lastDeliveredBy = new Map<string, number>();
+    const repeatedBytes = kills.map(() => 0);
+    for (const line of sink.read()) {
+      const previous = lastDeliveredBy.get(line.key!);
+      const current = agentOf(line.start);
+      if (previous !== undefined) {
+        assert.notEqual(previous, current, `${line.key} delivered twice by agent ${current}`);
+        assert.ok(previous < kills.length, `${line.key} re-sent after the last agent, which was not killed`);
+        repeatedBytes[previous]! += lengthOf.get(line.key!)!;
+      }
+      lastDeliveredBy.set(line.key!, current);
+    }
+    const longestLine = Math.max(...writer.lines.map((line) => line.length));
+    kills.forEach((kill, index) => {
+      const bound = duplicateBound({
+        maxInflightBytes,
+        longestLine,
+        sink,
+        checkpointWrittenAtMs: kill.checkpoint.writtenAtMs,
+        sinkFrom: kill.sinkFrom,
+        sinkTo: kill.sinkTo,
+        bytesOf: (key) => (key === undefined ? 0 : (lengthOf.get(key) ?? 0)),
+      });
+      assert.ok(repeatedBytes[index]! <= bound.bytes, `kill ${index}: ${repeatedBytes[index]} bytes sent again, above ${bound.bytes} (${bound.explanation})`);
+    });
+    console.log(
+      `      ${written.length} events, ${writer.stats.rotations} rotations, ${kills.length} SIGKILLs: 0 missing, ${duplicateCount(delivered)} duplicates ` +
+        `(${Math.max(...repeatedBytes)} bytes at most for one kill)`,
+    );
   });
 
   it('delivers everything in file order after being down while the writer rotated 20 times', async () => {

@@ -32,6 +32,18 @@ describe('alert options', () => {
     assert.equal(config.node, 'cp-2');
   });
 
+  it('read webhook URLs from a file, and never show a webhook URL path (the secret of a Slack hook) in logs or metrics', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kaf-alert-options-'));
+    writeFileSync(path.join(dir, 'urls'), 'https://hooks.slack.com/services/T0/B0/s3cr3t\nhttps://hooks.example/other\n');
+    const config = read({ 'alert-webhook-url': 'https://ignored.example/x', 'alert-webhook-url-file': path.join(dir, 'urls') });
+    assert.deepEqual(config.webhooks.map((endpoint) => endpoint.url.toString()), ['https://hooks.slack.com/services/T0/B0/s3cr3t', 'https://hooks.example/other']);
+    assert.deepEqual(config.webhooks.map((endpoint) => endpoint.displayUrl), ['https://hooks.slack.com/…', 'https://hooks.example/…']);
+    writeFileSync(path.join(dir, 'bad'), 'ftp://hooks.example/s3cr3t');
+    assert.throws(() => read({ 'alert-webhook-url-file': path.join(dir, 'bad') }), (error: Error) => /--alert-webhook-url-file: an entry must be an http/.test(error.message) && !error.message.includes('s3cr3t'));
+    const am = read({ 'alertmanager-url': 'https://user:pw@am:9093' });
+    assert.equal(am.alertmanagers[0]!.displayUrl, 'https://am:9093/api/v2/alerts');
+  });
+
   it('name the setting in every refusal', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kaf-alert-options-'));
     writeFileSync(path.join(dir, 'token'), 'x');

@@ -20,7 +20,7 @@ function queueTo(url: string, options: { capacity?: number; giveUpAfterMs?: numb
   const logger = winston.createLogger({ silent: true });
   const queue = new AlertQueue<Item>({
     receiver: 'webhook',
-    endpoint: new HttpEndpoint({ url: new URL(url), timeoutMs: 2_000, ...options.endpoint }),
+    endpoint: new HttpEndpoint({ url: new URL(url), displayUrl: url, timeoutMs: 2_000, ...options.endpoint }),
     capacity: options.capacity ?? 100,
     maxBatch: 10,
     bodyOf: (items) => items,
