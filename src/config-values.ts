@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.js';
-import type { ParsedArgs } from './option-group.js';
+import { GIVEN_AS, type ParsedArgs } from './option-group.js';
 
 /**
- * Readers that turn a raw option value into a typed one or throw a ConfigError naming the flag.
- * yargs' own coercion turns "abc" into NaN silently; these do not.
+ * Readers that turn a raw option value into a typed one or throw a ConfigError naming the option
+ * as it was given, in one style: `KAF_SINK: "nosuch" is not one of file, stdout, kafka, forward`.
  */
+
+/** The option as the user gave it (`--flag` or `KAF_FLAG`), for error messages. */
+export function givenAs(argv: ParsedArgs, flag: string): string {
+  return argv[GIVEN_AS]?.[flag] ?? `--${flag}`;
+}
 
 export function optionalString(argv: ParsedArgs, flag: string): string | undefined {
   const value = argv[flag];
   if (value === undefined || value === null || value === '') return undefined;
-  if (Array.isArray(value)) return optionalString({ [flag]: value[value.length - 1] }, flag);
+  if (Array.isArray(value)) return optionalString({ ...argv, [flag]: value[value.length - 1] }, flag);
   return String(value);
 }
 
@@ -21,27 +26,24 @@ export function requiredString(argv: ParsedArgs, flag: string): string {
 }
 
 export function integer(argv: ParsedArgs, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = optionalString(argv, flag);
-  if (raw === undefined) throw new ConfigError(`--${flag} is required (or set ${envName(flag)})`);
-  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`--${flag} must be an integer, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) {
-    throw new ConfigError(`--${flag} must be between ${min} and ${max}, got ${value}`);
-  }
-  return value;
+  const raw = requiredString(argv, flag);
+  if (!/^\s*-?\d+\s*$/.test(raw)) throw new ConfigError(`${givenAs(argv, flag)}: "${raw}" is not an integer`);
+  return inRange(argv, flag, Number(raw), min, max, '');
 }
 
 /** Sizes accept plain bytes or a KiB/MiB/GiB suffix (`512KiB`, `4MiB`), as operators write them. */
 export function byteSize(argv: ParsedArgs, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = optionalString(argv, flag);
-  if (raw === undefined) throw new ConfigError(`--${flag} is required (or set ${envName(flag)})`);
+  const raw = requiredString(argv, flag);
   const match = /^\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB|k|m|g)?\s*$/i.exec(raw);
-  if (!match) throw new ConfigError(`--${flag} must be a size such as 1048576, 512KiB or 4MiB, got "${raw}"`);
+  if (!match) throw new ConfigError(`${givenAs(argv, flag)}: "${raw}" is not a size (such as 1048576, 512KiB or 4MiB)`);
   const unit = (match[2] ?? 'B').toLowerCase();
   const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
-  const value = Number(match[1]) * factor;
+  return inRange(argv, flag, Number(match[1]) * factor, min, max, ' bytes');
+}
+
+function inRange(argv: ParsedArgs, flag: string, value: number, min: number, max: number, unit: string): number {
   if (value < min || value > max) {
-    throw new ConfigError(`--${flag} must be between ${min} and ${max} bytes, got ${value}`);
+    throw new ConfigError(`${givenAs(argv, flag)}: ${value}${unit} is not between ${min} and ${max}${unit}`);
   }
   return value;
 }
@@ -49,19 +51,23 @@ export function byteSize(argv: ParsedArgs, flag: string, min: number, max = Numb
 export function oneOf<T extends string>(argv: ParsedArgs, flag: string, allowed: readonly T[]): T {
   const raw = requiredString(argv, flag);
   if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(`--${flag} must be one of ${allowed.join(', ')}, got "${raw}"`);
+    throw new ConfigError(`${givenAs(argv, flag)}: "${raw}" is not one of ${allowed.join(', ')}`);
   }
   return raw as T;
 }
 
+const TRUE_WORDS = /^(true|1|yes|on)$/i;
+const FALSE_WORDS = /^(false|0|no|off)$/i;
+
+/** true/false, 1/0, yes/no, on/off in any case; anything else is an error, never a silent false. */
 export function boolean(argv: ParsedArgs, flag: string): boolean {
   const value = argv[flag];
   if (typeof value === 'boolean') return value;
   const raw = optionalString(argv, flag);
   if (raw === undefined) return false;
-  if (/^(true|1|yes|on)$/i.test(raw)) return true;
-  if (/^(false|0|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(`--${flag} must be true or false, got "${raw}"`);
+  if (TRUE_WORDS.test(raw.trim())) return true;
+  if (FALSE_WORDS.test(raw.trim())) return false;
+  throw new ConfigError(`${givenAs(argv, flag)}: "${raw}" is not a boolean (true/false, 1/0, yes/no, on/off)`);
 }
 
 /** A comma-separated list (flags may also be repeated); empty entries are dropped. */
@@ -84,7 +90,7 @@ export function secret(argv: ParsedArgs, flag: string): string | undefined {
     try {
       return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
-      throw new ConfigError(`--${flag}-file: cannot read ${file}: ${(error as Error).message}`);
+      throw new ConfigError(`${givenAs(argv, `${flag}-file`)}: cannot read ${file}: ${(error as Error).message}`);
     }
   }
   return optionalString(argv, flag);
@@ -101,9 +107,9 @@ export function pemFile(argv: ParsedArgs, flag: string): string | undefined {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`--${flag}: cannot read ${file}: ${(error as Error).message}`);
+    throw new ConfigError(`${givenAs(argv, flag)}: cannot read ${file}: ${(error as Error).message}`);
   }
-  if (!text.includes('-----BEGIN ')) throw new ConfigError(`--${flag}: ${file} is not a PEM file (no -----BEGIN line)`);
+  if (!text.includes('-----BEGIN ')) throw new ConfigError(`${givenAs(argv, flag)}: ${file} is not a PEM file (no -----BEGIN line)`);
   return text;
 }
 

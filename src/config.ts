@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { alertOptions, type AlertConfig } from './alerts/alert-options.js';
 import { ConfigError } from './config-error.js';
-import { boolean, byteSize, integer, oneOf, optionalString, requiredString } from './config-values.js';
+import { boolean, byteSize, givenAs, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
 import { processorOptions, type ProcessorConfig } from './rules/processor-options.js';
+import { givenOptions } from './settings-sources.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
 import type { AnySinkDefinition } from './sinks/sink-definition.js';
 
@@ -53,91 +54,93 @@ export interface AgentConfig {
   http: HttpServerConfig;
   /** Where detections are sent as alerts (Alertmanager, webhooks); none by default. */
   alerts: AlertConfig;
+  /** Settings that are valid but probably not what was meant; logged at start. */
+  warnings: string[];
 }
 
-export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts'>> = {
+export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts' | 'warnings'>> = {
   title: 'Source and pipeline:',
   options: {
     path: {
-      type: 'string',
+      kind: 'string',
       default: '/var/log/kubernetes/audit.log',
       describe: 'The audit log kube-apiserver writes (--audit-log-path); its backups are found beside it',
     },
     'checkpoint-dir': {
-      type: 'string',
+      kind: 'string',
       default: '/var/lib/kube-audit-forwarder',
       describe: 'Directory for the durable checkpoint (keep it on a hostPath so it survives the pod)',
     },
     'start-at': {
-      type: 'string',
+      kind: 'choice',
       choices: START_AT_CHOICES,
       default: 'checkpoint',
       describe:
         'checkpoint: resume from the checkpoint, read unknown files from their start; beginning: ignore the checkpoint and replay every file on disk; end: files without a checkpoint start at their end',
     },
     'max-line-bytes': {
-      type: 'string',
+      kind: 'size',
       default: '1MiB',
       describe: 'Lines longer than this take --oversize-policy (audit events of 100 KiB are normal)',
     },
     'oversize-policy': {
-      type: 'string',
+      kind: 'choice',
       choices: OVERSIZE_POLICIES,
       default: 'truncate',
       describe:
         'truncate: ship the event with requestObject/responseObject replaced by a size marker and an annotation; dead-letter: write the line to the dead-letter dir instead of shipping it',
     },
     'invalid-line-policy': {
-      type: 'string',
+      kind: 'choice',
       choices: INVALID_LINE_POLICIES,
       default: 'dead-letter',
       describe: 'What to do with a line that is not a JSON object: write it to the dead-letter dir, or ship it wrapped as {"kafInvalidLine": "<text>"}',
     },
     'dead-letter-dir': {
-      type: 'string',
+      kind: 'string',
       describe: 'Where invalid and oversize lines go (default: <checkpoint-dir>/dead-letter)',
     },
-    'batch-max-events': { type: 'string', default: '2000', describe: 'Most events in one batch' },
-    'batch-max-bytes': { type: 'string', default: '1MiB', describe: 'Most bytes in one batch' },
+    'batch-max-events': { kind: 'integer', default: 2000, describe: 'Most events in one batch' },
+    'batch-max-bytes': { kind: 'size', default: '1MiB', describe: 'Most bytes in one batch' },
     'batch-linger-ms': {
-      type: 'string',
-      default: '200',
+      kind: 'integer',
+      default: 200,
       describe: 'How long a batch that is not full waits for more events before it is sent',
     },
     'max-inflight-bytes': {
-      type: 'string',
+      kind: 'size',
       default: '32MiB',
       describe: 'Reading pauses while this many bytes are read but not acknowledged (bounds memory)',
     },
-    'max-inflight-batches': { type: 'string', default: '8', describe: 'Batches sent and not yet acknowledged, at most' },
+    'max-inflight-batches': { kind: 'integer', default: 8, describe: 'Batches sent and not yet acknowledged, at most' },
     'poll-interval-ms': {
-      type: 'string',
-      default: '1000',
+      kind: 'integer',
+      default: 1000,
       describe: 'Stat poll of the log directory, the safety net behind filesystem events',
     },
     'checkpoint-interval-ms': {
-      type: 'string',
-      default: '1000',
+      kind: 'integer',
+      default: 1000,
       describe: 'How often acknowledged progress is written to the checkpoint',
     },
-    'retry-min-ms': { type: 'string', default: '200', describe: 'First retry delay after a failed send' },
-    'retry-max-ms': { type: 'string', default: '30000', describe: 'Longest retry delay (retries never stop)' },
+    'retry-min-ms': { kind: 'integer', default: 200, describe: 'First retry delay after a failed send' },
+    'retry-max-ms': { kind: 'integer', default: 30000, describe: 'Longest retry delay (retries never stop)' },
     'shutdown-timeout-ms': {
-      type: 'string',
-      default: '20000',
+      kind: 'integer',
+      default: 20000,
       describe: 'On SIGTERM, how long in-flight batches may take to be acknowledged before exit',
     },
     'exit-when-caught-up': {
-      type: 'boolean',
+      kind: 'boolean',
       default: false,
       describe: 'Exit 0 once every file is read to its end and acknowledged (catch-up and benchmarks)',
     },
     'progress-interval-ms': {
-      type: 'string',
-      default: '0',
+      kind: 'integer',
+      default: 0,
       describe: 'Log a progress line (events/s, lag, rotations) this often; 0 turns it off',
     },
-    'log-level': { type: 'string', choices: LOG_LEVELS, default: 'info', describe: 'Agent log verbosity' },
+    'log-level': { kind: 'choice', choices: LOG_LEVELS, default: 'info', describe: 'Agent log verbosity' },
   },
   read(argv) {
     const logPath = path.resolve(requiredString(argv, 'path'));
@@ -145,13 +148,13 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
     const retryMinMs = integer(argv, 'retry-min-ms', 1, 3_600_000);
     const retryMaxMs = integer(argv, 'retry-max-ms', 1, 3_600_000);
     if (retryMaxMs < retryMinMs) {
-      throw new ConfigError(`--retry-max-ms (${retryMaxMs}) must not be below --retry-min-ms (${retryMinMs})`);
+      throw new ConfigError(`${givenAs(argv, 'retry-max-ms')}: ${retryMaxMs} is below ${givenAs(argv, 'retry-min-ms')} (${retryMinMs})`);
     }
     const batchMaxBytes = byteSize(argv, 'batch-max-bytes', 1024, 256 * 1024 ** 2);
     const maxInflightBytes = byteSize(argv, 'max-inflight-bytes', 64 * 1024, 4 * 1024 ** 3);
     if (maxInflightBytes < batchMaxBytes) {
       throw new ConfigError(
-        `--max-inflight-bytes (${maxInflightBytes}) must be at least --batch-max-bytes (${batchMaxBytes})`,
+        `${givenAs(argv, 'max-inflight-bytes')}: ${maxInflightBytes} bytes is below ${givenAs(argv, 'batch-max-bytes')} (${batchMaxBytes} bytes)`,
       );
     }
     return {
@@ -181,7 +184,7 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
 
 export const sinkSelectionOption = {
   sink: {
-    type: 'string' as const,
+    kind: 'choice' as const,
     choices: sinkNames(),
     default: 'file',
     describe: sinkDefinitions.map((definition) => `${definition.name}: ${definition.description}`).join('; '),
@@ -191,8 +194,27 @@ export const sinkSelectionOption = {
 /** Reads and validates the whole `run` configuration; throws ConfigError on the first problem. */
 export function readAgentConfig(argv: ParsedArgs): AgentConfig {
   const core = coreOptions.read(argv);
-  const sinkName = requiredString(argv, 'sink');
-  const sink = sinkDefinitions.find((definition) => definition.name === sinkName);
-  if (!sink) throw new ConfigError(`--sink must be one of ${sinkNames().join(', ')}, got "${sinkName}"`);
-  return { ...core, sink, sinkConfig: sink.optionGroup.read(argv), processors: processorOptions.read(argv), http: httpOptions.read(argv), alerts: alertOptions.read(argv) };
+  const sinkName = oneOf(argv, 'sink', sinkNames());
+  const sink = sinkDefinitions.find((definition) => definition.name === sinkName)!;
+  return {
+    ...core,
+    sink,
+    sinkConfig: sink.optionGroup.read(argv),
+    processors: processorOptions.read(argv),
+    http: httpOptions.read(argv),
+    alerts: alertOptions.read(argv),
+    warnings: unusedSinkOptions(argv, sinkName),
+  };
+}
+
+/** Options set for a sink other than the selected one: a sign that `--sink` is not what was meant. */
+function unusedSinkOptions(argv: ParsedArgs, sinkName: string): string[] {
+  const owners = new Map<string, string>();
+  for (const definition of sinkDefinitions) {
+    for (const flag of Object.keys(definition.optionGroup.options)) owners.set(flag, definition.name);
+  }
+  for (const [flag, spec] of Object.entries(processorOptions.options)) if (spec.sink) owners.set(flag, spec.sink);
+  return givenOptions(argv)
+    .filter((flag) => owners.has(flag) && owners.get(flag) !== sinkName)
+    .map((flag) => `${givenAs(argv, flag)} is set but only the ${owners.get(flag)} sink reads it, and the sink is ${sinkName}`);
 }

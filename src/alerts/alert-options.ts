@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Options } from 'yargs';
 import { ConfigError } from '../config-error.js';
 import { integer, oneOf, optionalString, pemFile, stringList } from '../config-values.js';
-import type { OptionGroup, ParsedArgs } from '../option-group.js';
+import type { OptionGroup, OptionSpec, ParsedArgs } from '../option-group.js';
 import { SUBJECT_FIELDS, type SubjectField } from './detection.js';
 import { withoutCredentials, type EndpointConfig } from './http-endpoint.js';
 import type { WebhookFormat } from './webhook-notifier.js';
@@ -41,14 +40,14 @@ export function severityAlerts(severity: string, minSeverity: AlertSeverity): bo
 }
 
 /** The TLS and credential flags of one receiver kind, `--<prefix>-ca-file` and so on. */
-function endpointOptions(prefix: string, what: string): Record<string, Options> {
+function endpointOptions(prefix: string, what: string): Record<string, OptionSpec> {
   return {
-    [`${prefix}-ca-file`]: { type: 'string', describe: `PEM file of CA certificates that sign the ${what}'s certificate (https URLs)` },
-    [`${prefix}-cert-file`]: { type: 'string', describe: `PEM client certificate for mutual TLS with the ${what}` },
-    [`${prefix}-key-file`]: { type: 'string', describe: `PEM key of --${prefix}-cert-file` },
-    [`${prefix}-bearer-token-file`]: { type: 'string', describe: `File holding a bearer token for the ${what} (read on every request, so a rotated Secret applies)` },
-    [`${prefix}-basic-auth-username`]: { type: 'string', describe: `User for HTTP basic auth with the ${what} (password from --${prefix}-basic-auth-password-file)` },
-    [`${prefix}-basic-auth-password-file`]: { type: 'string', describe: `File holding the basic-auth password (read on every request)` },
+    [`${prefix}-ca-file`]: { kind: 'string', describe: `PEM file of CA certificates that sign the ${what}'s certificate (https URLs)` },
+    [`${prefix}-cert-file`]: { kind: 'string', describe: `PEM client certificate for mutual TLS with the ${what}` },
+    [`${prefix}-key-file`]: { kind: 'string', describe: `PEM key of --${prefix}-cert-file` },
+    [`${prefix}-bearer-token-file`]: { kind: 'string', describe: `File holding a bearer token for the ${what} (read on every request, so a rotated Secret applies)` },
+    [`${prefix}-basic-auth-username`]: { kind: 'string', describe: `User for HTTP basic auth with the ${what} (password from --${prefix}-basic-auth-password-file)` },
+    [`${prefix}-basic-auth-password-file`]: { kind: 'string', describe: `File holding the basic-auth password (read on every request)` },
   };
 }
 
@@ -56,31 +55,31 @@ export const alertOptions: OptionGroup<AlertConfig> = {
   title: 'Alerts (detections to Alertmanager and webhooks):',
   options: {
     'alertmanager-url': {
-      type: 'string',
+      kind: 'string',
       describe: 'Alertmanager base URL(s), comma-separated (an HA cluster: list every instance, each gets every alert), e.g. http://alertmanager:9093; alerts go to <url>/api/v2/alerts',
     },
     ...endpointOptions('alertmanager', 'Alertmanager'),
-    'alerts-resend-interval-ms': { type: 'string', default: '60000', describe: 'A firing alert is sent to Alertmanager again this often, with its latest matches' },
-    'alerts-resolve-after-ms': { type: 'string', default: '300000', describe: 'An alert with no match for this long is resolved (its endsAt); must exceed the resend interval' },
-    'alert-webhook-url': { type: 'string', describe: 'Webhook URL(s), comma-separated, that each get one JSON POST per (rate-limited) detection' },
-    'alert-webhook-url-file': { type: 'string', describe: 'File holding the webhook URL(s), comma- or newline-separated, for URLs that are secrets themselves (Slack incoming webhooks); replaces --alert-webhook-url' },
-    'alert-webhook-format': { type: 'string', default: 'json', choices: ['json', 'slack'], describe: 'Webhook body: the full alert as JSON, or {"text": ...} for Slack-compatible incoming webhooks' },
+    'alerts-resend-interval-ms': { kind: 'integer', default: 60000, describe: 'A firing alert is sent to Alertmanager again this often, with its latest matches' },
+    'alerts-resolve-after-ms': { kind: 'integer', default: 300000, describe: 'An alert with no match for this long is resolved (its endsAt); must exceed the resend interval' },
+    'alert-webhook-url': { kind: 'string', describe: 'Webhook URL(s), comma-separated, that each get one JSON POST per (rate-limited) detection' },
+    'alert-webhook-url-file': { kind: 'string', describe: 'File holding the webhook URL(s), comma- or newline-separated, for URLs that are secrets themselves (Slack incoming webhooks); replaces --alert-webhook-url' },
+    'alert-webhook-format': { kind: 'choice', default: 'json', choices: ['json', 'slack'], describe: 'Webhook body: the full alert as JSON, or {"text": ...} for Slack-compatible incoming webhooks' },
     ...endpointOptions('alert-webhook', 'webhook'),
-    'alert-webhook-burst': { type: 'string', default: '1', describe: 'Webhook messages per rule and subject at most in each --alert-webhook-interval-ms; further matches are counted and reported in one message when the interval ends' },
-    'alert-webhook-interval-ms': { type: 'string', default: '60000', describe: 'The webhook rate-limit interval' },
-    'alerts-min-severity': { type: 'string', default: 'info', choices: [...SEVERITY_ORDER], describe: 'Rules below this severity raise no alert (their events are still annotated and shipped)' },
+    'alert-webhook-burst': { kind: 'integer', default: 1, describe: 'Webhook messages per rule and subject at most in each --alert-webhook-interval-ms; further matches are counted and reported in one message when the interval ends' },
+    'alert-webhook-interval-ms': { kind: 'integer', default: 60000, describe: 'The webhook rate-limit interval' },
+    'alerts-min-severity': { kind: 'choice', default: 'info', choices: [...SEVERITY_ORDER], describe: 'Rules below this severity raise no alert (their events are still annotated and shipped)' },
     'alerts-subject': {
-      type: 'string',
+      kind: 'string',
       default: 'user,namespace,resource',
       describe: `The event fields that, with the rule, make one alert (and its labels), comma-separated: ${SUBJECT_FIELDS.join(', ')}`,
     },
-    'alerts-node-name': { type: 'string', describe: 'The node label of alerts; default: $NODE_NAME (the DaemonSet sets it), else the host name' },
-    'alerts-labels': { type: 'string', describe: 'Extra labels on every alert, comma-separated name=value pairs, e.g. cluster=prod-eu' },
-    'alerts-max-active': { type: 'string', default: '10000', describe: 'Alerts (rule and subject pairs) tracked at most; matches for more are dropped and counted' },
-    'alerts-queue-size': { type: 'string', default: '1000', describe: 'Alerts waiting per receiver at most; more are dropped and counted, shipping never waits' },
-    'alerts-retry-min-ms': { type: 'string', default: '500', describe: 'First delay before a failed alert POST is retried (doubling, with jitter)' },
-    'alerts-retry-max-ms': { type: 'string', default: '30000', describe: 'Longest delay between alert POST retries' },
-    'alerts-give-up-after-ms': { type: 'string', default: '600000', describe: 'An alert still undelivered this long after it was queued is dropped and counted' },
+    'alerts-node-name': { kind: 'string', describe: 'The node label of alerts; default: $NODE_NAME (the DaemonSet sets it), else the host name' },
+    'alerts-labels': { kind: 'string', describe: 'Extra labels on every alert, comma-separated name=value pairs, e.g. cluster=prod-eu' },
+    'alerts-max-active': { kind: 'integer', default: 10000, describe: 'Alerts (rule and subject pairs) tracked at most; matches for more are dropped and counted' },
+    'alerts-queue-size': { kind: 'integer', default: 1000, describe: 'Alerts waiting per receiver at most; more are dropped and counted, shipping never waits' },
+    'alerts-retry-min-ms': { kind: 'integer', default: 500, describe: 'First delay before a failed alert POST is retried (doubling, with jitter)' },
+    'alerts-retry-max-ms': { kind: 'integer', default: 30000, describe: 'Longest delay between alert POST retries' },
+    'alerts-give-up-after-ms': { kind: 'integer', default: 600000, describe: 'An alert still undelivered this long after it was queued is dropped and counted' },
   },
   read(argv) {
     const resendIntervalMs = integer(argv, 'alerts-resend-interval-ms', 100);

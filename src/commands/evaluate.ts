@@ -2,9 +2,9 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Registry } from 'prom-client';
-import type { Options } from 'yargs';
 import { ConfigError } from '../config-error.js';
-import type { ParsedArgs } from '../option-group.js';
+import { boolean } from '../config-values.js';
+import type { OptionSpec, ParsedArgs } from '../option-group.js';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { auditIdOf, namespaceOf, resourceOf, stringField, subresourceOf, usernameOf, verbOf } from '../audit/event-fields.js';
 import { DetectionProcessor } from '../rules/detection/detection-processor.js';
@@ -20,20 +20,20 @@ import { processorOptions } from '../rules/processor-options.js';
  *
  * Its options are the rule and filter flags of `run`, plus output choices.
  */
-export const evaluateOptions: Record<string, Options> = {
+export const evaluateOptions: Record<string, OptionSpec> = {
   'rules-file': processorOptions.options['rules-file']!,
   'disable-rule': processorOptions.options['disable-rule']!,
   'filter-file': processorOptions.options['filter-file']!,
   'filter-keep': processorOptions.options['filter-keep']!,
   'filter-drop': processorOptions.options['filter-drop']!,
-  json: { type: 'boolean', default: false, describe: 'print one JSON object per match instead of a table' },
-  'list-rules': { type: 'boolean', default: false, describe: 'print the active rules (id, severity, origin, description) and exit' },
+  json: { kind: 'boolean', default: false, describe: 'print one JSON object per match instead of a table' },
+  'list-rules': { kind: 'boolean', default: false, describe: 'print the active rules (id, severity, origin, description) and exit' },
 };
 
 /** Runs the command; returns the exit code. Bad rules throw ConfigError (exit 2 in the CLI). */
 export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void): Promise<number> {
   const config = processorOptions.read({ ...argv, detections: true });
-  if (argv['list-rules'] === true) {
+  if (boolean(argv, 'list-rules')) {
     for (const rule of config.rules) {
       out(`${rule.id.padEnd(40)} ${rule.severity.padEnd(8)} ${rule.builtin ? 'built-in' : 'custom  '} ${rule.description}`);
     }
@@ -42,7 +42,7 @@ export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void)
   const files = ((argv.files as unknown[] | undefined) ?? []).map(String);
   if (files.length === 0) throw new ConfigError('evaluate needs at least one file (or --list-rules)');
   const summary = await evaluateFiles(files, config.rules, config.filters);
-  if (argv.json === true) {
+  if (boolean(argv, 'json')) {
     for (const match of summary.matches) {
       out(JSON.stringify({ file: match.file, line: match.line, rules: match.rules, auditID: auditIdOf(match.event) }));
     }

@@ -12,6 +12,7 @@ import { buildProcessors } from '../rules/build-processors.js';
  */
 export async function runAgent(config: AgentConfig): Promise<number> {
   const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn('setting has no effect', { warning });
   const metrics = new AgentMetrics();
   const sink = await config.sink.create(config.sinkConfig, { logger, registry: metrics.registry });
   const alerting = Alerting.create(config.alerts, { logger, registry: metrics.registry });

@@ -13,12 +13,12 @@ export const httpOptions: OptionGroup<HttpServerConfig> = {
   title: 'Health and metrics endpoints:',
   options: {
     'http-port': {
-      type: 'string',
-      default: String(DEFAULT_HTTP_PORT),
+      kind: 'integer',
+      default: DEFAULT_HTTP_PORT,
       describe: 'Port serving /metrics, /healthz and /readyz (0: any free port, logged at start)',
     },
     'http-host': {
-      type: 'string',
+      kind: 'string',
       default: '0.0.0.0',
       describe: 'Address the endpoints listen on (127.0.0.1 keeps them off the network)',
     },

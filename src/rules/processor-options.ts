@@ -24,49 +24,51 @@ export const processorOptions: OptionGroup<ProcessorConfig> = {
   title: 'Redaction, filtering and detections:',
   options: {
     redaction: {
-      type: 'boolean',
+      kind: 'boolean',
       default: true,
       describe:
         'Replace Secret data/stringData (also in Lists, patches and last-applied-configuration), TokenReview and TokenRequest tokens with [REDACTED] before shipping; --no-redaction turns it off',
     },
     redact: {
-      type: 'string',
+      kind: 'string',
       describe:
         'More values to redact, comma-separated or repeated: [Kind:|resource:]path, e.g. "ConfigMap:data.*" (every ConfigMap object in request/response bodies, list items included), "configmaps:data.*" (bodies of requests on configmaps, patches included) or "requestObject.spec.password" (from the event root)',
     },
     'filter-drop': {
-      type: 'string',
+      kind: 'string',
       describe:
         'Drop events matching all terms, e.g. "verb=get,list,watch user=system:node:*" or "code>=500"; separate several rules with ";" or repeat the flag',
     },
     'filter-keep': {
-      type: 'string',
+      kind: 'string',
       describe: 'Ship events matching all terms even if a --filter-drop rule matches them (same syntax)',
     },
     'filter-file': {
-      type: 'string',
+      kind: 'string',
       describe: 'YAML file of ordered filter rules ({filters: [{name, action: drop|keep, match, any, unless}]}); checked before the flags',
     },
     detections: {
-      type: 'boolean',
+      kind: 'boolean',
       default: true,
       describe: 'Run the detection rules and annotate matched events with kube-audit-forwarder.io/detections',
     },
     'rules-file': {
-      type: 'string',
+      kind: 'string',
       describe: 'YAML file(s) of extra detection rules, comma-separated; a rule with a built-in id replaces the built-in',
     },
     'disable-rule': {
-      type: 'string',
+      kind: 'string',
       describe: 'Detection rule ids to switch off, comma-separated, globs allowed ("*" turns off every rule, those of --rules-file included)',
     },
     // Declared here, beside the detections they route; the Kafka and forward sinks read them.
     'alerts-kafka-topic': {
-      type: 'string',
+      kind: 'string',
+      sink: 'kafka',
       describe: 'Kafka sink: also produce events that matched a detection to this topic',
     },
     'alerts-forward-tag': {
-      type: 'string',
+      kind: 'string',
+      sink: 'forward',
       describe: 'Forward sink: also send events that matched a detection with this tag',
     },
   },

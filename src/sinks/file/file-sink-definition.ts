@@ -9,9 +9,9 @@ export const fileSinkDefinition: SinkDefinition<FileSinkConfig> = {
   optionGroup: {
     title: 'File sink (--sink file):',
     options: {
-      'file-path': { type: 'string', default: './kube-audit-forwarder-out.jsonl', describe: 'Output file (JSON lines, appended)' },
+      'file-path': { kind: 'string', default: './kube-audit-forwarder-out.jsonl', describe: 'Output file (JSON lines, appended)' },
       'file-fsync': {
-        type: 'boolean',
+        kind: 'boolean',
         default: true,
         describe: 'fsync after every batch, so acknowledged means on disk (--no-file-fsync to trade that for speed)',
       },

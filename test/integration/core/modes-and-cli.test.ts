@@ -101,9 +101,14 @@ describe('start modes, copytruncate, and the CLI', function () {
 
   it('exits 2 with one message naming the option for bad configuration, from flags and from KAF_* variables', async () => {
     const attempts: Array<[string[], Record<string, string>, RegExp]> = [
-      [['run', '--batch-max-events', 'many'], {}, /--batch-max-events must be an integer, got "many"/],
-      [['run', '--start-at', 'middle'], {}, /start-at/],
-      [['run'], { KAF_MAX_INFLIGHT_BYTES: '10x' }, /--max-inflight-bytes must be a size/],
+      [['run', '--batch-max-events', 'many'], {}, /--batch-max-events: "many" is not an integer/],
+      [['run', '--start-at', 'middle'], {}, /--start-at: "middle" is not one of checkpoint, beginning, end/],
+      [['run'], { KAF_MAX_INFLIGHT_BYTES: '10x' }, /KAF_MAX_INFLIGHT_BYTES: "10x" is not a size/],
+      [['run'], { KAF_SINK: 'nosuch' }, /KAF_SINK: "nosuch" is not one of file, stdout, kafka, forward/],
+      [['run'], { KAF_REDACTION: 'maybe' }, /KAF_REDACTION: "maybe" is not a boolean/],
+      [['run', '--redaction=maybe'], {}, /--redaction: "maybe" is not a boolean/],
+      [['run'], { KAF_FILE_FSYNC: 'maybe' }, /KAF_FILE_FSYNC: "maybe" is not a boolean/],
+      [['run'], { KAF_SINKK: 'file' }, /KAF_SINKK is not a setting \(did you mean KAF_SINK\?\)/],
       [['run', '--unknown-flag'], {}, /Unknown argument/],
     ];
     for (const [args, env, message] of attempts) {
@@ -115,6 +120,29 @@ describe('start modes, copytruncate, and the CLI', function () {
       assert.equal(failure.code, 2, failure.stderr);
       assert.match(failure.stderr, message);
       assert.equal(failure.stderr.trim().split('\n').length, 2, 'one message and a pointer to --help');
+    }
+  });
+
+  it('keeps redaction on for KAF_REDACTION=yes, =1, =on and =TRUE: a Secret value never reaches the sink', async () => {
+    const secretValue = Buffer.from('hunter2-in-clear').toString('base64');
+    for (const spelling of ['yes', '1', 'on', 'TRUE']) {
+      const workspace = new AgentWorkspace();
+      const secretEvent = {
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        level: 'RequestResponse',
+        auditID: `secret-${spelling}`,
+        stage: 'ResponseComplete',
+        verb: 'create',
+        objectRef: { resource: 'secrets', namespace: 'default', name: 'db', apiVersion: 'v1' },
+        requestObject: { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'db' }, data: { password: secretValue } },
+      };
+      writeFileSync(workspace.livePath, `${JSON.stringify(secretEvent)}\n`);
+      const agent = workspace.start(['--exit-when-caught-up'], { KAF_REDACTION: spelling });
+      assert.equal((await agent.waitForExit()).code, 0, agent.tail());
+      const shipped = readFileSync(workspace.outputPath, 'utf8');
+      assert.ok(shipped.includes(`secret-${spelling}`), 'the event was shipped');
+      assert.ok(!shipped.includes(secretValue), `KAF_REDACTION=${spelling} shipped the Secret in clear`);
     }
   });
 

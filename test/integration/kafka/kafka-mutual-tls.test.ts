@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import winston from 'winston';
-import yargs from 'yargs';
-import type { ParsedArgs } from '../../../src/option-group.js';
 import { kafkaOptionGroup } from '../../../src/sinks/kafka/kafka-options.js';
 import { kafkaSinkDefinition } from '../../../src/sinks/kafka/kafka-sink-definition.js';
 import { PermanentSinkError } from '../../../src/sinks/sink.js';
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { KafkaBroker } from './kafka-broker.js';
+import { parseOptions } from '../../../src/yargs-options.js';
 
 describe('Kafka sink with a client certificate (broker with ssl.client.auth=required)', function () {
   this.timeout(180_000);
@@ -24,7 +23,7 @@ describe('Kafka sink with a client certificate (broker with ssl.client.auth=requ
   function sink(extra: string[]) {
     const { sslBootstrap, tlsCaFile } = broker.addresses!;
     const flags = ['--kafka-brokers', sslBootstrap!, '--kafka-topic', 'mtls', '--kafka-tls-ca-file', tlsCaFile!, ...extra];
-    const argv = yargs(flags).options(kafkaOptionGroup.options).strict().parseSync() as ParsedArgs;
+    const argv = parseOptions(kafkaOptionGroup.options, flags);
     return kafkaSinkDefinition.create(kafkaOptionGroup.read(argv), { logger: winston.createLogger({ silent: true }), registry: new Registry() });
   }
 

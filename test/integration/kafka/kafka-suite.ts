@@ -4,8 +4,6 @@ import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import winston from 'winston';
-import yargs from 'yargs';
-import type { ParsedArgs } from '../../../src/option-group.js';
 import type { AuditRecord } from '../../../src/pipeline/audit-record.js';
 import { TRUNCATED_ANNOTATION } from '../../../src/audit/truncate-large-objects.js';
 import { kafkaOptionGroup } from '../../../src/sinks/kafka/kafka-options.js';
@@ -18,6 +16,7 @@ import { CORPUS_DIR } from '../../helpers/corpus.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { KafkaBroker, SASL_USER, type BrokerSpec } from './kafka-broker.js';
 import { TopicReader, auditKeyOf, createTopic } from './topic-reader.js';
+import { parseOptions } from '../../../src/yargs-options.js';
 
 /** The agent with the Kafka sink on a test workspace, polling fast so tests converge quickly. */
 function startKafkaAgent(workspace: AgentWorkspace, bootstrap: string, topic: string, extra: string[] = []): AgentProcess {
@@ -107,7 +106,7 @@ async function metricValue(agent: AgentProcess, sample: string): Promise<number>
 
 /** A sink built from CLI flags exactly as `run` builds it, for connection tests without the agent. */
 function sinkFromFlags(flags: string[]): Promise<Sink> {
-  const argv = yargs(flags).options(kafkaOptionGroup.options).strict().parseSync() as ParsedArgs;
+  const argv = parseOptions(kafkaOptionGroup.options, flags);
   const logger = winston.createLogger({ silent: true });
   return kafkaSinkDefinition.create(kafkaOptionGroup.read(argv), { logger, registry: new Registry() });
 }

@@ -56,8 +56,8 @@ describe('alert options', () => {
       [{ 'alerts-subject': 'user,pod' }, /--alerts-subject: unknown field "pod"/],
       [{ 'alerts-labels': 'bad-name=x' }, /--alerts-labels: "bad-name=x"/],
       [{ 'alerts-resend-interval-ms': '60000', 'alerts-resolve-after-ms': '30000' }, /--alerts-resolve-after-ms \(30000\) must be greater than --alerts-resend-interval-ms/],
-      [{ 'alert-webhook-burst': '0' }, /--alert-webhook-burst must be between 1/],
-      [{ 'alerts-min-severity': 'urgent' }, /--alerts-min-severity must be one of/],
+      [{ 'alert-webhook-burst': '0' }, /--alert-webhook-burst: 0 is not between 1/],
+      [{ 'alerts-min-severity': 'urgent' }, /--alerts-min-severity: "urgent" is not one of/],
     ];
     for (const [args, message] of refusals) assert.throws(() => read(args), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(args));
   });

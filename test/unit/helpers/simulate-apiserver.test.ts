@@ -79,6 +79,6 @@ describe('simulate-apiserver script', () => {
   it('rejects a bad option with exit code 2 and a message naming it', async () => {
     const run = await runSimulator(['--dir', newDir(), '--max-size', 'lots']);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /--max-size must be a size/);
+    assert.match(run.stderr, /--max-size: "lots" is not a size/);
   });
 });

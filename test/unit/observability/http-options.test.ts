@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
-import yargs from 'yargs';
 import { ConfigError } from '../../../src/config-error.js';
 import { httpOptions } from '../../../src/observability/http-options.js';
+import { parseOptions } from '../../../src/yargs-options.js';
 
 /** Parses like the CLI does: flags plus `KAF_*` environment variables. */
 function parse(args: string[], env: Record<string, string> = {}): ReturnType<typeof httpOptions.read> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const argv = yargs(args).options(httpOptions.options).env('KAF').parseSync();
-    return httpOptions.read(argv);
-  } finally {
-    for (const name of Object.keys(env)) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
-  }
+  return httpOptions.read(parseOptions(httpOptions.options, args, env));
 }
 
 describe('HTTP endpoint options', () => {
@@ -30,8 +20,8 @@ describe('HTTP endpoint options', () => {
 
   it('reject a port that is not a number or is out of range, naming the flag', () => {
     assert.throws(() => parse(['--http-port', 'metrics']), (error: unknown) => {
-      return error instanceof ConfigError && /--http-port must be an integer, got "metrics"/.test(error.message);
+      return error instanceof ConfigError && /--http-port: "metrics" is not an integer$/.test(error.message);
     });
-    assert.throws(() => parse(['--http-port', '70000']), /--http-port must be between 0 and 65535, got 70000/);
+    assert.throws(() => parse(['--http-port', '70000']), /--http-port: 70000 is not between 0 and 65535$/);
   });
 });

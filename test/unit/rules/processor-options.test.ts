@@ -2,21 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import yargs from 'yargs';
 import { ConfigError } from '../../../src/config-error.js';
 import { processorOptions } from '../../../src/rules/processor-options.js';
 import { builtinRules } from '../../../src/rules/detection/rule-set.js';
+import { parseOptions } from '../../../src/yargs-options.js';
 
 /** Parses like the CLI does: the group's yargs definitions, KAF_* environment variables. */
 function read(args: string[], env: Record<string, string> = {}) {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const argv = yargs(args).options(processorOptions.options).env('KAF').strict().parseSync();
-    return processorOptions.read(argv as Record<string, unknown>);
-  } finally {
-    for (const key of Object.keys(env)) if (!(key in saved)) delete process.env[key];
-  }
+  return processorOptions.read(parseOptions(processorOptions.options, args, env));
 }
 
 describe('processor options', () => {

@@ -80,7 +80,7 @@ describe('forward sink options', () => {
   });
 
   it('rejects a compression the servers do not know and a message cap that leaves no room', () => {
-    assert.throws(() => forwardOptionGroup.read(argvWith({ 'forward-servers': 'a:1', 'forward-compression': 'zstd' })), /--forward-compression must be one of none, gzip/);
-    assert.throws(() => forwardOptionGroup.read(argvWith({ 'forward-servers': 'a:1', 'forward-max-message-bytes': '100' })), /--forward-max-message-bytes must be between/);
+    assert.throws(() => forwardOptionGroup.read(argvWith({ 'forward-servers': 'a:1', 'forward-compression': 'zstd' })), /--forward-compression: "zstd" is not one of none, gzip$/);
+    assert.throws(() => forwardOptionGroup.read(argvWith({ 'forward-servers': 'a:1', 'forward-max-message-bytes': '100' })), /--forward-max-message-bytes: 100 bytes is not between/);
   });
 });

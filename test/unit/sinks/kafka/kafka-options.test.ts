@@ -2,20 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import yargs from 'yargs';
 import { ConfigError } from '../../../../src/config-error.js';
 import type { ParsedArgs } from '../../../../src/option-group.js';
 import { kafkaOptionGroup } from '../../../../src/sinks/kafka/kafka-options.js';
+import { parseOptions } from '../../../../src/yargs-options.js';
 
 /** Parses like the CLI does: the group's flags, defaults applied, KAF_* environment variables read. */
 function parse(args: string[], env: Record<string, string> = {}): ParsedArgs {
-  Object.assign(process.env, env);
-  try {
-    return yargs(args).options(kafkaOptionGroup.options).env('KAF').strict().parseSync() as ParsedArgs;
-  } finally {
-    // Delete rather than replace process.env: yargs keeps a reference to the object.
-    for (const name of Object.keys(env)) delete process.env[name];
-  }
+  return parseOptions(kafkaOptionGroup.options, args, env);
 }
 
 function read(args: string[], env: Record<string, string> = {}) {
@@ -120,12 +114,12 @@ describe('Kafka sink options', () => {
   });
 
   it('takes the alerts topic from --alerts-kafka-topic, the detection option that names this sink', () => {
-    const argv = yargs(['--kafka-brokers', 'b:9092', '--alerts-kafka-topic', 'audit-alerts']).options(kafkaOptionGroup.options).parseSync();
+    const argv = { ...parse(['--kafka-brokers', 'b:9092']), 'alerts-kafka-topic': 'audit-alerts' };
     assert.equal(kafkaOptionGroup.read(argv as ParsedArgs).alertsTopic, 'audit-alerts');
     assert.equal(read(['--kafka-brokers', 'b:9092']).alertsTopic, undefined);
   });
 
   it('rejects a max message size too small to hold a batch header and an event', () => {
-    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-max-message-bytes', '100'], /--kafka-max-message-bytes must be between/);
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-max-message-bytes', '100'], /--kafka-max-message-bytes: 100 bytes is not between/);
   });
 });

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import winston from 'winston';
-import yargs from 'yargs';
-import type { ParsedArgs } from '../../../../src/option-group.js';
 import { kafkaOptionGroup } from '../../../../src/sinks/kafka/kafka-options.js';
 import { KafkaSink } from '../../../../src/sinks/kafka/kafka-sink.js';
 import { waitUntil } from '../../../helpers/agent-process.js';
 import { podEvent, recordOf } from './kafka-test-records.js';
+import { parseOptions } from '../../../../src/yargs-options.js';
 
 /** A "broker" that accepts connections and never answers, like a frozen process or a black-holed network. */
 async function silentBroker(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
@@ -20,9 +19,7 @@ async function silentBroker(): Promise<{ server: Server; port: number; sockets: 
 }
 
 function sinkFor(port: number): KafkaSink {
-  const argv = yargs(['--kafka-brokers', `127.0.0.1:${port}`, '--kafka-request-timeout-ms', '300', '--kafka-connection-timeout-ms', '300'])
-    .options(kafkaOptionGroup.options)
-    .parseSync() as ParsedArgs;
+  const argv = parseOptions(kafkaOptionGroup.options, ['--kafka-brokers', `127.0.0.1:${port}`, '--kafka-request-timeout-ms', '300', '--kafka-connection-timeout-ms', '300']);
   return new KafkaSink(kafkaOptionGroup.read(argv), { logger: winston.createLogger({ silent: true }), registry: new Registry() });
 }
 
