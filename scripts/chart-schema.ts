@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { Options } from 'yargs';
+import type { OptionSpec } from '../src/option-group.js';
 import { runOptionGroups } from '../src/run-option-groups.js';
 
 /**
@@ -53,15 +53,20 @@ type Schema = Record<string, unknown>;
 /** The agent's size syntax (`1048576`, `512KiB`, `4MiB`), as src/config-values.ts parses it. */
 const SIZE_PATTERN = '^\\s*\\d+\\s*([Bb]|[Kk][Ii]?[Bb]|[Mm][Ii]?[Bb]|[Gg][Ii]?[Bb]|[KkMmGg])?\\s*$';
 
-function settingSchema(flag: string, option: Options): Schema {
-  const description = `--${flag}: ${String(option.describe ?? '')}`;
-  if (option.type === 'boolean') return { type: 'boolean', description };
-  if (option.choices) return { type: 'string', enum: option.choices as string[], description };
-  if (flag.endsWith('-bytes')) return { type: ['integer', 'string'], minimum: 0, pattern: SIZE_PATTERN, description };
-  if (typeof option.default === 'string' && /^\d+$/.test(option.default)) {
-    return { type: ['integer', 'string'], minimum: 0, pattern: '^\\s*\\d+\\s*$', description };
+function settingSchema(flag: string, option: OptionSpec): Schema {
+  const description = `--${flag}: ${option.describe}`;
+  switch (option.kind) {
+    case 'boolean':
+      return { type: 'boolean', description };
+    case 'choice':
+      return { type: 'string', enum: [...(option.choices ?? [])], description };
+    case 'size':
+      return { type: ['integer', 'string'], minimum: 0, pattern: SIZE_PATTERN, description };
+    case 'integer':
+      return { type: ['integer', 'string'], pattern: '^\\s*-?\\d+\\s*$', description };
+    case 'string':
+      return { type: 'string', description };
   }
-  return { type: 'string', description };
 }
 
 function configSchema(): Schema {
@@ -167,7 +172,6 @@ export function chartSchema(): Schema {
       prometheusRule: closed({
         enabled: boolean,
         labels: stringMap,
-        lagSecondsThreshold: { type: 'number', exclusiveMinimum: 0 },
         sinkNotReadyFor: duration,
         checkpointStalledSeconds: { type: 'number', exclusiveMinimum: 0 },
         kubeStateMetrics: boolean,
