@@ -98,7 +98,7 @@ export async function evaluateFiles(
   return summary;
 }
 
-interface FileEntry {
+export interface FileEntry {
   line: number;
   event?: AuditEvent;
 }
@@ -106,7 +106,8 @@ interface FileEntry {
 /** Single-document files larger than this are not parsed whole (they are read line by line). */
 const WHOLE_DOCUMENT_LIMIT = 64 * 1024 * 1024;
 
-async function* readEvents(file: string): AsyncGenerator<FileEntry> {
+/** The audit events of a file of JSON lines or of one JSON document (Event, EventList, AKS export), with their line. */
+export async function* readEvents(file: string): AsyncGenerator<FileEntry> {
   const { size } = await stat(file);
   if (size <= WHOLE_DOCUMENT_LIMIT) {
     // A file that parses as one JSON value is one document (a pretty-printed Event, an EventList);

@@ -25,6 +25,13 @@ export interface AuditRecord {
    * only for its bytes until the acknowledgement. Absent on records that cannot re-parse.
    */
   releaseEvent?(): void;
+  /**
+   * The bytes of a top-level member's value as the line holds them (the last one, if the key
+   * repeats), `null` when the line has no such member, `undefined` when that is not known (the
+   * event was parsed whole, or `value` was rewritten). Lets a processor rule out a field
+   * without parsing it.
+   */
+  topLevelBytes?(key: string): Buffer | null | undefined;
 }
 
 export interface RecordOrigin {

@@ -39,7 +39,7 @@ class LazyFields {
   lookup(key: string): unknown {
     let value = this.values.get(key);
     if (value !== undefined || this.values.has(key)) return value;
-    const member = this.lastMemberNamed(key);
+    const member = lastMemberNamed(this.bytes, this.members, key);
     value = member < 0 ? ABSENT : this.parseValue(member);
     this.values.set(key, value);
     return value;
@@ -64,14 +64,6 @@ class LazyFields {
     return this.added ? keys.concat(this.added) : keys;
   }
 
-  /** The index of the last member whose key is `key` (JSON.parse keeps the last value), or -1. */
-  private lastMemberNamed(key: string): number {
-    const { members, bytes } = this;
-    for (let at = members.length - MEMBER_FIELDS; at >= 0; at -= MEMBER_FIELDS) {
-      if (keyBytesEqual(bytes, members[at]!, members[at + 1]!, key)) return at;
-    }
-    return -1;
-  }
 
   private parseValue(at: number): unknown {
     const start = this.members[at + 2]!;
@@ -89,6 +81,17 @@ class LazyFields {
     }
     return [...keys];
   }
+}
+
+/**
+ * The index in `members` of the last member whose key is `key` (JSON.parse keeps the last
+ * value), or -1.
+ */
+export function lastMemberNamed(bytes: Buffer, members: MemberTable, key: string): number {
+  for (let at = members.length - MEMBER_FIELDS; at >= 0; at -= MEMBER_FIELDS) {
+    if (keyBytesEqual(bytes, members[at]!, members[at + 1]!, key)) return at;
+  }
+  return -1;
 }
 
 /** Printable ASCII without escapes: its latin1 decoding is its JSON string value. */

@@ -43,9 +43,11 @@ export class LineHandler<F extends { key: string }> {
 
   /** Processors that read every event get it parsed whole; otherwise lines are only scanned. */
   private readonly parseEagerly: boolean;
+  private readonly keepMembers: boolean;
 
   constructor(private readonly options: LineHandlerOptions<F>) {
     this.parseEagerly = options.processors.some((processor) => processor.readsEveryEvent);
+    this.keepMembers = !options.releaseParsedEvents || options.processors.length > 0;
   }
 
   handle(file: F, path: string, line: Line): void {
@@ -61,9 +63,9 @@ export class LineHandler<F extends { key: string }> {
       metrics.oversizeLines.inc({ outcome: 'dead-letter' });
       return;
     }
-    // A sink that ships bytes only will never read the event: keep no member table for it (a
-    // processor that does look finds the members again).
-    const decoded = this.parseEagerly ? parseLine(line.bytes) : decodeLine(line.bytes, !this.options.releaseParsedEvents);
+    // A sink that ships bytes only, with no processor, will never read the event: keep no member
+    // table for it. Processors read events lazily through it (and rule fields out by it).
+    const decoded = this.parseEagerly ? parseLine(line.bytes) : decodeLine(line.bytes, this.keepMembers);
     if (decoded.kind === 'empty') {
       metrics.emptyLines.inc();
       batcher.advance(file, line.end, lineBytes);

@@ -2,7 +2,7 @@ import type { AuditEvent } from '../audit/audit-event.js';
 import type { AuditRecord, RecordOrigin } from './audit-record.js';
 import { decodeLine } from './decoder.js';
 import type { MemberTable } from './json-scanner.js';
-import { lazyAuditEvent } from './lazy-event.js';
+import { lazyAuditEvent, lastMemberNamed } from './lazy-event.js';
 
 /**
  * The record of one log line. Unless the pipeline parsed it whole up front (see parseLine), its
@@ -61,6 +61,15 @@ export class LineRecord implements AuditRecord {
 
   set event(event: AuditEvent) {
     this.parsed = event;
+    // The bytes no longer describe this event until `value` is refreshed.
+    this.members = undefined;
+  }
+
+  topLevelBytes(key: string): Buffer | null | undefined {
+    const members = this.members;
+    if (members === undefined) return undefined;
+    const at = lastMemberNamed(this.bytes, members, key);
+    return at < 0 ? null : this.bytes.subarray(members[at + 2], members[at + 3]);
   }
 
   /** Lets go of the parsed event and the member table: both are found again from `value` if needed. */

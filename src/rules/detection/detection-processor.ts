@@ -1,10 +1,11 @@
 import { Counter, type Registry } from 'prom-client';
 import type { AuditEvent } from '../../audit/audit-event.js';
 import type { AuditRecord } from '../../pipeline/audit-record.js';
-import { eventTimeOf, resourceOf } from '../../audit/event-fields.js';
+import { eventTimeOf } from '../../audit/event-fields.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
 import { addAnnotation } from '../../audit/event-annotation.js';
 import type { DetectionListener } from '../../alerts/detection-listener.js';
+import { CompiledMatcher, type TopLevelBytes } from './compiled-matcher.js';
 import { groupKeyOf, type DetectionRule } from './detection-rule.js';
 import { ThresholdWindow } from './threshold-window.js';
 
@@ -12,18 +13,19 @@ import { ThresholdWindow } from './threshold-window.js';
 export const DETECTIONS_ANNOTATION = 'kube-audit-forwarder.io/detections';
 
 /**
- * Runs every detection rule on every event. A matched event keeps its bytes except for one
- * spliced-in annotation listing the rule ids, and carries the ids in `record.detections` so a
- * sink can also route it to an alerts topic or tag. Events never get dropped here.
+ * Runs the detection rules, compiled into an indexed matcher, on every event. A matched event
+ * keeps its bytes except for one spliced-in annotation listing the rule ids, and carries the ids
+ * in `record.detections` so a sink can also route it to an alerts topic or tag. Events never get
+ * dropped here.
+ *
+ * It reads events lazily (only the fields its candidate rules look at are parsed), so lines
+ * need not be parsed whole up front for it.
  */
 export class DetectionProcessor implements Processor {
   readonly name = 'detections';
-  readonly readsEveryEvent = true;
+  readonly readsEveryEvent = false;
   private readonly windows = new Map<string, ThresholdWindow>();
-  /** For each resource some rule names: the rules that can match it, in configured order. */
-  private readonly rulesByResource = new Map<string, readonly DetectionRule[]>();
-  /** The rules that can match an event on any other resource (or none). */
-  private readonly resourceFreeRules: readonly DetectionRule[];
+  private readonly matcher: CompiledMatcher;
   private readonly matched: Counter<'rule' | 'severity'>;
 
   constructor(
@@ -37,10 +39,7 @@ export class DetectionProcessor implements Processor {
       labelNames: ['rule', 'severity'],
       registers: [registry],
     });
-    this.resourceFreeRules = rules.filter((rule) => rule.resources === undefined);
-    for (const resource of new Set(rules.flatMap((rule) => [...(rule.resources ?? [])]))) {
-      this.rulesByResource.set(resource, rules.filter((rule) => rule.resources === undefined || rule.resources.has(resource)));
-    }
+    this.matcher = new CompiledMatcher(rules);
     for (const rule of rules) {
       this.matched.inc({ rule: rule.id, severity: rule.severity }, 0);
       if (rule.threshold) this.windows.set(rule.id, new ThresholdWindow(rule.threshold.count, rule.threshold.windowMs));
@@ -48,7 +47,7 @@ export class DetectionProcessor implements Processor {
   }
 
   process(record: AuditRecord): ProcessorVerdict {
-    const ids = this.evaluate(record.event);
+    const ids = this.evaluate(record.event, record.topLevelBytes?.bind(record));
     if (ids.length > 0) {
       addAnnotation(record, DETECTIONS_ANNOTATION, ids.join(','));
       record.detections = ids;
@@ -56,13 +55,13 @@ export class DetectionProcessor implements Processor {
     return 'keep';
   }
 
-  /** The ids of the rules the event matches, updating threshold windows and counters. */
-  evaluate(event: AuditEvent): string[] {
+  /**
+   * The ids of the rules the event matches, updating threshold windows and counters. `bytes`
+   * (the line's members) lets the matcher rule body conditions out without parsing the bodies.
+   */
+  evaluate(event: AuditEvent, bytes?: TopLevelBytes): string[] {
     const ids: string[] = [];
-    const resource = resourceOf(event);
-    const candidates = (resource === undefined ? undefined : this.rulesByResource.get(resource)) ?? this.resourceFreeRules;
-    for (const rule of candidates) {
-      if (!rule.matches(event)) continue;
+    for (const rule of this.matcher.match(event, bytes)) {
       if (rule.threshold && !this.windows.get(rule.id)!.record(groupKeyOf(rule.threshold, event), eventMillis(event))) {
         continue;
       }

@@ -1,8 +1,8 @@
 import type { AuditEvent } from '../../audit/audit-event.js';
 import { compileEventField, type EventFieldReader } from '../language/event-field.js';
 import { compileMatcher, type EventPredicate } from '../language/event-matcher.js';
-import { isGlob } from '../language/glob.js';
 import { RuleSyntaxError } from '../language/rule-syntax-error.js';
+import { isFailedResponse, parseRuleScope, stageValuesOf, type RuleScope } from './rule-scope.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -14,6 +14,8 @@ export type Severity = (typeof SEVERITIES)[number];
  * - id: pod-exec                      # lower-case letters, digits and dashes; unique
  *   description: Someone opened a shell or attached to a container
  *   severity: high                    # critical | high | medium | low | info
+ *   stages: any                       # optional, see rule-scope.ts: default every stage but
+ *   responses: any                    #   RequestReceived, and only requests not answered ≥ 400
  *   match: {resource: pods, subresource: [exec, attach]}
  *   unless: [{user: "system:*"}]      # and `any:`, see event-matcher.ts
  *   threshold:                        # optional: fire only when `count` matching events
@@ -27,13 +29,15 @@ export interface DetectionRule {
   readonly description: string;
   readonly severity: Severity;
   readonly builtin: boolean;
+  /** Which events the rule looks at: the engine's defaults or the rule's `stages:`/`responses:`. */
+  readonly scope: RuleScope;
+  /** The rule's own conditions (`match`, `any`, `unless`), without the scope. */
+  readonly conditions: EventPredicate;
+  /** The whole rule, scope and conditions, evaluated on one event as written (no index). */
   readonly matches: EventPredicate;
+  /** The `match` and `any` sections as written, from which the compiled matcher derives its index. */
+  readonly source: { readonly match?: unknown; readonly any?: unknown };
   readonly threshold?: ThresholdSpec;
-  /**
-   * The only `objectRef.resource` values the rule can match, when its `match` names them
-   * literally; lets the processor skip the rule for other resources without evaluating it.
-   */
-  readonly resources?: ReadonlySet<string>;
 }
 
 export interface ThresholdSpec {
@@ -43,7 +47,7 @@ export interface ThresholdSpec {
   readonly groupBy: readonly EventFieldReader[];
 }
 
-const RULE_KEYS = new Set(['id', 'description', 'severity', 'match', 'any', 'unless', 'threshold']);
+const RULE_KEYS = new Set(['id', 'description', 'severity', 'stages', 'responses', 'match', 'any', 'unless', 'threshold']);
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
 export function parseDetectionRule(raw: unknown, builtin: boolean): DetectionRule {
@@ -60,28 +64,28 @@ export function parseDetectionRule(raw: unknown, builtin: boolean): DetectionRul
     if (!(SEVERITIES as readonly unknown[]).includes(severity)) {
       throw new RuleSyntaxError(`severity must be one of ${SEVERITIES.join(', ')}`);
     }
-    const rule: DetectionRule = {
+    const conditions = compileMatcher(spec);
+    const scope = parseRuleScope(spec.stages, spec.responses, conditionSets(spec));
+    return {
       id,
       description: typeof spec.description === 'string' ? spec.description : id,
       severity: severity as Severity,
       builtin,
-      matches: compileMatcher(spec),
+      scope,
+      conditions,
+      matches: (event) => scope.includes(stageValuesOf(event), isFailedResponse(event)) && conditions(event),
+      source: { match: spec.match, any: spec.any },
       ...(spec.threshold === undefined ? {} : { threshold: parseThreshold(spec.threshold) }),
     };
-    const resources = literalResources(spec.match);
-    if (resources) return { ...rule, resources };
-    return rule;
   } catch (error) {
     throw new RuleSyntaxError(`rule ${id}: ${(error as Error).message}`);
   }
 }
 
-function literalResources(match: unknown): ReadonlySet<string> | undefined {
-  if (match === null || typeof match !== 'object') return undefined;
-  const condition = (match as Record<string, unknown>).resource ?? (match as Record<string, unknown>)['objectRef.resource'];
-  const values = typeof condition === 'string' ? [condition] : condition;
-  if (!Array.isArray(values) || !values.every((value) => typeof value === 'string' && !isGlob(value))) return undefined;
-  return new Set(values as string[]);
+/** The `match` map and the `any` branches: where a rule asks for what it needs. */
+function conditionSets(spec: Record<string, unknown>): Record<string, unknown>[] {
+  const sets = [spec.match, ...(Array.isArray(spec.any) ? spec.any : [])];
+  return sets.filter((set): set is Record<string, unknown> => set !== null && typeof set === 'object' && !Array.isArray(set));
 }
 
 function parseThreshold(raw: unknown): ThresholdSpec {

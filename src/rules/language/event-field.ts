@@ -95,6 +95,23 @@ export function compileEventField(text: string): EventFieldReader {
   return (event) => flattenArrays(readPath(event, segments));
 }
 
+/** Fields whose values come from the pod specs of `requestObject`. */
+const POD_SPEC_ROOTS = new Set(['podSpec', 'podContainers']);
+
+/**
+ * Where a field expression reads: the top-level member, and the literal keys of the path below
+ * it, each of which an event must hold for the field to have any value (a pod-spec field needs
+ * `requestObject` and its `spec`). Undefined for fields computed from several members
+ * (`execCommand`). The compiled matcher uses this to rule a field out from the line's bytes.
+ */
+export function fieldSource(text: string): { member: string; keys: string[] } | undefined {
+  const segments = parsePath(FIELD_ALIASES[text] ?? text);
+  const [first, ...rest] = segments;
+  if (first?.kind !== 'key' || first.name === 'execCommand') return undefined;
+  const keys = rest.flatMap((segment) => (segment.kind === 'key' ? [segment.name] : []));
+  return POD_SPEC_ROOTS.has(first.name) ? { member: 'requestObject', keys: ['spec', ...keys] } : { member: first.name, keys };
+}
+
 const NOTHING: readonly unknown[] = Object.freeze([]);
 
 /**
@@ -103,14 +120,18 @@ const NOTHING: readonly unknown[] = Object.freeze([]);
  */
 function readKeys(segments: readonly PathSegment[]): EventFieldReader {
   const names = segments.map((segment) => (segment as { name: string }).name);
+  const inherited = names.map((name) => name in Object.prototype);
   return (event) => {
     let current: unknown = event;
     for (let index = 0; index < names.length; index += 1) {
       if (current === null || typeof current !== 'object') return NOTHING as unknown[];
       if (Array.isArray(current)) return flattenArrays(readPath(current, segments.slice(index)));
       const name = names[index]!;
-      if (!Object.hasOwn(current, name)) return NOTHING as unknown[];
-      current = (current as Record<string, unknown>)[name];
+      // One read rather than hasOwn and a read (each a proxy trap on a lazily parsed event); a
+      // name every object inherits (`constructor`, `toString`) still counts only when it is own.
+      const value = (current as Record<string, unknown>)[name];
+      if (value === undefined || (inherited[index] && !Object.hasOwn(current, name))) return NOTHING as unknown[];
+      current = value;
     }
     if (current === undefined || current === null) return NOTHING as unknown[];
     return Array.isArray(current) ? current : [current];

@@ -73,6 +73,7 @@ describe('the rule set', () => {
   - id: auth-failure-burst
     description: stricter
     severity: critical
+    responses: failed
     match: {code: 403}
     threshold: {count: 3, windowSeconds: 3600, groupBy: impersonatedUser.username}
 `);
