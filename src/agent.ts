@@ -71,6 +71,7 @@ export class Agent {
 
   constructor(private readonly deps: AgentDependencies) {
     const { config, metrics, logger } = deps;
+    metrics.sinkReadyFrom(() => deps.sink.health().ready);
     this.store = new CheckpointStore(config.checkpointDir);
     this.deadLetter = new DeadLetterFile(config.deadLetterDir);
     this.commits = new CommitTracker<SourceFile>((file, offset) => {

@@ -66,6 +66,15 @@ export class AgentMetrics {
     'Age of the oldest line on disk not yet acknowledged (its stageTimestamp, or its file\'s mtime while unread); 0 when caught up',
     (figures, gauge) => gauge.set(figures.lagSeconds),
   );
+  /** Sampled at each scrape, so an alert sees the sink's state however long a send has been waiting. */
+  readonly sinkReady = new Gauge({
+    name: `${PREFIX}sink_ready`,
+    help: 'Whether the sink can deliver (1) or not (0), as /readyz reports it',
+    registers: [this.registry],
+    collect: () => {
+      if (this.sinkReadiness) this.sinkReady.set(this.sinkReadiness() ? 1 : 0);
+    },
+  });
   readonly batchLatency = new Histogram({
     name: `${PREFIX}batch_latency_seconds`,
     help: 'Time from a batch being sealed to its acknowledgement by the sink, retries included',
@@ -74,9 +83,15 @@ export class AgentMetrics {
   });
 
   private figures?: () => LiveFigures;
+  private sinkReadiness?: () => boolean;
 
   constructor(options: { nodeDefaults: boolean } = { nodeDefaults: true }) {
     if (options.nodeDefaults) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+
+  /** Where `sink_ready` takes its value at each scrape (the running agent's sink). */
+  sinkReadyFrom(readiness: () => boolean): void {
+    this.sinkReadiness = readiness;
   }
 
   /** Where the sampled gauges take their values at each scrape (the running agent). */
