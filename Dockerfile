@@ -28,6 +28,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 # package.json makes Node load dist/ as ES modules ("type": "module").
 COPY package.json ./
+# The license and the notices of every package the image ships (scripts/third-party-notices.ts).
+COPY LICENSE THIRD-PARTY-NOTICES.md ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 # The image's user is root on purpose: kube-apiserver writes the audit log as root with mode

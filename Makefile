@@ -55,6 +55,8 @@ services:
 	bash scripts/kafka.sh fetch --version 4.4.0
 	bash scripts/forward-server.sh build
 	bash scripts/alertmanager.sh build
+	bash scripts/go-tool.sh helm
+	bash scripts/go-tool.sh promtool
 
 ## Catch-up speed into the file sink, a real Kafka (each codec) and a real forward server, against
 ## a plain Node reader of the same files, then a steady-state run; writes bench/results/latest.json.

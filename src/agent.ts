@@ -1,23 +1,21 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from 'winston';
+import type { CheckpointEntry } from './checkpoint/checkpoint-schema.js';
 import { CheckpointStore } from './checkpoint/checkpoint-store.js';
 import { CommitTracker } from './checkpoint/commit-tracker.js';
 import type { AgentConfig } from './config.js';
-import type { AgentMetrics } from './observability/metrics.js';
+import type { AgentMetrics, LiveFigures } from './observability/metrics.js';
 import { counterValue, ProgressReporter } from './observability/progress-reporter.js';
+import { sourceEventLog } from './observability/source-event-log.js';
 import { Batcher } from './pipeline/batcher.js';
 import { DeadLetterFile } from './pipeline/dead-letter.js';
 import { Delivery } from './pipeline/delivery.js';
 import { LineHandler } from './pipeline/line-handler.js';
 import type { Processor } from './pipeline/processor.js';
 import type { Sink } from './sinks/sink.js';
-import { DirectoryWatcher } from './source/directory-watcher.js';
-import { FileTracker, type RememberedFile } from './source/file-tracker.js';
-import { decompressedSize, endOfLastCompleteLine } from './source/start-position.js';
-import { Tailer } from './source/tailer.js';
-import type { TrackedFile } from './source/tracked-file.js';
+import { AuditLogSource } from './source/audit-log-source.js';
+import type { SourceFile } from './source/file-reader.js';
 
 /** Lines longer than this are not kept whole in memory whatever --max-line-bytes says. */
 const HARD_LINE_CAP_BYTES = 64 * 1024 * 1024;
@@ -50,33 +48,35 @@ export interface AgentSummary {
  */
 export class Agent {
   private readonly store: CheckpointStore;
-  private readonly commits: CommitTracker<TrackedFile>;
-  private readonly delivery: Delivery<TrackedFile>;
-  private readonly batcher: Batcher<TrackedFile>;
+  private readonly commits: CommitTracker<SourceFile>;
+  private readonly delivery: Delivery<SourceFile>;
+  private readonly batcher: Batcher<SourceFile>;
   private readonly deadLetter: DeadLetterFile;
-  private tracker?: FileTracker;
-  private tailer?: Tailer;
-  private watcher?: DirectoryWatcher;
+  private source?: AuditLogSource;
   private progress?: ProgressReporter;
   private checkpointTimer?: NodeJS.Timeout;
   private caughtUpTimer?: NodeJS.Timeout;
   /** Checks often while someone waits for the catch-up to end (`--exit-when-caught-up`). */
   private caughtUpWaitTimer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private checkpointWrittenAt = Date.now();
+  private readonly startedAt = Date.now();
+  /** When an acknowledged position last moved (from the checkpoint at start). */
+  private progressAt = Date.now();
+  /** What the last checkpoint written holds, to write only when something changed. */
+  private writtenSignature?: string;
   private checkpointWriting: Promise<void> = Promise.resolve();
   private lastCheckpointError?: string;
   private stopping?: Promise<AgentSummary>;
   private readonly caughtUpListeners: Array<() => void> = [];
-  /** Checkpoint entries not matched to a file yet; kept so an unreadable file is not forgotten. */
-  private rememberedAtStart = new Map<string, RememberedFile>();
 
   constructor(private readonly deps: AgentDependencies) {
     const { config, metrics, logger } = deps;
+    metrics.sinkReadyFrom(() => deps.sink.health().ready);
     this.store = new CheckpointStore(config.checkpointDir);
     this.deadLetter = new DeadLetterFile(config.deadLetterDir);
-    this.commits = new CommitTracker<TrackedFile>((file, offset) => {
-      file.ackedOffset = Math.max(file.ackedOffset, offset);
+    this.commits = new CommitTracker<SourceFile>((file, offset) => {
+      this.source?.ack(file, offset);
+      this.progressAt = Date.now();
     });
     this.delivery = new Delivery({
       sink: deps.sink,
@@ -88,43 +88,22 @@ export class Agent {
       metrics,
       logger,
     });
-    this.batcher = new Batcher<TrackedFile>({
+    this.batcher = new Batcher<SourceFile>({
       maxEvents: config.batchMaxEvents,
       maxBytes: config.batchMaxBytes,
       lingerMs: config.batchLingerMs,
       onSeal: (batch, commit) => this.delivery.submit(batch, commit),
     });
+    metrics.sampleFrom(() => this.liveFigures());
   }
 
   /** Restores the checkpoint, starts the sink and begins reading. */
   async start(): Promise<void> {
     const { config, logger, metrics } = this.deps;
     await this.store.ensureDirectory();
-    const remembered = await this.restoreCheckpoint();
+    const restored = await this.restoreCheckpoint();
     await this.deps.sink.start();
-    const directory = path.dirname(config.logPath);
-    this.tracker = new FileTracker({
-      livePath: config.logPath,
-      maxLineBytes: config.maxLineBytes,
-      hardCapBytes: Math.max(HARD_LINE_CAP_BYTES, config.maxLineBytes),
-      remembered,
-      startOfUnknownFile: async ({ handle, size, gzipPath }) => {
-        if (config.startAt !== 'end') return 0;
-        if (gzipPath) return decompressedSize(gzipPath);
-        return handle ? endOfLastCompleteLine(handle, size) : 0;
-      },
-      logger,
-      metrics,
-    });
-    // The path of the file a line came from, built once per file and name, not once per line.
-    let named: { file?: TrackedFile; displayName?: string; path: string } = { path: '' };
-    const pathOf = (file: TrackedFile): string => {
-      if (named.file !== file || named.displayName !== file.displayName) {
-        named = { file, displayName: file.displayName, path: path.join(directory, file.displayName) };
-      }
-      return named.path;
-    };
-    const lineHandler = new LineHandler<TrackedFile>({
+    const lineHandler = new LineHandler<SourceFile>({
       maxLineBytes: config.maxLineBytes,
       oversizePolicy: config.oversizePolicy,
       invalidLinePolicy: config.invalidLinePolicy,
@@ -136,46 +115,45 @@ export class Agent {
       metrics,
       logger,
     });
-    this.tailer = new Tailer({
-      directory,
-      tracker: this.tracker,
+    this.source = new AuditLogSource({
+      livePath: config.logPath,
+      maxLineBytes: config.maxLineBytes,
+      hardCapBytes: Math.max(HARD_LINE_CAP_BYTES, config.maxLineBytes),
       pollIntervalMs: config.pollIntervalMs,
-      onLine: (file, line) => lineHandler.handle(file, pathOf(file), line),
+      checkpoint: restored.entries,
+      start: { startAt: config.startAt, replay: config.replay, checkpointUnusable: restored.unusable },
+      events: sourceEventLog(logger, metrics),
+      onLine: (file, line) => lineHandler.handle(file, file.path, line),
       waitForCapacity: () => this.delivery.waitForCapacity(),
-      logger,
     });
-    this.watcher = new DirectoryWatcher(
-      config.logPath,
-      { onFilesChanged: () => this.tailer?.filesChanged(), onFileGrew: () => this.tailer?.fileGrew() },
-      logger,
-    );
-    this.watcher.start();
+    this.writtenSignature = signatureOf(restored.entries);
+    this.running = this.source.start().catch((error: unknown) => {
+      logger.error('reading loop failed', { error: (error as Error).stack });
+      throw error;
+    });
     this.checkpointTimer = setInterval(() => void this.writeCheckpoint(), config.checkpointIntervalMs);
     this.progress = new ProgressReporter(config.progressIntervalMs, metrics, () => this.progressSnapshot(), logger);
     this.progress.start();
     this.caughtUpTimer = setInterval(() => this.checkCaughtUp(), Math.min(100, config.batchLingerMs + 10));
-    this.running = this.tailer.run().catch((error: unknown) => {
-      logger.error('reading loop failed', { error: (error as Error).stack });
-      throw error;
-    });
     logger.info('agent started', {
       path: config.logPath,
       sink: this.deps.sink.name,
       checkpointDir: config.checkpointDir,
       startAt: config.startAt,
+      ...(config.replay ? { replay: true } : {}),
     });
   }
 
   /** Resolves the first time every file is read to its end and every batch is acknowledged. */
   whenCaughtUp(): Promise<void> {
-    // The regular check (every 100 ms) also seals batches early when the reader is idle; checking
-    // that often in steady state would mean many small batches and fsyncs. A catch-up run that
-    // waits for its end checks every 10 ms instead, so it does not idle for up to two periods.
+    // The regular check also seals batches early when the reader is idle; checking that often in
+    // steady state would mean many small batches and fsyncs. A catch-up run that waits for its end
+    // checks more often instead, so it does not idle for up to two periods.
     this.caughtUpWaitTimer ??= setInterval(() => this.checkCaughtUp(), CAUGHT_UP_WAIT_CHECK_MS);
     return new Promise((resolve) => this.caughtUpListeners.push(resolve));
   }
 
-  /** Readiness: the checkpoint can be written and the sink delivers. */
+  /** Readiness: the log directory holds the log, the checkpoint can be written and the sink delivers. */
   async readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail: string }> }> {
     let checkpointOk = !this.lastCheckpointError;
     let checkpointDetail = this.lastCheckpointError ?? this.deps.config.checkpointDir;
@@ -186,9 +164,14 @@ export class Agent {
       checkpointDetail = (error as Error).message;
     }
     const sinkHealth = this.deps.sink.health();
+    const logDirectory = this.logDirectoryCheck();
     return {
-      ready: checkpointOk && sinkHealth.ready,
-      checks: { checkpoint: { ok: checkpointOk, detail: checkpointDetail }, sink: { ok: sinkHealth.ready, detail: sinkHealth.detail } },
+      ready: checkpointOk && sinkHealth.ready && logDirectory.ok,
+      checks: {
+        logDirectory,
+        checkpoint: { ok: checkpointOk, detail: checkpointDetail },
+        sink: { ok: sinkHealth.ready, detail: sinkHealth.detail },
+      },
     };
   }
 
@@ -203,9 +186,8 @@ export class Agent {
 
   private async shutdown(): Promise<AgentSummary> {
     const { config, logger, metrics } = this.deps;
-    this.tailer?.stop();
+    await this.source?.stop();
     await this.running?.catch(() => undefined);
-    await this.watcher?.stop();
     clearInterval(this.caughtUpTimer);
     clearInterval(this.caughtUpWaitTimer);
     this.progress?.stop();
@@ -233,9 +215,8 @@ export class Agent {
     return summary;
   }
 
-  private async restoreCheckpoint(): Promise<Map<string, RememberedFile>> {
+  private async restoreCheckpoint(): Promise<{ entries: CheckpointEntry[]; unusable: boolean }> {
     const { config, logger, metrics } = this.deps;
-    const remembered = new Map<string, RememberedFile>();
     const outcome = await this.store.load();
     for (const problem of outcome.problems) logger.warn('checkpoint generation unusable', { problem });
     if (outcome.source === 'previous') {
@@ -246,71 +227,101 @@ export class Agent {
       if (outcome.problems.length > 0) {
         metrics.checkpointFallbacks.inc();
         logger.error('no usable checkpoint generation; reading every file on disk from its start (duplicates, no loss)');
-        return remembered;
+        return { entries: [], unusable: true };
       }
       logger.info('no checkpoint yet', { startAt: config.startAt });
-      return remembered;
+      return { entries: [], unusable: false };
     }
-    if (config.startAt === 'beginning') {
-      logger.info('--start-at beginning: ignoring the checkpoint and replaying every file on disk');
-      return remembered;
-    }
-    for (const file of outcome.data.files) remembered.set(file.fingerprint.hash, file);
-    this.rememberedAtStart = remembered;
-    logger.info('checkpoint restored', { generation: outcome.source, files: outcome.data.files.length, writtenAt: outcome.data.writtenAt });
-    return remembered;
-  }
-
-  private snapshot(): RememberedFile[] {
-    const directory = path.dirname(this.deps.config.logPath);
-    const files: RememberedFile[] = [...this.rememberedAtStart.values()];
-    for (const file of this.tracker?.ordered() ?? []) {
-      const physical = file.physicals[0];
-      files.push({
-        fingerprint: file.fingerprint,
-        offset: file.ackedOffset,
-        size: Math.max(file.knownSize, file.ackedOffset),
-        completed: file.completed,
-        path: path.join(directory, file.displayName),
-        dev: physical?.dev ?? 0,
-        ino: physical?.ino ?? 0,
+    this.progressAt = Date.parse(outcome.data.progressAt);
+    logger.info('checkpoint restored', {
+      generation: outcome.source,
+      files: outcome.data.files.length,
+      writtenAt: outcome.data.writtenAt,
+      ...(outcome.upgradedFrom ? { upgradedFromVersion: outcome.upgradedFrom } : {}),
+    });
+    if (config.replay) {
+      const acknowledged = outcome.data.files.reduce((sum, file) => sum + file.offset, 0);
+      logger.warn('--replay: every file on disk is sent again from its start, whatever the checkpoint says', {
+        checkpointFiles: outcome.data.files.length,
+        acknowledgedBytesSentAgain: acknowledged,
       });
     }
-    return files;
+    return { entries: outcome.data.files, unusable: false };
   }
 
+  /** Writes the checkpoint when what it would hold changed since the last write. */
   private writeCheckpoint(): Promise<void> {
     // One write at a time: the timer must not start a write while the previous one renames.
     this.checkpointWriting = this.checkpointWriting.then(async () => {
       const { metrics, logger } = this.deps;
+      if (!this.source) return;
+      const entries = this.source.checkpointEntries();
+      const signature = signatureOf(entries);
+      if (signature === this.writtenSignature && !this.lastCheckpointError) return;
       try {
         this.deadLetter.sync(); // Dead-lettered lines must be on disk before the checkpoint passes them.
-        const files = this.snapshot();
-        await this.store.write(files);
-        this.checkpointWrittenAt = Date.now();
+        await this.store.write(entries, new Date(this.progressAt));
+        this.writtenSignature = signature;
         metrics.checkpointWrites.inc();
-        for (const file of this.tracker?.ordered() ?? []) {
-          if (file.knownSize > 0) metrics.fileLagBytes.set({ file: file.key }, Math.max(0, file.knownSize - file.ackedOffset));
-        }
         if (this.lastCheckpointError) logger.info('checkpoint writable again');
         this.lastCheckpointError = undefined;
       } catch (error) {
         if (!this.lastCheckpointError) logger.error('writing the checkpoint failed', { error: (error as Error).message });
         this.lastCheckpointError = (error as Error).message;
       }
-      metrics.checkpointAge.set((Date.now() - this.checkpointWrittenAt) / 1000);
     });
     return this.checkpointWriting;
   }
 
+  /** The log directory exists and holds the log; not ready otherwise once the start-up grace is over. */
+  private logDirectoryCheck(): { ok: boolean; detail: string } {
+    const { config } = this.deps;
+    const state = this.source?.directoryState();
+    if (!state) return { ok: true, detail: 'starting' };
+    const inGrace = Date.now() - this.startedAt < config.logDirGraceMs;
+    const grace = inGrace ? ` (still within the start-up grace, --log-dir-grace-ms ${config.logDirGraceMs})` : '';
+    if (!state.listable) {
+      return { ok: inGrace, detail: `log directory ${state.directory} does not exist or cannot be listed; is --path right?${grace}` };
+    }
+    if (!state.logFileFound) {
+      return { ok: inGrace, detail: `no ${state.liveName} (nor any backup of it) in ${state.directory}; is --path right?${grace}` };
+    }
+    return { ok: true, detail: state.directory };
+  }
+
+  private liveFigures(): LiveFigures {
+    const files = this.source?.files() ?? [];
+    const now = Date.now();
+    return {
+      filesOpen: this.source?.openHandles() ?? 0,
+      inflightBytes: this.commits.inflightBytes,
+      checkpointAgeSeconds: Math.max(0, (now - this.progressAt) / 1000),
+      lagSeconds: this.lagSeconds(files, now),
+      files: files.map((file) => ({ fingerprint: file.key, path: file.path, lagBytes: Math.max(0, file.size - file.ackedOffset) })),
+    };
+  }
+
+  /**
+   * Age of the oldest line not yet acknowledged: from the stageTimestamp of the oldest batch in
+   * flight (or being filled); when nothing is in flight but a file has unread bytes, from that
+   * file's mtime (its unread lines were written no later than that).
+   */
+  private lagSeconds(files: Array<{ size: number; ackedOffset: number; mtimeMs: number }>, now: number): number {
+    const inFlight = [this.commits.oldestPendingAtMs, this.batcher.oldestOpenAtMs].filter((time): time is number => time !== undefined);
+    if (inFlight.length > 0) return Math.max(0, (now - Math.min(...inFlight)) / 1000);
+    const unread = files.filter((file) => file.size > file.ackedOffset).map((file) => file.mtimeMs);
+    if (unread.length > 0) return Math.max(0, (now - Math.min(...unread)) / 1000);
+    return 0;
+  }
+
   private progressSnapshot(): { lagBytes: number; files: number; inflightBytes: number } {
-    const files = this.tracker?.ordered() ?? [];
-    const lagBytes = files.reduce((sum, file) => sum + Math.max(0, file.knownSize - file.ackedOffset), 0);
+    const files = this.source?.files() ?? [];
+    const lagBytes = files.reduce((sum, file) => sum + Math.max(0, file.size - file.ackedOffset), 0);
     return { lagBytes, files: files.length, inflightBytes: this.commits.inflightBytes };
   }
 
   private checkCaughtUp(): void {
-    if (!this.tailer?.caughtUp) return;
+    if (!this.source?.caughtUp) return;
     if (!this.batcher.empty) {
       this.batcher.seal();
       return;
@@ -322,3 +333,10 @@ export class Agent {
   }
 }
 
+/** What a checkpoint holds, minus the sizes: a file growing is not a reason to write it again. */
+function signatureOf(entries: CheckpointEntry[]): string {
+  return entries
+    .map((entry) => `${entry.fingerprint.hash}:${entry.offset}:${entry.completed ? 1 : 0}:${entry.path}`)
+    .sort()
+    .join('\n');
+}

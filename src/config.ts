@@ -9,8 +9,9 @@ import { givenOptions } from './settings-sources.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
 import type { AnySinkDefinition } from './sinks/sink-definition.js';
 
+/** `checkpoint` is the name the default had before `--start-at` stopped overriding the checkpoint. */
 export const START_AT_CHOICES = ['checkpoint', 'beginning', 'end'] as const;
-export type StartAt = (typeof START_AT_CHOICES)[number];
+export type StartAt = 'beginning' | 'end';
 
 export const OVERSIZE_POLICIES = ['truncate', 'dead-letter'] as const;
 export type OversizePolicy = (typeof OVERSIZE_POLICIES)[number];
@@ -26,7 +27,12 @@ export interface AgentConfig {
   /** The live audit log; its lumberjack backups are looked for in the same directory. */
   logPath: string;
   checkpointDir: string;
+  /** Where files the checkpoint does not know start, if they are on disk at start. */
   startAt: StartAt;
+  /** Send every file on disk again from its start, whatever the checkpoint says (this start only). */
+  replay: boolean;
+  /** How long after start a missing log directory (or log file) does not yet make the agent unready. */
+  logDirGraceMs: number;
   /** Lines longer than this (bytes, newline excluded) take the oversize policy. */
   maxLineBytes: number;
   oversizePolicy: OversizePolicy;
@@ -74,9 +80,20 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
     'start-at': {
       kind: 'choice',
       choices: START_AT_CHOICES,
-      default: 'checkpoint',
+      default: 'beginning',
       describe:
-        'checkpoint: resume from the checkpoint, read unknown files from their start; beginning: ignore the checkpoint and replay every file on disk; end: files without a checkpoint start at their end',
+        'Where a file the checkpoint does not know starts when it is already on disk at start: beginning, or end (skip what is there); files with a checkpoint always resume from it (checkpoint is the former name of beginning)',
+    },
+    replay: {
+      kind: 'boolean',
+      default: false,
+      describe:
+        'Send every file on disk again from its start, ignoring the checkpoint positions for this start (logs each file and the bytes sent twice); for a one-off run, e.g. with --exit-when-caught-up',
+    },
+    'log-dir-grace-ms': {
+      kind: 'integer',
+      default: 60000,
+      describe: 'After start, how long the log directory may be missing (or hold no audit log) before /readyz reports not ready',
     },
     'max-line-bytes': {
       kind: 'size',
@@ -160,7 +177,9 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
     return {
       logPath,
       checkpointDir,
-      startAt: oneOf(argv, 'start-at', START_AT_CHOICES),
+      startAt: oneOf(argv, 'start-at', START_AT_CHOICES) === 'end' ? 'end' : 'beginning',
+      replay: boolean(argv, 'replay'),
+      logDirGraceMs: integer(argv, 'log-dir-grace-ms', 0, 86_400_000),
       maxLineBytes: byteSize(argv, 'max-line-bytes', 1024, 1024 ** 3),
       oversizePolicy: oneOf(argv, 'oversize-policy', OVERSIZE_POLICIES),
       invalidLinePolicy: oneOf(argv, 'invalid-line-policy', INVALID_LINE_POLICIES),

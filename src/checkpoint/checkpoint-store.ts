@@ -1,17 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { RememberedFile } from '../source/file-tracker.js';
-
-/** On-disk form of one checkpoint generation. */
-export interface CheckpointData {
-  version: 1;
-  writtenAt: string;
-  files: RememberedFile[];
-}
+import { checkpointDocument, parseCheckpoint, type CheckpointDocument, type CheckpointEntry } from './checkpoint-schema.js';
 
 export type LoadOutcome =
-  | { source: 'current' | 'previous'; data: CheckpointData; problems: string[] }
+  | { source: 'current' | 'previous'; data: CheckpointDocument; problems: string[]; upgradedFrom?: number }
   | { source: 'none'; problems: string[] };
 
 const CURRENT = 'checkpoint.json';
@@ -30,8 +23,9 @@ export class CheckpointStore {
     await mkdir(this.directory, { recursive: true });
   }
 
-  async write(files: RememberedFile[]): Promise<void> {
-    const body = JSON.stringify({ version: 1, writtenAt: new Date().toISOString(), files } satisfies CheckpointData);
+  /** Writes a new generation: `files` as they stand, `progressAt` the time a position last changed. */
+  async write(files: CheckpointEntry[], progressAt: Date = new Date()): Promise<void> {
+    const body = JSON.stringify(checkpointDocument(files, progressAt));
     const document = `${JSON.stringify({ sha256: sha256(body), body })}\n`;
     const temporary = path.join(this.directory, TEMPORARY);
     const handle = await open(temporary, 'w', 0o600);
@@ -62,13 +56,15 @@ export class CheckpointStore {
       [PREVIOUS, 'previous'],
     ] as const) {
       const result = await this.readGeneration(name);
-      if ('data' in result) return { source, data: result.data, problems };
+      if ('data' in result) {
+        return { source, data: result.data, problems, ...(result.upgradedFrom ? { upgradedFrom: result.upgradedFrom } : {}) };
+      }
       if (result.problem) problems.push(result.problem);
     }
     return { source: 'none', problems };
   }
 
-  private async readGeneration(name: string): Promise<{ data: CheckpointData } | { problem?: string }> {
+  private async readGeneration(name: string): Promise<{ data: CheckpointDocument; upgradedFrom?: number } | { problem?: string }> {
     const file = path.join(this.directory, name);
     let text: string;
     try {
@@ -82,11 +78,9 @@ export class CheckpointStore {
       if (typeof envelope.body !== 'string' || envelope.sha256 !== sha256(envelope.body)) {
         return { problem: `${file}: checksum mismatch (torn or edited)` };
       }
-      const data = JSON.parse(envelope.body) as CheckpointData;
-      if (data.version !== 1 || !Array.isArray(data.files) || !data.files.every(isRememberedFile)) {
-        return { problem: `${file}: unexpected structure` };
-      }
-      return { data };
+      const parsed = parseCheckpoint(JSON.parse(envelope.body));
+      if ('problem' in parsed) return { problem: `${file}: ${parsed.problem}` };
+      return { data: parsed.document, ...(parsed.upgradedFrom ? { upgradedFrom: parsed.upgradedFrom } : {}) };
     } catch (error) {
       return { problem: `${file}: not valid JSON: ${(error as Error).message}` };
     }
@@ -104,19 +98,4 @@ export class CheckpointStore {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function isRememberedFile(value: unknown): value is RememberedFile {
-  const entry = value as RememberedFile;
-  return (
-    typeof entry === 'object' &&
-    entry !== null &&
-    typeof entry.fingerprint?.hash === 'string' &&
-    typeof entry.fingerprint.length === 'number' &&
-    Number.isSafeInteger(entry.offset) &&
-    entry.offset >= 0 &&
-    Number.isSafeInteger(entry.size) &&
-    typeof entry.completed === 'boolean' &&
-    typeof entry.path === 'string'
-  );
 }

@@ -9,6 +9,8 @@ export interface PendingCommit<F> {
   positions: Map<F, number>;
   /** Bytes read for this batch (shipped or not): released from the in-flight budget on commit. */
   readBytes: number;
+  /** When its oldest line was written (its event's stageTimestamp, or when it was read), epoch ms. */
+  oldestAtMs: number;
 }
 
 export class CommitTracker<F> {
@@ -21,6 +23,11 @@ export class CommitTracker<F> {
   /** Bytes read and not yet committed: the in-flight budget reading is held to. */
   get inflightBytes(): number {
     return this.uncommittedBytes;
+  }
+
+  /** When the oldest line not yet committed was written, epoch ms; undefined when none is pending. */
+  get oldestPendingAtMs(): number | undefined {
+    return this.pending[0]?.oldestAtMs;
   }
 
   get pendingCount(): number {

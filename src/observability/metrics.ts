@@ -2,6 +2,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 const PREFIX = 'kube_audit_forwarder_';
 
+/** Figures the agent computes on demand for the sampled gauges. */
+export interface LiveFigures {
+  filesOpen: number;
+  inflightBytes: number;
+  checkpointAgeSeconds: number;
+  lagSeconds: number;
+  files: Array<{ fingerprint: string; path: string; lagBytes: number }>;
+}
+
 /**
  * The agent's Prometheus metrics. One instance per agent, on its own registry, so tests can run
  * several agents in one process without clashing and sinks can add theirs to the same registry.
@@ -32,10 +41,40 @@ export class AgentMetrics {
     'checkpoint_fallbacks_total',
     'Start-ups that found the checkpoint unreadable and used an older generation',
   );
-  readonly filesOpen = this.gauge('files_open', 'Audit log files the agent holds open');
-  readonly fileLagBytes = this.gauge('file_lag_bytes', 'Bytes on disk not yet acknowledged, per tracked file', ['file']);
-  readonly inflightBytes = this.gauge('inflight_bytes', 'Bytes read but not yet acknowledged by the sink');
-  readonly checkpointAge = this.gauge('checkpoint_age_seconds', 'Seconds since the checkpoint was last written');
+  readonly filesOpen = this.sampled('files_open', 'Audit log files the agent holds open', (figures, gauge) =>
+    gauge.set(figures.filesOpen),
+  );
+  readonly fileLagBytes = this.sampled(
+    'file_lag_bytes',
+    'Bytes on disk not yet acknowledged, per tracked file (file: its fingerprint, path: where it is now)',
+    (figures, gauge) => {
+      gauge.reset();
+      for (const file of figures.files) gauge.set({ file: file.fingerprint, path: file.path }, file.lagBytes);
+    },
+    ['file', 'path'],
+  );
+  readonly inflightBytes = this.sampled('inflight_bytes', 'Bytes read but not yet acknowledged by the sink', (figures, gauge) =>
+    gauge.set(figures.inflightBytes),
+  );
+  readonly checkpointAge = this.sampled(
+    'checkpoint_age_seconds',
+    'Seconds since a checkpointed position last changed (grows while nothing is acknowledged)',
+    (figures, gauge) => gauge.set(figures.checkpointAgeSeconds),
+  );
+  readonly lagSeconds = this.sampled(
+    'lag_seconds',
+    'Age of the oldest line on disk not yet acknowledged (its stageTimestamp, or its file\'s mtime while unread); 0 when caught up',
+    (figures, gauge) => gauge.set(figures.lagSeconds),
+  );
+  /** Sampled at each scrape, so an alert sees the sink's state however long a send has been waiting. */
+  readonly sinkReady = new Gauge({
+    name: `${PREFIX}sink_ready`,
+    help: 'Whether the sink can deliver (1) or not (0), as /readyz reports it',
+    registers: [this.registry],
+    collect: () => {
+      if (this.sinkReadiness) this.sinkReady.set(this.sinkReadiness() ? 1 : 0);
+    },
+  });
   readonly batchLatency = new Histogram({
     name: `${PREFIX}batch_latency_seconds`,
     help: 'Time from a batch being sealed to its acknowledgement by the sink, retries included',
@@ -43,15 +82,44 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  private figures?: () => LiveFigures;
+  private sinkReadiness?: () => boolean;
+
   constructor(options: { nodeDefaults: boolean } = { nodeDefaults: true }) {
     if (options.nodeDefaults) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
   }
 
-  private counter<L extends string = never>(name: string, help: string, labelNames: L[] = []): Counter<L> {
-    return new Counter({ name: `${PREFIX}${name}`, help, labelNames, registers: [this.registry] });
+  /** Where `sink_ready` takes its value at each scrape (the running agent's sink). */
+  sinkReadyFrom(readiness: () => boolean): void {
+    this.sinkReadiness = readiness;
   }
 
-  private gauge<L extends string = never>(name: string, help: string, labelNames: L[] = []): Gauge<L> {
-    return new Gauge({ name: `${PREFIX}${name}`, help, labelNames, registers: [this.registry] });
+  /** Where the sampled gauges take their values at each scrape (the running agent). */
+  sampleFrom(figures: () => LiveFigures): void {
+    this.figures = figures;
+  }
+
+  /** A gauge computed when it is scraped, so it is never stale (e.g. during a sink outage). */
+  private sampled<L extends string = never>(
+    name: string,
+    help: string,
+    update: (figures: LiveFigures, gauge: Gauge<L>) => void,
+    labelNames: L[] = [],
+  ): Gauge<L> {
+    const metrics = this;
+    return new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        const figures = metrics.figures?.();
+        if (figures) update(figures, this);
+      },
+    });
+  }
+
+  private counter<L extends string = never>(name: string, help: string, labelNames: L[] = []): Counter<L> {
+    return new Counter({ name: `${PREFIX}${name}`, help, labelNames, registers: [this.registry] });
   }
 }

@@ -19,6 +19,7 @@ export class Batcher<F> {
   private bytes = 0;
   private readBytes = 0;
   private positions = new Map<F, number>();
+  private oldestAtMs: number | undefined;
   private lingerTimer?: NodeJS.Timeout;
   private nextId = 1;
 
@@ -29,6 +30,11 @@ export class Batcher<F> {
     return this.positions.size === 0;
   }
 
+  /** When the oldest line of the open batch was written, epoch ms; undefined when it is empty. */
+  get oldestOpenAtMs(): number | undefined {
+    return this.oldestAtMs;
+  }
+
   /** Adds a record to ship; its line ends at `endOffset` in `file` and took `lineBytes` on disk. */
   add(record: AuditRecord, file: F, endOffset: number, lineBytes: number): void {
     if (
@@ -37,6 +43,8 @@ export class Batcher<F> {
     ) {
       this.seal();
     }
+    // One timestamp per batch, from its first event: what the lag in seconds is measured from.
+    this.oldestAtMs ??= eventTime(record) ?? Date.now();
     this.records.push(record);
     this.bytes += record.value.length;
     this.advance(file, endOffset, lineBytes);
@@ -44,6 +52,7 @@ export class Batcher<F> {
 
   /** Moves the position past a line that was handled without being shipped. */
   advance(file: F, endOffset: number, lineBytes: number): void {
+    this.oldestAtMs ??= Date.now();
     this.positions.set(file, endOffset);
     this.readBytes += lineBytes;
     if (this.records.length >= this.options.maxEvents) {
@@ -59,11 +68,25 @@ export class Batcher<F> {
     this.lingerTimer = undefined;
     if (this.positions.size === 0) return;
     const batch: Batch = { id: this.nextId++, records: this.records, bytes: this.bytes };
-    const commit: PendingCommit<F> = { id: batch.id, positions: this.positions, readBytes: this.readBytes };
+    const commit: PendingCommit<F> = {
+      id: batch.id,
+      positions: this.positions,
+      readBytes: this.readBytes,
+      oldestAtMs: this.oldestAtMs ?? Date.now(),
+    };
+    this.oldestAtMs = undefined;
     this.records = [];
     this.bytes = 0;
     this.readBytes = 0;
     this.positions = new Map();
     this.options.onSeal(batch, commit);
   }
+}
+
+/** The event's stageTimestamp (when the apiserver wrote it), if it has a valid one. */
+function eventTime(record: AuditRecord): number | undefined {
+  const stamp = record.event.stageTimestamp;
+  if (typeof stamp !== 'string') return undefined;
+  const time = Date.parse(stamp);
+  return Number.isNaN(time) ? undefined : time;
 }

@@ -26,15 +26,9 @@ export class Delivery<F> {
   private readonly capacityWaiters: Array<() => void> = [];
   private readonly idleWaiters: Array<() => void> = [];
   private abandoned = false;
-  private consecutiveFailures = 0;
   private readonly retryTimers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
 
   constructor(private readonly options: DeliveryOptions<F>) {}
-
-  /** Sink failures in a row; 0 after any success. */
-  get failingSince(): number {
-    return this.consecutiveFailures;
-  }
 
   get idle(): boolean {
     return this.options.commits.pendingCount === 0;
@@ -86,7 +80,6 @@ export class Delivery<F> {
     for (let attempt = 0; !this.abandoned; attempt += 1) {
       try {
         await this.options.sink.send(batch);
-        this.consecutiveFailures = 0;
         this.options.metrics.eventsShipped.inc(batch.records.length);
         this.options.metrics.bytesShipped.inc(batch.bytes);
         this.options.metrics.batchLatency.observe((performance.now() - sealedAt) / 1000);
@@ -94,7 +87,6 @@ export class Delivery<F> {
         this.acknowledge(id);
         return;
       } catch (error) {
-        this.consecutiveFailures += 1;
         this.options.metrics.sinkErrors.inc(sinkLabel);
         const delay = backoffDelay(attempt, this.options.retryMinMs, this.options.retryMaxMs);
         const level = error instanceof PermanentSinkError ? 'error' : 'warn';
@@ -131,7 +123,6 @@ export class Delivery<F> {
 
   private acknowledge(id: number): void {
     this.options.commits.acknowledge(id);
-    this.options.metrics.inflightBytes.set(this.options.commits.inflightBytes);
     if (this.hasCapacity()) for (const resolve of this.capacityWaiters.splice(0)) resolve();
     if (this.idle) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }

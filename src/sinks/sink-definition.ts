@@ -12,7 +12,7 @@ export interface SinkContext {
 /**
  * How the CLI knows a sink: the `--sink` value that selects it, its options (validated only
  * when it is selected) and a factory. The factory imports the sink's module itself, so a sink's
- * client library loads only when it is selected (kafkajs and its codecs: ~55 ms of start-up).
+ * client library (and its codecs, a noticeable part of start-up) loads only when it is selected.
  */
 export interface SinkDefinition<C> {
   readonly name: string;

@@ -12,15 +12,12 @@ export const MIN_READ_BYTES = 64 * 1024;
  */
 export interface ChunkSource {
   read(): Promise<Buffer>;
-  /** True once the source can never yield more bytes (a complete .gz read to its end). */
-  readonly exhausted: boolean;
   close(): Promise<void>;
 }
 
 /** A plain file, read with positional reads through a handle the agent keeps open, so a
  *  rename or unlink by the rotation never takes the remaining bytes away. */
 export class PlainChunkSource implements ChunkSource {
-  readonly exhausted = false;
   /** Buffer the reads fill one after another; lines are slices of it. */
   private slab = Buffer.alloc(0);
   private slabUsed = 0;
@@ -50,7 +47,7 @@ export class PlainChunkSource implements ChunkSource {
   }
 
   async close(): Promise<void> {
-    // The handle belongs to the tracked file; it closes it.
+    // The handle belongs to the file's reader; it closes it.
   }
 }
 
@@ -84,10 +81,6 @@ export class GzipChunkSource implements ChunkSource {
     skip: number,
   ) {
     this.toSkip = skip;
-  }
-
-  get exhausted(): boolean {
-    return this.ended;
   }
 
   async read(): Promise<Buffer> {

@@ -1,6 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar';
 import path from 'node:path';
-import type { Logger } from 'winston';
 import { LogFileNaming } from './backup-names.js';
 
 export interface DirectoryChanges {
@@ -8,6 +7,8 @@ export interface DirectoryChanges {
   onFilesChanged(): void;
   /** A file grew: there may be more to read. */
   onFileGrew(): void;
+  /** The watch failed; the reader's own stat poll goes on. */
+  onWatchFailed(error: string): void;
 }
 
 /**
@@ -22,20 +23,19 @@ const GZIP_POLL_INTERVAL_MS = 1000;
 
 /**
  * Watches the log directory with chokidar so new lines and rotations are picked up within one
- * poll interval. It is only a hint: the tailer also scans on a timer and never relies on an event
+ * poll interval. It is only a hint: the source also scans on a timer and never relies on an event
  * having arrived.
  *
  * chokidar polls (`usePolling`) instead of using inotify: kube-apiserver writes once per event, and
  * chokidar answers every inotify event in a directory, a file's growth included, by listing the
- * directory again and lstat-ing each entry. At 10 000 events/s that kept the directory listed
- * back to back (steady-state benchmark: 37 % of the agent's main thread under chokidar and
- * readdirp, 44 % of a core in all). Polled, the directory is listed only when its mtime changes
- * (a file created, renamed or removed), the files are stat-ed by libuv without running JavaScript
- * until one changed, and the reader wakes once per interval with all that was written meanwhile:
- * 32 % -> 15 % of a core in the same minutes. Growth needs no throttle of its own: the interval
- * spaces the events and the tailer's WakeSignal coalesces them. Polling also works where inotify
- * does not (some network and overlay filesystems). Files that are not part of the log are not
- * watched.
+ * directory again and lstat-ing each entry, which at thousands of events a second kept the
+ * directory listed back to back (the steady-state profile showed it).
+ * Polled, the directory is listed only when its mtime changes (a file created, renamed or
+ * removed), the files are stat-ed by libuv without running JavaScript until one changed, and the
+ * reader wakes once per interval with all that was written meanwhile. Growth needs no throttle of
+ * its own: the interval spaces the events and the source's WakeSignal coalesces them. Polling
+ * also works where inotify does not (some network and overlay filesystems). Files that are not
+ * part of the log are not watched.
  */
 export class DirectoryWatcher {
   private watcher?: FSWatcher;
@@ -43,7 +43,6 @@ export class DirectoryWatcher {
   constructor(
     private readonly livePath: string,
     private readonly changes: DirectoryChanges,
-    private readonly logger: Logger,
   ) {}
 
   start(): void {
@@ -68,9 +67,7 @@ export class DirectoryWatcher {
       .on('add', () => this.changes.onFilesChanged())
       .on('unlink', () => this.changes.onFilesChanged())
       .on('change', () => this.changes.onFileGrew())
-      .on('error', (error) => {
-        this.logger.warn('directory watch failed; relying on the stat poll', { directory, error: String(error) });
-      });
+      .on('error', (error) => this.changes.onWatchFailed(String(error)));
   }
 
   async stop(): Promise<void> {

@@ -11,9 +11,9 @@ import { JsonToMsgpack } from './json-to-msgpack.js';
 const gzipAsync = promisify(gzip);
 
 /**
- * zlib level 3 rather than the default 6: on audit-event msgpack it takes 3.6 instead of 6.7 CPU ms
- * per MB (levels 1-3 cost the same) for 13 % less compression (6.4:1 instead of 7.35:1); the
- * agent shares the control-plane node's CPU, the bandwidth to the aggregator is rarely the limit.
+ * zlib level 3 rather than the default 6: on audit-event msgpack it costs about half the CPU for
+ * a little less compression (docs/performance.md has the figures); the agent shares the
+ * control-plane node's CPU, and the bandwidth to the aggregator is rarely the limit.
  */
 const GZIP_LEVEL = 3;
 

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CheckpointStore } from '../../../src/checkpoint/checkpoint-store.js';
-import type { RememberedFile } from '../../../src/source/file-tracker.js';
+import type { CheckpointEntry } from '../../../src/checkpoint/checkpoint-schema.js';
 
-function entry(offset: number): RememberedFile {
+function entry(offset: number): CheckpointEntry {
   return { fingerprint: { hash: 'abc', length: 10 }, offset, size: 1000, completed: false, path: '/x/audit.log', dev: 1, ino: 2 };
 }
 

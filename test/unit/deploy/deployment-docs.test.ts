@@ -77,7 +77,7 @@ describe('deployment guide (docs/deploy.md)', function () {
       // The command with its continuation lines.
       const command = new RegExp(`kubectl -n (\\S+) create secret generic ${secretVolume.secret!.secretName}((?:.*\\\\\\n)*.*)`).exec(markdown);
       assert.ok(command, `the guide creates the Secret ${secretVolume.secret!.secretName}`);
-      assert.equal(command[1], deployment.namespace.metadata.name);
+      assert.equal(command[1], deployment.namespace!.metadata.name);
       const keys = [...command[2]!.matchAll(/--from-file=([^=\s]+)=/g)].map((m) => m[1]!).sort();
       assert.deepEqual(keys, filesRead);
       assert.ok(markdown.includes(`kubectl apply -k manifests/overlays/${overlay}`));

@@ -49,10 +49,10 @@ describe('Dockerfile', () => {
     assert.equal(process.versions.node.split('.')[0], runtimeMatch[1], 'the tests run on the Node major the image runs');
   });
 
-  it('copies into the runtime image only prod dependencies, compiled code and package.json', () => {
+  it('copies into the runtime image only prod dependencies, compiled code, package.json and the license notices', () => {
     const copies = instructions(runtime, 'COPY');
     const sources = copies.map((copy) => `${copy.flags.from ?? 'context'}:${copy.args.slice(0, -1).join(' ')}`);
-    assert.deepEqual(sources.sort(), ['build:/app/dist/src', 'context:package.json', 'prod-deps:/app/node_modules']);
+    assert.deepEqual(sources.sort(), ['build:/app/dist/src', 'context:LICENSE THIRD-PARTY-NOTICES.md', 'context:package.json', 'prod-deps:/app/node_modules']);
     const prodDeps = stageNamed('prod-deps')!;
     const installs = instructions(prodDeps, 'RUN').map((run) => run.text);
     assert.ok(installs.length > 0 && installs.every((command) => /\bnpm ci\b.*--omit=dev\b/.test(command)), installs.join('; '));

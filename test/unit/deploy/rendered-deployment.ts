@@ -3,7 +3,8 @@ import type { K8sObject } from './k8s-check.js';
 /** The parts of a rendered overlay the tests look at, found by kind. */
 export interface RenderedDeployment {
   objects: K8sObject[];
-  namespace: K8sObject;
+  /** Kustomize renders the Namespace; a Helm release is installed into one that exists. */
+  namespace?: K8sObject;
   serviceAccount: K8sObject & { automountServiceAccountToken?: boolean };
   configMap: K8sObject & { data: Record<string, string> };
   daemonSet: K8sObject & { spec: DaemonSetSpec };
@@ -17,7 +18,7 @@ export interface RenderedDeployment {
 export interface DaemonSetSpec {
   selector: { matchLabels: Record<string, string> };
   updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
-  template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+  template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
 }
 
 export interface PodSpec {
@@ -25,11 +26,16 @@ export interface PodSpec {
   automountServiceAccountToken?: boolean;
   priorityClassName?: string;
   nodeSelector?: Record<string, string>;
+  affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] } } };
   tolerations?: Array<{ key?: string; operator?: string; effect?: string; value?: string }>;
   terminationGracePeriodSeconds?: number;
   securityContext?: SecurityContext;
   containers: Container[];
   volumes?: Volume[];
+}
+
+export interface NodeSelectorTerm {
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
 }
 
 export interface SecurityContext {
@@ -81,6 +87,10 @@ export interface Volume {
   name: string;
   hostPath?: { path: string; type?: string };
   secret?: { secretName: string; defaultMode?: number; items?: Array<{ key: string; path: string; mode?: number }> };
+  projected?: {
+    defaultMode?: number;
+    sources: Array<{ secret?: { name: string; items?: Array<{ key: string; path: string; mode?: number }> }; [other: string]: unknown }>;
+  };
 }
 
 export interface NetworkPolicyPort {
@@ -108,7 +118,7 @@ export function describeDeployment(objects: K8sObject[]): RenderedDeployment {
   if (pod.containers.length !== 1) throw new Error(`expected one container, found ${pod.containers.length}`);
   return {
     objects,
-    namespace: single(objects, 'Namespace'),
+    namespace: objects.find((object) => object.kind === 'Namespace'),
     serviceAccount: single(objects, 'ServiceAccount'),
     configMap,
     daemonSet,

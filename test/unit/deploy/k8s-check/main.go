@@ -4,6 +4,7 @@
 // --validate=strict`), and how kube-apiserver loads and evaluates an audit policy.
 //
 //	k8s-check render DIR           prints the rendered objects as a JSON array
+//	k8s-check decode FILE|-        decodes a YAML stream (helm template) strictly, prints it as JSON
 //	k8s-check audit-policy FILE    reads request cases (JSON array) on stdin, prints their levels
 //
 // Any problem is printed on stderr and the exit code is 1.
@@ -25,13 +26,15 @@ func main() {
 
 func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) != 2 {
-		return fmt.Errorf("usage: k8s-check render DIR | k8s-check audit-policy FILE < cases.json")
+		return fmt.Errorf("usage: k8s-check render DIR | k8s-check decode FILE | k8s-check audit-policy FILE < cases.json")
 	}
 	var result any
 	var err error
 	switch args[0] {
 	case "render":
 		result, err = renderStrict(args[1])
+	case "decode":
+		result, err = decodeStrict(args[1])
 	case "audit-policy":
 		result, err = evaluateAuditPolicy(args[1], stdin)
 	default:

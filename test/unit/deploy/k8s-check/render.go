@@ -53,9 +53,10 @@ func renderStrict(dir string) ([]json.RawMessage, error) {
 	return objects, nil
 }
 
-func strictDecoder() (runtime.Decoder, error) {
+// strictDecoder knows the built-in groups plus any others given.
+func strictDecoder(moreGroups ...func(*runtime.Scheme) error) (runtime.Decoder, error) {
 	scheme := runtime.NewScheme()
-	for _, addToScheme := range builtinGroups {
+	for _, addToScheme := range append(append([]func(*runtime.Scheme) error{}, builtinGroups...), moreGroups...) {
 		if err := addToScheme(scheme); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AuditLogSource } from '../../../src/source/audit-log-source.js';
+import type { SourceFile } from '../../../src/source/file-reader.js';
+import { waitUntil } from '../../helpers/agent-process.js';
+import { recordingSourceEvents } from '../../helpers/recording-source-events.js';
+
+describe('AuditLogSource', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let source: AuditLogSource | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kaf-source-'));
+  });
+  afterEach(async () => {
+    await source?.stop();
+    source = undefined;
+  });
+
+  function start(options: { capacity?: () => Promise<void> } = {}) {
+    const recorder = recordingSourceEvents();
+    const lines: Array<{ file: SourceFile; text: string; end: number }> = [];
+    source = new AuditLogSource({
+      livePath: path.join(dir, 'audit.log'),
+      maxLineBytes: 1024,
+      hardCapBytes: 4096,
+      pollIntervalMs: 20,
+      checkpoint: [],
+      start: { startAt: 'beginning', replay: false, checkpointUnusable: false },
+      events: recorder.events,
+      onLine: (file, line) => lines.push({ file, text: line.bytes.toString(), end: line.end }),
+      waitForCapacity: options.capacity ?? (() => Promise.resolve()),
+      watch: false,
+    });
+    void source.start();
+    return { lines, ...recorder };
+  }
+
+  it('hands on the lines of a rotated file to its end before those of the live file, each with file and end offset', async () => {
+    writeFileSync(path.join(dir, 'audit.log'), '{"n":1}\n{"n":2}\n');
+    const { lines } = start();
+    await waitUntil(() => lines.length === 2, 5_000, 'the first lines');
+    appendFileSync(path.join(dir, 'audit.log'), '{"n":3}\n');
+    renameSync(path.join(dir, 'audit.log'), path.join(dir, 'audit-2026-12-01T10-00-00.000.log'));
+    writeFileSync(path.join(dir, 'audit.log'), '{"n":4}\n');
+    source!.filesChanged();
+    await waitUntil(() => lines.length === 4, 5_000, 'every line');
+    assert.deepEqual(
+      lines.map((line) => [line.text, line.end]),
+      [
+        ['{"n":1}', 8],
+        ['{"n":2}', 16],
+        ['{"n":3}', 24],
+        ['{"n":4}', 8],
+      ],
+    );
+    assert.notEqual(lines[2]!.file.key, lines[3]!.file.key);
+    assert.equal(lines[2]!.file.path, path.join(dir, 'audit-2026-12-01T10-00-00.000.log'));
+  });
+
+  it('checkpoint entries move only with ack(file, offset), and say when a rotated file is completed', async () => {
+    writeFileSync(path.join(dir, 'audit.log'), '{"n":1}\n{"n":2}\n');
+    const { lines } = start();
+    await waitUntil(() => lines.length === 2 && source!.caughtUp, 5_000, 'read');
+    assert.equal(source!.checkpointEntries()[0]!.offset, 0, 'read is not acknowledged');
+    source!.ack(lines[0]!.file, 8);
+    assert.equal(source!.checkpointEntries()[0]!.offset, 8);
+    renameSync(path.join(dir, 'audit.log'), path.join(dir, 'audit-2026-12-01T10-00-00.000.log'));
+    source!.filesChanged();
+    source!.ack(lines[1]!.file, 16);
+    await waitUntil(() => source!.checkpointEntries()[0]!.completed, 5_000, 'completed once rotated, read and acknowledged');
+  });
+
+  it('reads nothing while the pipeline has no capacity, and goes on once it has', async () => {
+    writeFileSync(path.join(dir, 'audit.log'), '{"n":1}\n');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { lines } = start({ capacity: () => gate });
+    await waitUntil(() => source!.files().length === 1, 5_000, 'the file found');
+    assert.equal(lines.length, 0);
+    release();
+    await waitUntil(() => lines.length === 1, 5_000, 'read once there is room');
+  });
+});

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { CheckpointEntry } from '../../../src/checkpoint/checkpoint-schema.js';
+import { FileDiscovery } from '../../../src/source/file-discovery.js';
+import type { FileReader } from '../../../src/source/file-reader.js';
+import { fingerprintOf } from '../../../src/source/fingerprint.js';
+import type { StartSettings } from '../../../src/source/start-position.js';
+import { recordingSourceEvents } from '../../helpers/recording-source-events.js';
+
+const A = '{"auditID":"a1"}\n{"auditID":"a2"}\n';
+const B = '{"auditID":"b1"}\n{"auditID":"b2"}\n';
+const C = '{"auditID":"c1"}\n';
+const BACKUP = 'audit-2026-12-01T10-00-00.000.log';
+
+describe('FileDiscovery', () => {
+  let dir: string;
+  let discoveries: FileDiscovery[];
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kaf-discovery-'));
+    discoveries = [];
+  });
+  afterEach(async () => {
+    for (const found of discoveries) await found.close();
+  });
+
+  function discovery(options: { checkpoint?: CheckpointEntry[]; start?: Partial<StartSettings>; finishedRetentionMs?: number } = {}) {
+    const recorder = recordingSourceEvents();
+    const found = new FileDiscovery({
+      livePath: path.join(dir, 'audit.log'),
+      maxLineBytes: 1024,
+      hardCapBytes: 4096,
+      checkpoint: options.checkpoint ?? [],
+      start: { startAt: 'beginning', replay: false, checkpointUnusable: false, ...options.start },
+      events: recorder.events,
+      ...(options.finishedRetentionMs !== undefined ? { finishedRetentionMs: options.finishedRetentionMs } : {}),
+    });
+    discoveries.push(found);
+    return { discovery: found, ...recorder };
+  }
+
+  function write(name: string, content: string | Buffer): void {
+    writeFileSync(path.join(dir, name), content);
+  }
+
+  function entry(content: string, offset: number, completed = false, name = 'audit.log'): CheckpointEntry {
+    return { fingerprint: fingerprintOf(Buffer.from(content))!, offset, size: content.length, completed, path: path.join(dir, name), dev: 0, ino: 0 };
+  }
+
+  /** Reads a reader to where it stops, acknowledging every line. */
+  async function readAll(reader: FileReader): Promise<string[]> {
+    const lines: string[] = [];
+    for (let attempt = 0; attempt < 20 && reader.readable(); attempt += 1) {
+      const outcome = await reader.read((line) => {
+        lines.push(line.bytes.toString());
+        reader.ack(line.end);
+      });
+      if (outcome === 'idle' || outcome === 'finished') break;
+    }
+    return lines;
+  }
+
+  it('finds the live file and its backups, plain and gzipped, oldest first; other files are not the log', async () => {
+    write('audit-2026-12-01T09-00-00.000.log.gz', gzipSync(A));
+    write(BACKUP, B);
+    write('audit.log', C);
+    write('kube-apiserver.log', 'not ours\n');
+    const { discovery: found } = discovery();
+    await found.scan();
+    assert.deepEqual(
+      found.ordered().map((reader) => reader.displayName),
+      ['audit-2026-12-01T09-00-00.000.log.gz', BACKUP, 'audit.log'],
+    );
+  });
+
+  it('follows the live file through its rename to a backup and reports one rotation with the new path', async () => {
+    write('audit.log', A);
+    const { discovery: found, named } = discovery();
+    await found.scan();
+    const [reader] = found.ordered();
+    renameSync(path.join(dir, 'audit.log'), path.join(dir, BACKUP));
+    write('audit.log', B);
+    await found.scan();
+    assert.equal(found.ordered()[0], reader, 'the same reader goes on with the renamed file');
+    assert.deepEqual(
+      named('rotated').map((event) => event.path),
+      [path.join(dir, BACKUP)],
+    );
+    assert.equal(named('truncated').length, 0);
+  });
+
+  it('matches a .gz backup to its plain file by fingerprint: one reader for both copies', async () => {
+    write(BACKUP, A);
+    const { discovery: found } = discovery();
+    await found.scan();
+    write(`${BACKUP}.gz`, gzipSync(A));
+    await found.scan();
+    assert.equal(found.ordered().length, 1);
+  });
+
+  it('reports a truncation in place as a truncation only, and tracks what follows as a new generation from 0', async () => {
+    write('audit.log', A);
+    const { discovery: found, named } = discovery();
+    await found.scan();
+    await readAll(found.ordered()[0]!);
+    truncateSync(path.join(dir, 'audit.log'), 0);
+    appendFileSync(path.join(dir, 'audit.log'), B);
+    await found.scan();
+    assert.equal(named('truncated').length, 1);
+    assert.equal(named('rotated').length, 0);
+    const newGeneration = found.ordered().find((reader) => reader.key === fingerprintOf(Buffer.from(B))!.hash);
+    assert.deepEqual(await readAll(newGeneration!), ['{"auditID":"b1"}', '{"auditID":"b2"}']);
+  });
+
+  it('resumes a file the checkpoint knows at its offset, whatever --start-at says', async () => {
+    write('audit.log', A);
+    const { discovery: found, named } = discovery({ checkpoint: [entry(A, 17)], start: { startAt: 'end' } });
+    await found.scan();
+    assert.equal(named('fileFound')[0]!.origin, 'checkpoint');
+    assert.deepEqual(await readAll(found.ordered()[0]!), ['{"auditID":"a2"}']);
+  });
+
+  it('starts a file the checkpoint does not know at its end with --start-at end, and a file created later at 0', async () => {
+    write('audit.log', A);
+    const { discovery: found, named } = discovery({ start: { startAt: 'end' } });
+    await found.scan();
+    assert.deepEqual(await readAll(found.ordered()[0]!), []);
+    write(BACKUP, B);
+    await found.scan();
+    assert.deepEqual(
+      named('fileFound').map((event) => [event.origin, event.offset]),
+      [
+        ['start-at-end', A.length],
+        ['created-while-running', 0],
+      ],
+    );
+  });
+
+  it('--replay reads a file the checkpoint had acknowledged again from 0 and reports the bytes sent twice', async () => {
+    write('audit.log', A);
+    const { discovery: found, named } = discovery({ checkpoint: [entry(A, A.length)], start: { replay: true } });
+    await found.scan();
+    assert.equal(named('replaying')[0]!.acknowledged, A.length);
+    assert.equal((await readAll(found.ordered()[0]!)).length, 2);
+  });
+
+  it('reports the byte range of a checkpointed file deleted while the agent was down, and nothing for a completed one', async () => {
+    write('audit.log', C);
+    const { discovery: found, named } = discovery({ checkpoint: [entry(A, 17, false, BACKUP), entry(B, B.length, true, 'old.log')] });
+    await found.scan();
+    assert.deepEqual(
+      named('lost').map((event) => [event.path, event.fromByte, event.toByte]),
+      [[path.join(dir, BACKUP), 17, A.length]],
+    );
+  });
+
+  it('reports the unread bytes of a truncated file with no copy as lost, only after two settled scans without it', async () => {
+    write('audit.log', A);
+    const { discovery: found, named } = discovery();
+    await found.scan(); // tracked, not read
+    writeFileSync(path.join(dir, 'audit.log'), B); // truncated and rewritten before it was read
+    await found.scan();
+    assert.equal(named('truncated').length, 1);
+    assert.equal(named('lost').length, 0, 'one scan without it proves nothing yet');
+    await found.scan();
+    assert.deepEqual(
+      named('lost').map((event) => [event.fromByte, event.toByte]),
+      [[0, A.length]],
+    );
+  });
+
+  it('recognises a finished file whose copy turns up again after it was forgotten, and does not read it again', async () => {
+    write(BACKUP, A);
+    const { discovery: found, named } = discovery();
+    await found.scan();
+    await readAll(found.ordered()[0]!);
+    await found.scan(); // completed: handles closed
+    renameSync(path.join(dir, BACKUP), path.join(dir, 'elsewhere'));
+    await found.scan();
+    await found.scan();
+    await found.scan();
+    assert.equal(named('forgotten').length, 1, 'gone for two settled scans');
+    assert.equal(found.ordered().length, 0);
+    assert.ok(found.checkpointEntries().some((kept) => kept.completed && kept.fingerprint.hash === fingerprintOf(Buffer.from(A))!.hash));
+    renameSync(path.join(dir, 'elsewhere'), path.join(dir, `${BACKUP}`));
+    await found.scan();
+    const [again] = found.ordered();
+    assert.equal(again!.completed, true, 'known as finished');
+    assert.equal(again!.readable(), false, 'nothing to read again');
+  });
+
+  it('reports a directory that cannot be listed once, and whether any file of the log was found', async () => {
+    const missing = new FileDiscovery({
+      livePath: path.join(dir, 'nope', 'audit.log'),
+      maxLineBytes: 1024,
+      hardCapBytes: 4096,
+      checkpoint: [],
+      start: { startAt: 'beginning', replay: false, checkpointUnusable: false },
+      events: recordingSourceEvents().events,
+    });
+    await missing.scan();
+    assert.equal(missing.directoryState().listable, false);
+    const { discovery: found, named } = discovery();
+    await found.scan();
+    assert.equal(found.directoryState().listable, true);
+    assert.equal(found.directoryState().logFileFound, false, 'no file of the log yet');
+    write('audit.log', A);
+    await found.scan();
+    assert.equal(found.directoryState().logFileFound, true);
+    assert.equal(named('directoryUnlistable').length, 0);
+  });
+
+  it('tells a missing directory once, and that it can be listed again', async () => {
+    const livePath = path.join(dir, 'later', 'audit.log');
+    const recorder = recordingSourceEvents();
+    const found = new FileDiscovery({
+      livePath,
+      maxLineBytes: 1024,
+      hardCapBytes: 4096,
+      checkpoint: [],
+      start: { startAt: 'beginning', replay: false, checkpointUnusable: false },
+      events: recorder.events,
+    });
+    discoveries.push(found);
+    await found.scan();
+    await found.scan();
+    assert.equal(recorder.named('directoryUnlistable').length, 1);
+    mkdirSync(path.dirname(livePath));
+    await found.scan();
+    assert.equal(recorder.named('directoryListable').length, 1);
+  });
+});
