@@ -103,6 +103,7 @@ export class AlertmanagerNotifier {
         auditIDs: alert.auditIDs.join(','),
         matches: String(alert.matches),
         remediation: remediationOf(alert.latest),
+        ...(alert.latest.rule.mitre?.length ? { mitre: alert.latest.rule.mitre.join(',') } : {}),
       },
       startsAt: new Date(alert.startsAt).toISOString(),
       // Firing: ends at the last match plus the quiet period unless a later send moves it;

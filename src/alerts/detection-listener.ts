@@ -9,6 +9,8 @@ export interface AlertingRule {
   readonly description: string;
   readonly severity: string;
   readonly remediation?: string;
+  /** MITRE ATT&CK technique ids, when the rule names them. */
+  readonly mitre?: readonly string[];
 }
 
 /**

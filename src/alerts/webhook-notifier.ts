@@ -12,6 +12,8 @@ export interface WebhookMessage {
   /** The latest matching request in one line. */
   readonly description: string;
   readonly remediation: string;
+  /** MITRE ATT&CK technique ids of the rule (empty when it names none). */
+  readonly mitre: readonly string[];
   readonly labels: Record<string, string>;
   /** The matches this message stands for: 1, or the suppressed ones a summary message reports. */
   readonly matches: number;
@@ -123,6 +125,7 @@ export class WebhookNotifier {
       summary,
       description: detection.request,
       remediation,
+      mitre: detection.rule.mitre ?? [],
       labels: labelsOf(detection, this.options.origin),
       matches,
       suppressed,

@@ -66,10 +66,12 @@ describe('AlertmanagerNotifier', () => {
   it('keeps other subjects apart and honours a rule remediation hint', () => {
     const { sent, notifier } = setup();
     notifier.record(match(1), T);
-    notifier.record(detectionOf({ ...RULE, remediation: 'Remove exec rights' }, sampleEvent(2, { user: { username: 'mallory' } }), ['user', 'namespace', 'resource']), T);
+    notifier.record(detectionOf({ ...RULE, remediation: 'Remove exec rights', mitre: ['T1609'] }, sampleEvent(2, { user: { username: 'mallory' } }), ['user', 'namespace', 'resource']), T);
     assert.equal(sent.length, 2);
     assert.equal(sent[1]!.labels.user, 'mallory');
     assert.equal(sent[1]!.annotations.remediation, 'Remove exec rights');
+    assert.equal(sent[1]!.annotations.mitre, 'T1609');
+    assert.equal(sent[0]!.annotations.mitre, undefined, 'no MITRE ids, no annotation');
   });
 
   it('resolves an alert after the quiet period with endsAt in the past, and forgets it', () => {

@@ -25,5 +25,7 @@ describe('detection listener (the hook alerts hang on)', () => {
     assert.deepEqual(told.map(({ rule, event }) => [rule.id, event.auditID]), [['pod-exec-attach', exec.auditID]]);
     assert.equal(told[0]!.rule.severity, 'high');
     assert.ok(told[0]!.rule.description.length > 0);
+    assert.ok(told[0]!.rule.remediation, 'the built-in rule carries its remediation hint to alerts');
+    assert.ok(told[0]!.rule.mitre?.includes('T1609'), 'and its MITRE ids');
   });
 });
