@@ -172,6 +172,7 @@ export function chartSchema(): Schema {
       prometheusRule: closed({
         enabled: boolean,
         labels: stringMap,
+        lagSecondsThreshold: { type: 'number', exclusiveMinimum: 0 },
         sinkNotReadyFor: duration,
         checkpointStalledSeconds: { type: 'number', exclusiveMinimum: 0 },
         kubeStateMetrics: boolean,

@@ -3,11 +3,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../config-error.js';
-import { boolean } from '../config-values.js';
+import { boolean, oneOf } from '../config-values.js';
 import type { OptionSpec, ParsedArgs } from '../option-group.js';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { auditIdOf, namespaceOf, resourceOf, stringField, subresourceOf, usernameOf, verbOf } from '../audit/event-fields.js';
-import { DetectionProcessor } from '../rules/detection/detection-processor.js';
+import { DetectionProcessor, detailsOf } from '../rules/detection/detection-processor.js';
 import type { DetectionRule } from '../rules/detection/detection-rule.js';
 import type { FilterRule } from '../rules/filter/filter-rule.js';
 import { processorOptions } from '../rules/processor-options.js';
@@ -26,28 +26,48 @@ export const evaluateOptions: Record<string, OptionSpec> = {
   'filter-file': processorOptions.options['filter-file']!,
   'filter-keep': processorOptions.options['filter-keep']!,
   'filter-drop': processorOptions.options['filter-drop']!,
-  json: { kind: 'boolean', default: false, describe: 'print one JSON object per match instead of a table' },
-  'list-rules': { kind: 'boolean', default: false, describe: 'print the active rules (id, severity, origin, description) and exit' },
+  format: {
+    kind: 'string',
+    choices: ['table', 'json'],
+    default: 'table',
+    describe: 'table: aligned columns and counts per rule; json: one JSON object per matched event (rules with severity, MITRE ids, description, remediation)',
+  },
+  json: { kind: 'boolean', default: false, describe: 'the same as --format json' },
+  'list-rules': { kind: 'boolean', default: false, describe: 'print the active rules (id, severity, MITRE ids, origin, description) and exit; JSON lines with --format json' },
 };
 
 /** Runs the command; returns the exit code. Bad rules throw ConfigError (exit 2 in the CLI). */
 export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void): Promise<number> {
   const config = processorOptions.read({ ...argv, detections: true });
+  const json = boolean(argv, 'json') || oneOf(argv, 'format', ['table', 'json']) === 'json';
   if (boolean(argv, 'list-rules')) {
     for (const rule of config.rules) {
-      out(`${rule.id.padEnd(40)} ${rule.severity.padEnd(8)} ${rule.builtin ? 'built-in' : 'custom  '} ${rule.description}`);
+      if (json) out(JSON.stringify({ ...detailsOf(rule), builtin: rule.builtin }));
+      else out(`${rule.id.padEnd(40)} ${rule.severity.padEnd(8)} ${rule.mitre.join(',').padEnd(24)} ${rule.builtin ? 'built-in' : 'custom  '} ${rule.description}`);
     }
     return 0;
   }
   const files = ((argv.files as unknown[] | undefined) ?? []).map(String);
   if (files.length === 0) throw new ConfigError('evaluate needs at least one file (or --list-rules)');
   const summary = await evaluateFiles(files, config.rules, config.filters);
-  if (boolean(argv, 'json')) {
+  const rulesById = new Map(config.rules.map((rule) => [rule.id, rule]));
+  if (json) {
     for (const match of summary.matches) {
-      out(JSON.stringify({ file: match.file, line: match.line, rules: match.rules, auditID: auditIdOf(match.event) }));
+      out(
+        JSON.stringify({
+          file: match.file,
+          line: match.line,
+          auditID: auditIdOf(match.event),
+          user: usernameOf(match.event),
+          verb: verbOf(match.event),
+          object: objectOf(match.event),
+          rules: match.rules,
+          detections: match.rules.map((id) => detailsOf(rulesById.get(id)!)),
+        }),
+      );
     }
   } else {
-    out(formatEvaluation(summary, new Map(config.rules.map((rule) => [rule.id, rule.severity]))));
+    out(formatEvaluation(summary, rulesById));
   }
   return 0;
 }
@@ -156,14 +176,15 @@ function isEvent(value: unknown): value is AuditEvent {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as AuditEvent).verb === 'string';
 }
 
-/** The matches as an aligned text table, then one line per rule with its count. */
-export function formatEvaluation(summary: EvaluationSummary, severities: ReadonlyMap<string, string>): string {
-  const header = ['FILE:LINE', 'RULE', 'SEVERITY', 'USER', 'VERB', 'OBJECT', 'AUDIT ID'];
+/** The matches as an aligned text table, then one line per rule with its count and remediation hint. */
+export function formatEvaluation(summary: EvaluationSummary, rules: ReadonlyMap<string, DetectionRule>): string {
+  const header = ['FILE:LINE', 'RULE', 'SEVERITY', 'MITRE', 'USER', 'VERB', 'OBJECT', 'AUDIT ID'];
   const rows = summary.matches.flatMap((match) =>
-    match.rules.map((rule) => [
+    match.rules.map((id) => [
       `${match.file}:${match.line}`,
-      rule,
-      severities.get(rule) ?? '',
+      id,
+      rules.get(id)?.severity ?? '',
+      rules.get(id)?.mitre.join(',') ?? '',
       usernameOf(match.event) ?? '',
       verbOf(match.event) ?? '',
       objectOf(match.event),
@@ -172,7 +193,9 @@ export function formatEvaluation(summary: EvaluationSummary, severities: Readonl
   );
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
-  const counts = [...summary.perRule].filter(([, count]) => count > 0).map(([rule, count]) => `  ${rule}: ${count}`);
+  const counts = [...summary.perRule]
+    .filter(([, count]) => count > 0)
+    .map(([id, count]) => `  ${id}: ${count}${rules.get(id)?.remediation ? ` (${rules.get(id)!.remediation})` : ''}`);
   return [
     ...(rows.length > 0 ? [line(header), ...rows.map(line), ''] : []),
     `${summary.events} events, ${summary.matches.length} matched, ${summary.filteredOut} filtered out, ${summary.skipped} not audit events`,

@@ -13,6 +13,26 @@ import { ThresholdWindow } from './threshold-window.js';
 export const DETECTIONS_ANNOTATION = 'kube-audit-forwarder.io/detections';
 
 /**
+ * Beside it, what a SIEM shows a responder without looking the rules up: a JSON array with, per
+ * matched rule, its id, severity, MITRE ATT&CK technique ids, description and remediation hint.
+ */
+export const DETECTION_DETAILS_ANNOTATION = 'kube-audit-forwarder.io/detection-details';
+
+export interface DetectionDetails {
+  rule: string;
+  severity: string;
+  mitre: readonly string[];
+  description: string;
+  remediation?: string;
+}
+
+export function detailsOf(rule: DetectionRule): DetectionDetails {
+  const details: DetectionDetails = { rule: rule.id, severity: rule.severity, mitre: rule.mitre, description: rule.description };
+  if (rule.remediation !== undefined) details.remediation = rule.remediation;
+  return details;
+}
+
+/**
  * Runs the detection rules, compiled into an indexed matcher, on every event. A matched event
  * keeps its bytes except for one spliced-in annotation listing the rule ids, and carries the ids
  * in `record.detections` so a sink can also route it to an alerts topic or tag. Events never get
@@ -26,6 +46,7 @@ export class DetectionProcessor implements Processor {
   readonly readsEveryEvent = false;
   private readonly windows = new Map<string, ThresholdWindow>();
   private readonly matcher: CompiledMatcher;
+  private readonly rulesById: ReadonlyMap<string, DetectionRule>;
   private readonly matched: Counter<'rule' | 'severity'>;
 
   constructor(
@@ -40,6 +61,7 @@ export class DetectionProcessor implements Processor {
       registers: [registry],
     });
     this.matcher = new CompiledMatcher(rules);
+    this.rulesById = new Map(rules.map((rule) => [rule.id, rule]));
     for (const rule of rules) {
       this.matched.inc({ rule: rule.id, severity: rule.severity }, 0);
       if (rule.threshold) this.windows.set(rule.id, new ThresholdWindow(rule.threshold.count, rule.threshold.windowMs));
@@ -50,6 +72,7 @@ export class DetectionProcessor implements Processor {
     const ids = this.evaluate(record.event, record.topLevelBytes?.bind(record));
     if (ids.length > 0) {
       addAnnotation(record, DETECTIONS_ANNOTATION, ids.join(','));
+      addAnnotation(record, DETECTION_DETAILS_ANNOTATION, JSON.stringify(ids.map((id) => detailsOf(this.rulesById.get(id)!))));
       record.detections = ids;
     }
     return 'keep';

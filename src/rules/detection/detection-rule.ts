@@ -14,6 +14,8 @@ export type Severity = (typeof SEVERITIES)[number];
  * - id: pod-exec                      # lower-case letters, digits and dashes; unique
  *   description: Someone opened a shell or attached to a container
  *   severity: high                    # critical | high | medium | low | info
+ *   mitre: [T1609]                    # optional: MITRE ATT&CK technique ids
+ *   remediation: Check who opened it  # optional: a hint for the responder
  *   stages: any                       # optional, see rule-scope.ts: default every stage but
  *   responses: any                    #   RequestReceived, and only requests not answered ≥ 400
  *   match: {resource: pods, subresource: [exec, attach]}
@@ -28,6 +30,10 @@ export interface DetectionRule {
   readonly id: string;
   readonly description: string;
   readonly severity: Severity;
+  /** MITRE ATT&CK technique ids (`T1609`, `T1098.006`), as Falco and Sigma tag their rules. */
+  readonly mitre: readonly string[];
+  /** What a responder should check or change, in a sentence or two. */
+  readonly remediation?: string;
   readonly builtin: boolean;
   /** Which events the rule looks at: the engine's defaults or the rule's `stages:`/`responses:`. */
   readonly scope: RuleScope;
@@ -47,7 +53,7 @@ export interface ThresholdSpec {
   readonly groupBy: readonly EventFieldReader[];
 }
 
-const RULE_KEYS = new Set(['id', 'description', 'severity', 'stages', 'responses', 'match', 'any', 'unless', 'threshold']);
+const RULE_KEYS = new Set(['id', 'description', 'severity', 'mitre', 'remediation', 'stages', 'responses', 'match', 'any', 'unless', 'threshold']);
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
 export function parseDetectionRule(raw: unknown, builtin: boolean): DetectionRule {
@@ -70,6 +76,8 @@ export function parseDetectionRule(raw: unknown, builtin: boolean): DetectionRul
       id,
       description: typeof spec.description === 'string' ? spec.description : id,
       severity: severity as Severity,
+      mitre: parseMitre(spec.mitre),
+      ...(spec.remediation === undefined ? {} : { remediation: parseRemediation(spec.remediation) }),
       builtin,
       scope,
       conditions,
@@ -80,6 +88,22 @@ export function parseDetectionRule(raw: unknown, builtin: boolean): DetectionRul
   } catch (error) {
     throw new RuleSyntaxError(`rule ${id}: ${(error as Error).message}`);
   }
+}
+
+const TECHNIQUE_ID = /^T\d{4}(\.\d{3})?$/;
+
+function parseMitre(raw: unknown): string[] {
+  if (raw === undefined) return [];
+  const ids = Array.isArray(raw) ? raw : [raw];
+  if (!ids.every((id) => typeof id === 'string' && TECHNIQUE_ID.test(id))) {
+    throw new RuleSyntaxError(`mitre must be ATT&CK technique ids like T1609 or T1098.006, got ${JSON.stringify(raw)}`);
+  }
+  return ids as string[];
+}
+
+function parseRemediation(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.trim() === '') throw new RuleSyntaxError('remediation must be a non-empty string');
+  return raw;
 }
 
 /** The `match` map and the `any` branches: where a rule asks for what it needs. */

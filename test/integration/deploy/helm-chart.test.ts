@@ -194,6 +194,15 @@ describe('Helm chart (charts/kube-audit-forwarder)', function () {
     assert.match(notes, /helm test kaf/);
   });
 
+  it('lets the helm test pod reach the metrics port when networkPolicy.metricsFrom narrows it to Prometheus', async () => {
+    const prometheus = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    const { networkPolicy } = describeDeployment(await renderChart({ networkPolicy: { metricsFrom: [prometheus] } }));
+    assert.deepEqual(networkPolicy.spec.ingress![0]!.from, [
+      prometheus,
+      { podSelector: { matchLabels: { 'app.kubernetes.io/instance': RELEASE, 'app.kubernetes.io/component': 'test' } } },
+    ]);
+  });
+
   describe('values.schema.json', () => {
     const typos: Array<[string, unknown, RegExp]> = [
       ['a misspelt top-level key', { sinks: { type: 'kafka' } }, /sinks/],

@@ -62,6 +62,13 @@ const CASES: AlertCase[] = [
     labels: { severity: 'critical', namespace: NAMESPACE, pod: POD },
   },
   {
+    alert: 'KubeAuditForwarderLagging',
+    series: [{ series: `kube_audit_forwarder_lag_seconds{${AGENT}}`, values: '10x5 400x20 10x10' }],
+    quietAt: [12, 30],
+    firingAt: 17,
+    labels: { severity: 'warning', namespace: NAMESPACE, pod: POD },
+  },
+  {
     alert: 'KubeAuditForwarderSinkNotReady',
     series: [{ series: `kube_audit_forwarder_sink_ready{${AGENT}}`, values: '1x5 0x20 1x10' }],
     quietAt: [12, 30],

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../../../src/config-error.js';
-import { DETECTIONS_ANNOTATION, DetectionProcessor } from '../../../src/rules/detection/detection-processor.js';
+import { DETECTION_DETAILS_ANNOTATION, DETECTIONS_ANNOTATION, DetectionProcessor } from '../../../src/rules/detection/detection-processor.js';
 import { builtinRules, loadRuleSet } from '../../../src/rules/detection/rule-set.js';
 import { corpusPath, corpusRecords } from './written-events.js';
 
@@ -26,7 +26,19 @@ describe('the detections processor', () => {
     assert.deepEqual(record.detections, ['privileged-container']);
     const shipped = JSON.parse(record.value.toString('utf8'));
     assert.equal(shipped.annotations[DETECTIONS_ANNOTATION], 'privileged-container');
-    assert.equal(record.value.length, original.length + Buffer.byteLength(`"${DETECTIONS_ANNOTATION}":"privileged-container",`));
+    const details = shipped.annotations[DETECTION_DETAILS_ANNOTATION];
+    assert.deepEqual(JSON.parse(details), [
+      {
+        rule: 'privileged-container',
+        severity: 'critical',
+        mitre: ['T1611', 'T1610'],
+        description: '#7 A pod or workload asks for a privileged container',
+        remediation: 'Remove privileged: true; enforce the baseline or restricted Pod Security Standard on the namespace.',
+      },
+    ]);
+    // Two members spliced in; every other byte is the line's own.
+    const added = `"${DETECTIONS_ANNOTATION}":"privileged-container","${DETECTION_DETAILS_ANNOTATION}":${JSON.stringify(details)},`;
+    assert.equal(record.value.length, original.length + Buffer.byteLength(added));
     const metrics = await registry.metrics();
     assert.match(metrics, /kube_audit_forwarder_detections_total\{rule="privileged-container",severity="critical"\} 1/);
     assert.match(metrics, /kube_audit_forwarder_detections_total\{rule="nodeport-service",severity="medium"\} 0/);

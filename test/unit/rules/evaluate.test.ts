@@ -22,9 +22,10 @@ describe('the evaluate command', () => {
     const configmap = summary.matches.filter((match) => match.file.endsWith('create_configmap_sensitive_values.json'));
     assert.deepEqual(configmap.map((match) => match.line), [1, 2, 3, 4, 5, 6]);
     assert.equal(summary.perRule.get('privileged-container'), 3);
-    const table = formatEvaluation(summary, new Map(builtinRules().map((rule) => [rule.id, rule.severity])));
-    assert.match(table, /^FILE:LINE\s+RULE\s+SEVERITY\s+USER\s+VERB\s+OBJECT\s+AUDIT ID$/m);
-    assert.match(table, /exec_pod\.json:1\s+pod-exec-attach\s+high\s+minikube-user\s+create\s+pods\/exec default\/nginx-deployment-7998647bdf-phvq7/);
+    const table = formatEvaluation(summary, new Map(builtinRules().map((rule) => [rule.id, rule])));
+    assert.match(table, /^FILE:LINE\s+RULE\s+SEVERITY\s+MITRE\s+USER\s+VERB\s+OBJECT\s+AUDIT ID$/m);
+    assert.match(table, /exec_pod\.json:1\s+pod-exec-attach\s+high\s+T1609\s+minikube-user\s+create\s+pods\/exec default\/nginx-deployment-7998647bdf-phvq7/);
+    assert.match(table, /^  pod-exec-attach: 2 \(Confirm the user meant to open a shell here/m);
     assert.match(table, /^51 events, 26 matched, 0 filtered out, 1 not audit events$/m);
   });
 
@@ -60,10 +61,31 @@ describe('the evaluate command', () => {
     assert.equal(JSON.parse(lines[0]!).line, 1);
   });
 
+  it('prints each match as JSON with --format json: who did what, and each matched rule with its severity, MITRE ids, description and remediation', async () => {
+    const lines: string[] = [];
+    const code = await runEvaluate({ files: [path.join(FALCO_DIR, 'attach_cluster_admin_role.json')], format: 'json' }, (text) => lines.push(text));
+    assert.equal(code, 0);
+    assert.equal(lines.length, 1);
+    const match = JSON.parse(lines[0]!);
+    assert.equal(match.verb, 'create');
+    assert.match(match.object, /^clusterrolebindings /);
+    assert.deepEqual(match.rules, ['cluster-admin-binding']);
+    assert.deepEqual(Object.keys(match.detections[0]), ['rule', 'severity', 'mitre', 'description', 'remediation']);
+    assert.deepEqual([match.detections[0].severity, match.detections[0].mitre], ['critical', ['T1098.006']]);
+    const listed: string[] = [];
+    await runEvaluate({ 'list-rules': true, format: 'json' }, (text) => listed.push(text));
+    assert.ok(listed.map((line) => JSON.parse(line)).every((rule) => rule.builtin === true && rule.mitre !== undefined && rule.remediation));
+  });
+
   it('is wired into the CLI: exit 0 with a table, exit 2 on a bad rule option', async () => {
     const run = promisify(execFile);
     const { stdout } = await run(process.execPath, [CLI_PATH, 'evaluate', path.join(FALCO_DIR, 'attach_cluster_admin_role.json')]);
     assert.match(stdout, /attach_cluster_admin_role\.json:1\s+cluster-admin-binding\s+critical/);
+    await assert.rejects(run(process.execPath, [CLI_PATH, 'evaluate', '--format', 'yaml', FALCO_DIR]), (error: { code?: number; stderr?: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr ?? '', /--format/);
+      return true;
+    });
     await assert.rejects(run(process.execPath, [CLI_PATH, 'evaluate', '--disable-rule', 'nope', FALCO_DIR]), (error: { code?: number; stderr?: string }) => {
       assert.equal(error.code, 2);
       assert.match(error.stderr ?? '', /--disable-rule "nope" names no rule/);
