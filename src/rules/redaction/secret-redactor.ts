@@ -3,6 +3,7 @@ import type { AuditEvent } from '../../audit/audit-event.js';
 import type { AuditRecord } from '../../pipeline/audit-record.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
 import { rewritePath } from '../language/field-path.js';
+import { HintScanner } from './hint-scanner.js';
 import { parseRedactionPath, type RedactionPath } from './redaction-path.js';
 
 /** Annotation on every redacted event; its value is the number of values replaced. */
@@ -25,8 +26,10 @@ const BUILTIN_PATHS = [
  * or a `token` field. An event that has none of them, or has no request/response object at all
  * (level Metadata), is passed on untouched without being looked at further.
  */
-const OBJECT_FIELDS = ['"requestObject"', '"responseObject"'].map((text) => Buffer.from(text));
+const OBJECT_FIELDS = ['requestObject', 'responseObject'] as const;
+const OBJECT_FIELD_BYTES = OBJECT_FIELDS.map((field) => Buffer.from(`"${field}"`));
 const BUILTIN_HINTS = ['"Secret', '"secrets"', '"token"', '"TokenRe'].map((text) => Buffer.from(text));
+const BUILTIN_SCANNER = new HintScanner(BUILTIN_HINTS);
 
 /**
  * Replaces secret values in audit events with a marker before they leave the node, and says so
@@ -40,7 +43,8 @@ export class SecretRedactor implements Processor {
   private readonly kindPaths = new Map<string, RedactionPath[]>();
   private readonly resourcePaths = new Map<string, RedactionPath[]>();
   private readonly eventPaths: RedactionPath[] = [];
-  private readonly userHints: Buffer[];
+  /** With extra paths: their hints and the built-in ones (when on), found in one pass. */
+  private readonly userHints: HintScanner | undefined;
   private readonly redactedEvents: Counter;
   private readonly redactedValues: Counter;
 
@@ -51,7 +55,10 @@ export class SecretRedactor implements Processor {
       else this.resourcePaths.set(path.scope.resource, [...(this.resourcePaths.get(path.scope.resource) ?? []), path]);
     }
     this.builtin = options.builtin;
-    this.userHints = options.extraPaths.map((path) => path.hint);
+    this.userHints =
+      options.extraPaths.length === 0
+        ? undefined
+        : new HintScanner([...options.extraPaths.map((path) => path.hint), ...(options.builtin ? BUILTIN_HINTS : [])]);
     this.redactedEvents = new Counter({
       name: 'kube_audit_forwarder_redacted_events_total',
       help: 'Events in which secret values were replaced before shipping',
@@ -65,7 +72,7 @@ export class SecretRedactor implements Processor {
   }
 
   process(record: AuditRecord): ProcessorVerdict {
-    if (!this.mayHoldSecrets(record.value)) return 'keep';
+    if (!this.mayHoldSecrets(record)) return 'keep';
     let replaced: number;
     try {
       replaced = this.redact(record.event);
@@ -84,13 +91,18 @@ export class SecretRedactor implements Processor {
     return 'keep';
   }
 
-  private mayHoldSecrets(bytes: Buffer): boolean {
-    if (this.userHints.some((hint) => bytes.includes(hint))) return true;
-    return (
-      this.builtin &&
-      OBJECT_FIELDS.some((field) => bytes.includes(field)) &&
-      BUILTIN_HINTS.some((hint) => bytes.includes(hint))
-    );
+  /**
+   * The pre-check, one pass over the line at most: with only the built-in targets, a line whose
+   * member table shows no request or response body (level Metadata) is not scanned at all.
+   */
+  private mayHoldSecrets(record: AuditRecord): boolean {
+    const bytes = record.value;
+    if (this.userHints !== undefined) return this.userHints.foundIn(bytes);
+    if (!this.builtin) return false;
+    const hasBody = OBJECT_FIELDS.map((field) => record.topLevelBytes?.(field));
+    if (hasBody.every((body) => body === null)) return false;
+    if (hasBody.some((body) => body === undefined) && !OBJECT_FIELD_BYTES.some((field) => bytes.includes(field))) return false;
+    return BUILTIN_SCANNER.foundIn(bytes);
   }
 
   /** Redacts in place; returns how many values were replaced. */

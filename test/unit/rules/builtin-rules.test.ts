@@ -35,7 +35,10 @@ const FALCO_EXPECTED: Record<string, string[]> = {
   'create_serviceaccount_kube_system_namespace.json': ['serviceaccount-in-system-namespace'],
   'create_serviceaccount_kube_public_namespace.json': ['serviceaccount-in-system-namespace'],
   'delete_cluster_role_kube_aggregator.json': ['system-role-modified'],
-  'modify_cluster_role_node_problem_detector.json': ['system-role-modified'],
+  'modify_cluster_role_node_problem_detector.json': ['system-role-modified', 'role-grants-write-access'],
+  'create_cluster_role_write_privileges.json': ['role-grants-write-access'],
+  'create_secret.json': ['secret-written-by-person'],
+  'delete_secret.json': ['secret-written-by-person'],
 };
 
 const FALCO_DIR = corpusPath('falco-k8s_audit-trace-files');
@@ -145,6 +148,25 @@ const WRITTEN_CASES: WrittenCase[] = [
   {
     rule: 'secrets-listed-cluster-wide', fires: false, name: 'listing the secrets of one namespace',
     events: () => [writtenEvent({ verb: 'list', requestURI: '/api/v1/namespaces/default/secrets', objectRef: { resource: 'secrets', namespace: 'default', apiVersion: 'v1' }, responseStatus: { metadata: {}, code: 200 } })],
+  },
+  {
+    rule: 'role-grants-write-access', fires: false, name: 'a read-only ClusterRole',
+    events: () => [writtenEvent({ requestObject: { kind: 'ClusterRole', rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }] }, objectRef: { resource: 'clusterroles', name: 'viewer', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1' } })],
+  },
+  {
+    rule: 'secret-written-by-person', fires: false, name: 'a controller creating a Secret',
+    events: () => [writtenEvent({ user: { username: 'system:serviceaccount:cert-manager:cert-manager' }, objectRef: { resource: 'secrets', namespace: 'apps', name: 'tls', apiVersion: 'v1' } })],
+  },
+  {
+    rule: 'secret-read-refused', fires: true, name: 'a refused get of a Secret',
+    events: () => [writtenEvent({ verb: 'get', objectRef: { resource: 'secrets', namespace: 'kube-system', name: 'admin-token', apiVersion: 'v1' }, responseStatus: { metadata: {}, status: 'Failure', reason: 'Forbidden', code: 403 } })],
+  },
+  {
+    rule: 'secret-read-refused', fires: false, name: 'a successful get of a Secret, and one of a Secret that does not exist',
+    events: () => [
+      writtenEvent({ verb: 'get', objectRef: { resource: 'secrets', namespace: 'apps', name: 'db', apiVersion: 'v1' }, responseStatus: { metadata: {}, code: 200 } }),
+      writtenEvent({ verb: 'get', objectRef: { resource: 'secrets', namespace: 'apps', name: 'gone', apiVersion: 'v1' }, responseStatus: { metadata: {}, status: 'Failure', reason: 'NotFound', code: 404 } }),
+    ],
   },
   {
     rule: 'secrets-read-by-script', fires: true, name: 'curl reading a Secret',
