@@ -41,6 +41,7 @@ export const CHART_OWNED_FLAGS = new Set([
   'forward-tls-key-file',
   'forward-tls-servername',
   'http-port',
+  'alertmanager-url',
 ]);
 
 /** `--batch-max-events` is `batchMaxEvents` in the chart's `config`. */
@@ -140,6 +141,11 @@ export function chartSchema(): Schema {
           username: string,
           passwordSecret: secretKeyRef,
         }),
+      }),
+      alerts: closed({
+        alertmanagerUrls: { type: 'array', items: { type: 'string', pattern: '^https?://[^\\s,]+$' } },
+        webhookPorts: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } },
+        secretName: string,
       }),
       config: configSchema(),
       env: objectList,

@@ -117,6 +117,12 @@ rke2: {path: /var/lib/rancher/rke2/server/logs/audit.log, hostDir: /var/lib/ranc
 {{ if regexMatch ":[0-9]+$" . }}{{ regexFind "[0-9]+$" . }}{{ else }}24224{{ end }}
 {{- end -}}
 {{- end -}}
+{{- range .Values.alerts.alertmanagerUrls }}
+{{ $url := urlParse . }}{{ if regexMatch ":[0-9]+$" $url.host }}{{ regexFind "[0-9]+$" $url.host }}{{ else if eq $url.scheme "https" }}443{{ else }}80{{ end }}
+{{- end -}}
+{{- range .Values.alerts.webhookPorts }}
+{{ . }}
+{{- end -}}
 {{- end -}}
 
 {{/* Whether the metrics Service exists: asked for, or needed by a ServiceMonitor or `helm test`. */}}

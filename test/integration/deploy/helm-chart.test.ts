@@ -53,6 +53,23 @@ const SINKS: ChartCase[] = [
     kinds: KINDS,
     sinkPorts: (settings) => portsOf(settings.KAF_FORWARD_SERVERS, 24224),
   },
+  {
+    name: 'kafka sink with alerts to an Alertmanager HA pair over TLS with a bearer token, and a Slack webhook',
+    values: {
+      sink: { type: 'kafka', kafka: { brokers: ['kafka-0.example.internal:9092'] } },
+      alerts: { alertmanagerUrls: ['https://am-0.example.internal:9093', 'https://am-1.example.internal:9093'], webhookPorts: [443], secretName: 'kaf-alerts' },
+      config: {
+        alertmanagerCaFile: '/etc/kube-audit-forwarder/alerts/ca.crt',
+        alertmanagerBearerTokenFile: '/etc/kube-audit-forwarder/alerts/token',
+        alertWebhookUrlFile: '/etc/kube-audit-forwarder/alerts/webhook-url',
+        alertWebhookFormat: 'slack',
+        alertsLabels: 'cluster=prod-eu',
+      },
+    },
+    sink: 'kafka',
+    kinds: KINDS,
+    sinkPorts: (settings) => [...portsOf(settings.KAF_KAFKA_BROKERS), 9093, 443],
+  },
 ];
 
 const DISTRIBUTIONS: Record<string, { path: string; hostDir: string }> = {
@@ -111,6 +128,15 @@ describe('Helm chart (charts/kube-audit-forwarder)', function () {
       assert.equal(settings.KAF_KAFKA_COMPRESSION, 'zstd');
       assert.equal(settings.KAF_KAFKA_MAX_MESSAGE_BYTES, '1000000', 'numbers are written out, not as 1e+06');
       assert.equal(container.env!.find((v) => v.name === 'KAF_KAFKA_CLIENT_ID')?.value, 'kube-audit-forwarder-$(NODE_NAME)');
+    });
+
+    it('hands the Alertmanager URLs to the agent and mounts the alerts Secret whole, root-only, where the alert settings look', async () => {
+      const { settings, pod, container } = describeDeployment(await renderChart(SINKS[4]!.values));
+      assert.equal(settings.KAF_ALERTMANAGER_URL, 'https://am-0.example.internal:9093,https://am-1.example.internal:9093');
+      assert.equal(settings.KAF_ALERTMANAGER_BEARER_TOKEN_FILE, '/etc/kube-audit-forwarder/alerts/token');
+      const volume = pod.volumes!.find((v) => v.name === 'alerts-credentials')!;
+      assert.deepEqual(volume.secret, { secretName: 'kaf-alerts', defaultMode: 0o400 });
+      assert.deepEqual(container.volumeMounts!.find((m) => m.name === 'alerts-credentials'), { name: 'alerts-credentials', mountPath: '/etc/kube-audit-forwarder/alerts', readOnly: true });
     });
 
     it('refuses a SASL mechanism without the Secret holding the password', async () => {
