@@ -20,6 +20,9 @@ import type { SourceFile } from './source/file-reader.js';
 /** Lines longer than this are not kept whole in memory whatever --max-line-bytes says. */
 const HARD_LINE_CAP_BYTES = 64 * 1024 * 1024;
 
+/** With no position moving, file sizes are written at most once per this many checkpoint intervals. */
+const SIZE_REFRESH_INTERVALS = 10;
+
 /** How often a pending whenCaughtUp() looks again. */
 const CAUGHT_UP_WAIT_CHECK_MS = 10;
 
@@ -64,6 +67,8 @@ export class Agent {
   private progressAt = Date.now();
   /** What the last checkpoint written holds, to write only when something changed. */
   private writtenSignature?: string;
+  private writtenSizes?: string;
+  private checkpointWrittenAt = Date.now();
   private checkpointWriting: Promise<void> = Promise.resolve();
   private lastCheckpointError?: string;
   private stopping?: Promise<AgentSummary>;
@@ -127,6 +132,7 @@ export class Agent {
       waitForCapacity: () => this.delivery.waitForCapacity(),
     });
     this.writtenSignature = signatureOf(restored.entries);
+    this.writtenSizes = sizesOf(restored.entries);
     this.running = this.source.start().catch((error: unknown) => {
       logger.error('reading loop failed', { error: (error as Error).stack });
       throw error;
@@ -257,11 +263,19 @@ export class Agent {
       if (!this.source) return;
       const entries = this.source.checkpointEntries();
       const signature = signatureOf(entries);
-      if (signature === this.writtenSignature && !this.lastCheckpointError) return;
+      const sizes = sizesOf(entries);
+      if (signature === this.writtenSignature && !this.lastCheckpointError) {
+        // Nothing moved. Files that grew meanwhile are recorded now and then, not every interval:
+        // their sizes bound the byte range reported lost if they vanish while the agent is down.
+        const sizeRefreshDue = Date.now() - this.checkpointWrittenAt >= SIZE_REFRESH_INTERVALS * this.deps.config.checkpointIntervalMs;
+        if (sizes === this.writtenSizes || !sizeRefreshDue) return;
+      }
       try {
         this.deadLetter.sync(); // Dead-lettered lines must be on disk before the checkpoint passes them.
         await this.store.write(entries, new Date(this.progressAt));
         this.writtenSignature = signature;
+        this.writtenSizes = sizes;
+        this.checkpointWrittenAt = Date.now();
         metrics.checkpointWrites.inc();
         if (this.lastCheckpointError) logger.info('checkpoint writable again');
         this.lastCheckpointError = undefined;
@@ -333,10 +347,17 @@ export class Agent {
   }
 }
 
-/** What a checkpoint holds, minus the sizes: a file growing is not a reason to write it again. */
+/** What a checkpoint holds, minus the sizes: a file growing alone does not make it due. */
 function signatureOf(entries: CheckpointEntry[]): string {
   return entries
     .map((entry) => `${entry.fingerprint.hash}:${entry.offset}:${entry.completed ? 1 : 0}:${entry.path}`)
+    .sort()
+    .join('\n');
+}
+
+function sizesOf(entries: CheckpointEntry[]): string {
+  return entries
+    .map((entry) => `${entry.fingerprint.hash}:${entry.size}`)
     .sort()
     .join('\n');
 }
