@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AgentProcess } from './agent-process.js';
+import { AgentProcess, CLI_PATH } from './agent-process.js';
 
 /** A temp workspace laid out as on a node: log dir, checkpoint dir, sink output. */
 export class AgentWorkspace {
@@ -46,9 +46,16 @@ export class AgentWorkspace {
     return new AgentProcess(this.args(extra), env);
   }
 
-  /** Starts the agent as another user (root only), to meet files it may not read. */
+  /**
+   * Starts the agent as another user (root only), to meet files it may not read. It runs a copy
+   * of this Node binary: the one under the installing user's home (~/.cache) is out of reach of
+   * another user when that home is private, as root's is.
+   */
   startAs(uid: number, extra: string[] = []): AgentProcess {
-    return new AgentProcess(this.args(extra), {}, { uid, gid: uid });
+    const node = path.join(this.root, 'node');
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+    return new AgentProcess(this.args(extra), {}, { uid, gid: uid, launcher: [node, CLI_PATH] });
   }
 
   /** Runs the agent until it has delivered everything on disk and exited by itself. */

@@ -56,7 +56,7 @@ describe('container image and DaemonSet, without a container engine', function (
       const installed = await stat(image.hostPath(`/app/node_modules/${devDependency}`)).then(() => true, () => false);
       assert.equal(installed, false, `dev dependency ${devDependency} is left out`);
     }
-    assert.deepEqual(await readdir(image.hostPath('/app')).then((names) => names.sort()), ['dist', 'node_modules', 'package.json']);
+    assert.deepEqual(await readdir(image.hostPath('/app')).then((names) => names.sort()), ['LICENSE', 'THIRD-PARTY-NOTICES.md', 'dist', 'node_modules', 'package.json']);
     assert.equal(image.env.NODE_ENV, 'production');
     console.log(`      Dockerfile RUN steps (ms): ${JSON.stringify(image.runTimesMs)}`);
   });
