@@ -1,3 +1,4 @@
+import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { evaluateOptions } from './commands/evaluate.js';
 import { ConfigError } from './config-error.js';
@@ -11,11 +12,13 @@ import { PARSER_CONFIGURATION, spellOutBooleanFlags, yargsOptions } from './yarg
 /** What the command line asks for, validated; undefined when it only asked for --help or --version. */
 export type Invocation =
   | { command: 'run'; config: AgentConfig }
-  | { command: 'checkpoints'; checkpointDir: string; json: boolean }
+  | { command: 'checkpoints'; checkpointDir: string; logPath: string; json: boolean }
   | { command: 'evaluate'; settings: ParsedArgs };
 
 const checkpointsOptions: OptionSpecs = {
   'checkpoint-dir': coreOptions.options['checkpoint-dir']!,
+  // The files on disk are matched to the stored positions: the same log as `run` reads.
+  path: coreOptions.options.path!,
   json: { kind: 'boolean', default: false, describe: 'print JSON instead of a table' },
 };
 
@@ -88,7 +91,12 @@ export async function parseCommandLine(args: readonly string[], env: NodeJS.Proc
       (argv) => define(argv, checkpointsOptions),
       (argv) => {
         const values = settings(argv, checkpointsOptions);
-        invocation = { command: 'checkpoints', checkpointDir: String(values['checkpoint-dir']), json: boolean(values, 'json') };
+        invocation = {
+          command: 'checkpoints',
+          checkpointDir: String(values['checkpoint-dir']),
+          logPath: path.resolve(String(values.path)),
+          json: boolean(values, 'json'),
+        };
       },
     )
     .command(

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'winston';
 import type { InvalidLinePolicy, OversizePolicy } from '../config.js';
-import type { AgentMetrics } from '../observability/metrics.js';
+import { startAtZero, type AgentMetrics, type DeadLetterReason } from '../observability/metrics.js';
 import type { Line } from '../source/line-splitter.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Batcher } from './batcher.js';
@@ -48,6 +48,7 @@ export class LineHandler<F extends { key: string }> {
   constructor(private readonly options: LineHandlerOptions<F>) {
     this.parseEagerly = options.processors.some((processor) => processor.readsEveryEvent);
     this.keepMembers = !options.releaseParsedEvents || options.processors.length > 0;
+    startAtZero(options.metrics.droppedEvents, options.processors.map((processor) => ({ processor: processor.name })));
   }
 
   handle(file: F, path: string, line: Line): void {
@@ -148,7 +149,7 @@ export class LineHandler<F extends { key: string }> {
     return undefined;
   }
 
-  private deadLetter(file: F, path: string, line: Line, reason: string, kind: string): void {
+  private deadLetter(file: F, path: string, line: Line, reason: string, kind: DeadLetterReason): void {
     this.options.deadLetter.write({ file: path, offset: line.start, reason, line: line.bytes, originalBytes: line.end - line.start });
     this.options.metrics.deadLetterLines.inc({ reason: kind });
     this.options.batcher.advance(file, line.end, line.end - line.start);
