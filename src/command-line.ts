@@ -38,7 +38,10 @@ export function allOptions(): OptionSpecs {
 export const HELP_EXAMPLES: ReadonlyArray<{ text: string; command: string }> = [
   { text: 'ship to Kafka', command: '$0 run --path /var/log/kubernetes/audit/audit.log \\\n      --sink kafka --kafka-brokers kafka:9092' },
   { text: 'ship to Fluentd, configured from the environment', command: 'KAF_SINK=forward KAF_FORWARD_SERVERS=fluentd:24224 $0' },
-  { text: 'show positions and lag', command: '$0 checkpoints \\\n      --checkpoint-dir /var/lib/kube-audit-forwarder' },
+  {
+    text: 'show positions and lag of every file of the log',
+    command: '$0 checkpoints \\\n      --checkpoint-dir /var/lib/kube-audit-forwarder \\\n      --path /var/log/kubernetes/audit/audit.log',
+  },
   { text: 'try detection rules on a saved audit log', command: '$0 evaluate audit.log --rules-file my-rules.yaml' },
 ];
 
@@ -109,7 +112,6 @@ export async function parseCommandLine(args: readonly string[], env: NodeJS.Proc
     )
     .strict()
     .wrap(Math.min(120, process.stdout.columns ?? 120))
-    .epilogue(examplesEpilogue())
     .help()
     .alias('help', 'h')
     .version()
