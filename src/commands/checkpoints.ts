@@ -64,7 +64,10 @@ export async function printCheckpoints(
     }
   }
   // Remembered files no longer on disk: finished, or deleted before they were read to the end.
-  const gone = outcome.data.files.filter((entry) => !matched.has(entry.fingerprint.hash)).map((entry) => ({ ...goneRow(entry), knownSize: entry.size }));
+  const logDirectory = path.dirname(logPath);
+  const gone = outcome.data.files
+    .filter((entry) => !matched.has(entry.fingerprint.hash))
+    .map((entry) => ({ ...(path.dirname(entry.path) === logDirectory ? goneRow(entry) : elsewhereRow(entry)), knownSize: entry.size }));
   rows.unshift(...gone);
   if (asJson) {
     out(JSON.stringify({ generation: outcome.source, writtenAt: outcome.data.writtenAt, files: rows.map(jsonRow), untracked: untracked.map(jsonRow) }, null, 2));
@@ -119,6 +122,11 @@ function goneRow(entry: CheckpointEntry): PositionRow {
     // Unread bytes of a deleted file cannot be shipped any more: the next agent reports them lost.
     state: finished ? 'done' : `lost ${entry.size - entry.offset} bytes`,
   };
+}
+
+/** A file last seen in another directory than --path's: this listing cannot say what became of it. */
+function elsewhereRow(entry: CheckpointEntry): PositionRow {
+  return { file: entry.path, fingerprint: shortHash(entry.fingerprint), offset: entry.offset, sizeOnDisk: undefined, lag: undefined, state: 'not under --path' };
 }
 
 function shortHash(fingerprint: Fingerprint): string {

@@ -198,5 +198,14 @@ describe('start modes, copytruncate, and the CLI', function () {
       { file: backup, offset: acknowledged },
     ]);
     assert.deepEqual(json.untracked.map(({ file, lag }) => ({ file, lag })), [{ file: workspace.livePath, lag: statSync(workspace.livePath).size }]);
+
+    // Pointed at another directory, it does not call the files it cannot see there gone or lost.
+    const elsewhere = JSON.parse((await run(process.execPath, [CLI_PATH, 'checkpoints', '--checkpoint-dir', workspace.checkpointDir, '--path', path.join(workspace.root, 'other', 'audit.log'), '--json'])).stdout) as {
+      files: Array<{ state: string; sizeOnDisk: number | null }>;
+    };
+    assert.deepEqual(elsewhere.files.map(({ state, sizeOnDisk }) => ({ state, sizeOnDisk })), [
+      { state: 'not under --path', sizeOnDisk: null },
+      { state: 'not under --path', sizeOnDisk: null },
+    ]);
   });
 });
