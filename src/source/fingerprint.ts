@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 
 /**
@@ -90,4 +90,32 @@ export function fingerprintGzipFile(handle: FileHandle): Promise<GzipStart> {
     input.on('error', () => finish(false));
     input.pipe(gunzip);
   });
+}
+
+/**
+ * Opens a log file and fingerprints it (a `.gz` by its decompressed first line), provided the
+ * name still leads to the inode a directory listing stat'ed: numbered copies shift names, and an
+ * identity taken from another inode would be pinned on the wrong file. Undefined when it moved.
+ * `gzipComplete`: a `.gz` whose trailer was read (see GzipStart). The handle is left open for
+ * the caller (a plain file's reader keeps it), and closed on failure.
+ */
+export async function openAndFingerprint(
+  fullPath: string,
+  compressed: boolean,
+  inode: { dev: number; ino: number },
+): Promise<{ handle: FileHandle; fingerprint: Fingerprint | undefined; gzipComplete: boolean } | undefined> {
+  const handle = await open(fullPath, 'r');
+  try {
+    const opened = await handle.stat();
+    if (opened.dev !== inode.dev || opened.ino !== inode.ino) {
+      await handle.close();
+      return undefined;
+    }
+    if (!compressed) return { handle, fingerprint: await fingerprintPlainFile(handle), gzipComplete: false };
+    const { fingerprint, complete } = await fingerprintGzipFile(handle);
+    return { handle, fingerprint, gzipComplete: complete };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
 }

@@ -150,6 +150,24 @@ describe('settings: every option, from the flag and from the environment', funct
     assert.ok(selected?.command === 'run');
     assert.deepEqual(selected.config.warnings, []);
   });
+
+  it('warns about a filter on a field that no audit event has, and not about real fields, aliases or free-form objects', async () => {
+    const invocation = await parseCommandLine(
+      ['run', '--filter-drop', 'objectRef.resorce=leases verb=get', '--filter-keep', 'user.name=admin'],
+      { KAF_FILTER_DROP: 'ignored: the flag wins' },
+    );
+    assert.ok(invocation?.command === 'run');
+    assert.deepEqual(invocation.config.warnings, [
+      'filter "user.name=admin" reads user.name, which no audit event has: user has no "name" (it has username, uid, groups, extra)',
+      'filter "objectRef.resorce=leases verb=get" reads objectRef.resorce, which no audit event has: objectRef has no "resorce" (it has resource, namespace, name, uid, apiGroup, apiVersion, resourceVersion, subresource)',
+    ]);
+    const real = await parseCommandLine(
+      ['run', '--filter-drop', 'resource=leases user=system:node:* code>=400 decision=forbid requestObject.spec.replicas>3 podContainers.image=x* user.extra.arn=y sourceIPs=10.*'],
+      {},
+    );
+    assert.ok(real?.command === 'run');
+    assert.deepEqual(real.config.warnings, []);
+  });
 });
 
 function expectedKindText(kind: OptionKind, choices: readonly string[] | undefined): string {
