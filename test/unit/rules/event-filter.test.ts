@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { EventFilter } from '../../../src/rules/filter/event-filter.js';
-import { unknownFilterFields } from '../../../src/rules/filter/filter-field-check.js';
+import { unknownRuleFields } from '../../../src/rules/language/rule-field-check.js';
 import { parseFilterExpression, parseFilterRule } from '../../../src/rules/filter/filter-rule.js';
 import { readRuleDocument } from '../../../src/rules/language/rule-document.js';
 import { corpusPath, corpusRecords, writtenEvent } from './written-events.js';
@@ -96,7 +96,7 @@ describe('filter rules', () => {
       ].join('\n'),
       'filters',
     ).map(parseFilterRule);
-    assert.deepEqual(unknownFilterFields(rules), [
+    assert.deepEqual(unknownRuleFields('filter', rules), [
       'filter "typos" reads stage.name, which no audit event has: stage is a plain value, with no "name" in it',
       'filter "typos" reads responseStatus.codee, which no audit event has: responseStatus has no "codee" (it has kind, apiVersion, metadata, status, message, reason, details, code)',
       'filter "typos" reads impersonatedUser.group, which no audit event has: impersonatedUser has no "group" (it has username, uid, groups, extra)',
