@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AgentProcess, waitUntil, type LogEntry } from '../../helpers/agent-process.js';
@@ -43,6 +43,13 @@ describe('against a real kube-apiserver: lumberjack rotation, gzip and maxbackup
     await cluster.start();
     const admin = cluster.client(TOKENS.admin);
     const traffic = new ApiTraffic(admin, cluster.client(), cluster.client(TOKENS.nobody), cluster.client('not-a-token'));
+    /** Traffic until `condition` holds, a bounded number of rounds (each is a few hundred KB of audit log). */
+    const roundsUntil = async (condition: () => boolean, what: string) => {
+      for (let round = 0; !condition(); round += 1) {
+        if (round === 100) throw new Error(`no ${what} after ${round} rounds of traffic`);
+        await traffic.oneRound();
+      }
+    };
     try {
       await traffic.createNamespace();
 
@@ -67,24 +74,24 @@ describe('against a real kube-apiserver: lumberjack rotation, gzip and maxbackup
       assert.equal((await agent.waitForExit()).code, 0);
       assert.ok(auditFileNames(cluster.auditDir).some((name) => name.endsWith('.log.gz')), 'the apiserver rotated and gzipped its log meanwhile');
 
-      // 2. With the agent down, the apiserver rotates twice; an agent whose sink is down (nothing
-      //    listens on its forward port) records those backups in its checkpoint, unread, and is
-      //    killed; then the apiserver's maxbackup deletes them before any agent could read them.
-      const stoppedWith = new Set(auditFileNames(cluster.auditDir));
-      const newBackups = () => auditFileNames(cluster.auditDir).filter((name) => name !== 'audit.log' && !stoppedWith.has(name));
-      while (newBackups().length < 2) await traffic.oneRound();
+      // 2. The sink goes down (the next agent's forward port has no server): the agent reads no
+      //    further but follows the directory while the apiserver rotates twice, and checkpoints
+      //    the backups with their unread bytes. It is killed, and the apiserver's maxbackup
+      //    deletes those backups before any agent could read them.
       const stuck = new AgentProcess([...common, '--sink', 'forward', '--forward-servers', `127.0.0.1:${await freePort()}`, '--max-inflight-bytes', '65536', '--batch-max-bytes', '16384']);
       agents.push(stuck);
+      await stuck.waitForLog((entry) => entry.message === 'agent started', WAIT_MS);
+      // A backup counts once, whether its `.log` or its `.gz` is on disk.
+      const stem = (file: string) => path.basename(file).replace(/\.gz$/, '');
       const unreadBackups = () =>
         readCheckpointView(checkpointDir).files.filter((row) => path.basename(row.file) !== 'audit.log' && row.offset < row.knownSize);
-      await waitUntil(() => unreadBackups().length >= 2, WAIT_MS, `the stuck agent's checkpoint to hold two unread backups; its logs:\n${stuck.tail(10)}`);
+      await roundsUntil(() => unreadBackups().length >= 2, `two unread backups in the checkpoint of the agent whose sink is down; its logs:\n${stuck.tail(10)}`);
       await stuck.freeze();
       const unread = unreadBackups();
       stuck.kill('SIGKILL');
       await stuck.waitForExit();
-      const stem = (file: string) => path.basename(file).replace(/\.gz$/, '');
       const unreadOnDisk = () => auditFileNames(cluster.auditDir).filter((name) => unread.some((row) => stem(row.file) === stem(name)));
-      while (unreadOnDisk().length > 0) await traffic.oneRound();
+      await roundsUntil(() => unreadOnDisk().length === 0, 'maxbackup to delete the unread backups');
 
       // 3. The next agent reports each of them lost with the byte range its checkpoint had left
       //    unread, and ships the rest.
@@ -101,7 +108,8 @@ describe('against a real kube-apiserver: lumberjack rotation, gzip and maxbackup
       agent.kill('SIGTERM');
       assert.equal((await agent.waitForExit()).code, 0);
 
-      // Every (auditID, stage) the apiserver's files hold arrived, the Secrets' events among them, but no Secret value did.
+      // Every (auditID, stage) the apiserver's files hold arrived, the Secrets' events among them,
+      // but no Secret value did: the policy logs Secrets at Metadata, and the agent's redaction stands behind it.
       assert.deepEqual(allOnDiskDelivered(), []);
       const lossReports = agent.logs.filter((entry) => entry.message.startsWith('audit data lost'));
       const summary = agent.logsWith('agent stopped')[0];
@@ -121,6 +129,7 @@ describe('against a real kube-apiserver: lumberjack rotation, gzip and maxbackup
       seen('anonymous refusal', (event) => event.user?.username === 'system:anonymous' && event.responseStatus?.code === 403);
       seen('refusal of a user without rights', (event) => event.user?.username === 'kaf-nobody' && event.responseStatus?.code === 403);
       seen('wrong token', (event) => event.responseStatus?.code === 401);
+      rmSync(root, { recursive: true, force: true });
     } finally {
       for (const running of agents) running.kill('SIGKILL');
       await cluster.stop();
