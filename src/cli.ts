@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     case undefined:
       return 0; // --help or --version, printed by the parser
     case 'checkpoints':
-      return printCheckpoints(invocation.checkpointDir, invocation.json, print);
+      return printCheckpoints({ directory: invocation.checkpointDir, logPath: invocation.logPath }, invocation.json, print);
     case 'evaluate':
       return runEvaluate(invocation.settings, print);
   }
@@ -40,7 +40,8 @@ main().then(
   },
   (error: unknown) => {
     if (error instanceof ConfigError) {
-      process.stderr.write(`kube-audit-forwarder: configuration error: ${error.message}\nRun with --help to see every option.\n`);
+      const hint = error.pointsToHelp ? 'Run with --help to see every option.\n' : '';
+      process.stderr.write(`kube-audit-forwarder: configuration error: ${error.message}\n${hint}`);
       process.exitCode = EXIT_BAD_CONFIG;
       return;
     }
