@@ -4,7 +4,7 @@ import { ConfigError } from './config-error.js';
 import { boolean, byteSize, givenAs, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
-import { unknownRuleFields } from './rules/language/rule-field-check.js';
+import { ruleFieldWarnings } from './rules/language/rule-field-check.js';
 import { processorOptions, type ProcessorConfig } from './rules/processor-options.js';
 import { givenOptions } from './settings-sources.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
@@ -226,9 +226,7 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
     alerts: alertOptions.read(argv),
     warnings: [
       ...unusedSinkOptions(argv, sinkName),
-      ...unknownRuleFields('filter', processors.filters),
-      // Built-in rules are held to the schema by their tests.
-      ...unknownRuleFields('detection rule', processors.rules.filter((rule) => !rule.builtin)),
+      ...ruleFieldWarnings(processors),
     ],
   };
 }
