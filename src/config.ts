@@ -151,7 +151,7 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
     'exit-when-caught-up': {
       kind: 'boolean',
       default: false,
-      describe: 'Exit 0 once every file is read to its end and acknowledged (catch-up and benchmarks)',
+      describe: 'Exit 0 once every file is read to its end and acknowledged, and every file that vanished unread is reported lost (catch-up and benchmarks)',
     },
     'progress-interval-ms': {
       kind: 'integer',
