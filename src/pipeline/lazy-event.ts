@@ -80,10 +80,38 @@ class LazyFields {
 
 /** The JSON value in `bytes[start, end)`, as JSON.parse of the whole line would have it there. */
 export function parseValueAt(bytes: Buffer, start: number, end: number): unknown {
-  // Plain ASCII strings (verbs, stages, timestamps, ids) and small integers (codes) skip JSON.parse.
-  if (bytes[start] === 0x22 && isPlainAscii(bytes, start + 1, end - 1)) return bytes.toString('latin1', start + 1, end - 1);
-  const integer = smallIntegerAt(bytes, start, end);
-  return integer === undefined ? JSON.parse(bytes.toString('utf8', start, end)) : integer;
+  // Plain ASCII strings (verbs, stages, timestamps, ids), small integers (codes) and lists of
+  // plain strings (groups, source IPs) skip JSON.parse.
+  const first = bytes[start];
+  if (first === 0x22 && isPlainAscii(bytes, start + 1, end - 1)) return bytes.toString('latin1', start + 1, end - 1);
+  const simple = first === 0x5b ? plainStringsAt(bytes, start, end) : smallIntegerAt(bytes, start, end);
+  return simple === undefined ? JSON.parse(bytes.toString('utf8', start, end)) : simple;
+}
+
+/** An array of plain ASCII strings (the scanner proved it is valid JSON), or undefined for any other. */
+function plainStringsAt(bytes: Buffer, start: number, end: number): string[] | undefined {
+  const strings: string[] = [];
+  let index = skipSpace(bytes, start + 1, end);
+  if (bytes[index] === 0x5d) return strings;
+  for (;;) {
+    if (bytes[index] !== 0x22) return undefined;
+    const from = index + 1;
+    index = from;
+    while (bytes[index] !== 0x22) {
+      const byte = bytes[index]!;
+      if (byte === 0x5c || byte >= 0x80) return undefined;
+      index += 1;
+    }
+    strings.push(bytes.toString('latin1', from, index));
+    index = skipSpace(bytes, index + 1, end);
+    if (bytes[index] === 0x5d) return strings;
+    index = skipSpace(bytes, index + 1, end);
+  }
+}
+
+function skipSpace(bytes: Buffer, index: number, end: number): number {
+  while (index < end && (bytes[index] === 0x20 || bytes[index] === 0x0a || bytes[index] === 0x0d || bytes[index] === 0x09)) index += 1;
+  return index;
 }
 
 /** Digits only (the scanner proved the value is a JSON number), few enough to be exact. */

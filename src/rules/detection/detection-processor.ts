@@ -3,7 +3,7 @@ import type { AuditEvent } from '../../audit/audit-event.js';
 import type { AuditRecord, ScannedLine } from '../../pipeline/audit-record.js';
 import { eventTimeOf } from '../../audit/event-fields.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
-import { addAnnotation } from '../../audit/event-annotation.js';
+import { addAnnotations } from '../../audit/event-annotation.js';
 import type { DetectionListener } from '../../alerts/detection-listener.js';
 import { CompiledMatcher, type MatchInput } from './compiled-matcher.js';
 import { groupKeyOf, type DetectionRule } from './detection-rule.js';
@@ -71,8 +71,10 @@ export class DetectionProcessor implements Processor {
   process(record: AuditRecord): ProcessorVerdict {
     const ids = this.matchedIds(record, record.scannedLine?.());
     if (ids.length > 0) {
-      addAnnotation(record, DETECTIONS_ANNOTATION, ids.join(','));
-      addAnnotation(record, DETECTION_DETAILS_ANNOTATION, JSON.stringify(ids.map((id) => detailsOf(this.rulesById.get(id)!))));
+      addAnnotations(record, {
+        [DETECTIONS_ANNOTATION]: ids.join(','),
+        [DETECTION_DETAILS_ANNOTATION]: JSON.stringify(ids.map((id) => detailsOf(this.rulesById.get(id)!))),
+      });
       record.detections = ids;
     }
     return 'keep';
