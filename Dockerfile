@@ -9,7 +9,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build
+# The revision goes into dist/src/revision, where the build_info metric reads it.
+ARG REVISION=unknown
+RUN npm run build && printf '%s\n' "$REVISION" > dist/src/revision
 
 FROM node:24-trixie-slim AS prod-deps
 WORKDIR /app

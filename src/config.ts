@@ -4,6 +4,7 @@ import { ConfigError } from './config-error.js';
 import { boolean, byteSize, givenAs, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
+import { unknownRuleFields } from './rules/language/rule-field-check.js';
 import { processorOptions, type ProcessorConfig } from './rules/processor-options.js';
 import { givenOptions } from './settings-sources.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
@@ -215,14 +216,20 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
   const core = coreOptions.read(argv);
   const sinkName = oneOf(argv, 'sink', sinkNames());
   const sink = sinkDefinitions.find((definition) => definition.name === sinkName)!;
+  const processors = processorOptions.read(argv);
   return {
     ...core,
     sink,
     sinkConfig: sink.optionGroup.read(argv),
-    processors: processorOptions.read(argv),
+    processors,
     http: httpOptions.read(argv),
     alerts: alertOptions.read(argv),
-    warnings: unusedSinkOptions(argv, sinkName),
+    warnings: [
+      ...unusedSinkOptions(argv, sinkName),
+      ...unknownRuleFields('filter', processors.filters),
+      // Built-in rules are held to the schema by their tests.
+      ...unknownRuleFields('detection rule', processors.rules.filter((rule) => !rule.builtin)),
+    ],
   };
 }
 

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../config-error.js';
@@ -49,6 +49,7 @@ export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void)
   }
   const files = ((argv.files as unknown[] | undefined) ?? []).map(String);
   if (files.length === 0) throw new ConfigError('evaluate needs at least one file (or --list-rules)');
+  for (const file of files) await mustBeReadableFile(file);
   const summary = await evaluateFiles(files, config.rules, config.filters);
   const rulesById = new Map(config.rules.map((rule) => [rule.id, rule]));
   if (json) {
@@ -70,6 +71,17 @@ export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void)
     out(formatEvaluation(summary, rulesById));
   }
   return 0;
+}
+
+/** A file argument that cannot be read is a mistake on the command line: one line, exit 2. */
+async function mustBeReadableFile(file: string): Promise<void> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigError(`evaluate: ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, false);
+  });
+  if (info.isDirectory()) throw new ConfigError(`evaluate: ${file} is a directory; give the files in it (e.g. ${file}/*.json)`, false);
+  await access(file, constants.R_OK).catch((error: Error) => {
+    throw new ConfigError(`evaluate: ${file}: ${error.message}`, false);
+  });
 }
 
 export interface EvaluationMatch {

@@ -1,10 +1,10 @@
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-schema.js';
 import { LogFileNaming, type LogFileName } from './backup-names.js';
 import type { CopiesView, FileCopy } from './file-copy.js';
 import { FileReader } from './file-reader.js';
-import { fingerprintGzipFile, fingerprintPlainFile, type Fingerprint } from './fingerprint.js';
+import { openAndFingerprint, type Fingerprint } from './fingerprint.js';
 import type { SourceEvents } from './source-events.js';
 import { decideStart, decompressedSize, endOfLastCompleteLine, type StartSettings } from './start-position.js';
 
@@ -240,20 +240,10 @@ export class FileDiscovery {
       mtimeMs: info.mtimeMs,
       onDisk: true,
     };
-    let fingerprint: Fingerprint | undefined;
-    let handle: FileHandle | undefined;
+    let opened;
     try {
-      handle = await open(fullPath, 'r');
-      // The name may lead to another file than the one just stat'ed (numbered copies shift
-      // names): fingerprint only the inode the rest of the scan knows it by.
-      const opened = await handle.stat();
-      if (opened.dev !== info.dev || opened.ino !== info.ino) {
-        await handle.close();
-        return 'unidentified';
-      }
-      fingerprint = name.compressed ? await fingerprintGzipFile(handle) : await fingerprintPlainFile(handle);
+      opened = await openAndFingerprint(fullPath, name.compressed, info);
     } catch (error) {
-      await handle?.close().catch(() => undefined);
       // Renamed or deleted since the directory was listed: the next scan finds it where it went.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'unidentified';
       if (!this.unreadable.has(fullPath)) {
@@ -262,6 +252,8 @@ export class FileDiscovery {
       }
       return 'unidentified';
     }
+    if (!opened) return 'unidentified'; // The name leads to another inode now: the next scan sorts it out.
+    const { handle, fingerprint } = opened;
     if (!fingerprint || name.compressed) await handle.close();
     if (!fingerprint) return 'unidentified'; // No complete first line yet (a new or half-written file).
     this.unreadable.delete(fullPath);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 
 /**
@@ -80,4 +80,29 @@ export function fingerprintGzipFile(handle: FileHandle): Promise<Fingerprint | u
     input.on('error', () => finish(undefined));
     input.pipe(gunzip);
   });
+}
+
+/**
+ * Opens a log file and fingerprints it (a `.gz` by its decompressed first line), provided the
+ * name still leads to the inode a directory listing stat'ed: numbered copies shift names, and an
+ * identity taken from another inode would be pinned on the wrong file. Undefined when it moved.
+ * The handle is left open for the caller (a plain file's reader keeps it), and closed on failure.
+ */
+export async function openAndFingerprint(
+  fullPath: string,
+  compressed: boolean,
+  inode: { dev: number; ino: number },
+): Promise<{ handle: FileHandle; fingerprint: Fingerprint | undefined } | undefined> {
+  const handle = await open(fullPath, 'r');
+  try {
+    const opened = await handle.stat();
+    if (opened.dev !== inode.dev || opened.ino !== inode.ino) {
+      await handle.close();
+      return undefined;
+    }
+    return { handle, fingerprint: compressed ? await fingerprintGzipFile(handle) : await fingerprintPlainFile(handle) };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
 }

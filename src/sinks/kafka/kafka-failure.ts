@@ -3,15 +3,17 @@
  * (credentials, certificates, ACLs) from a broker that is merely away, and knows when its
  * producer may be stuck and must be rebuilt.
  */
-export type KafkaFailureKind =
-  | 'authentication'
-  | 'authorization'
-  | 'tls'
-  | 'unreachable'
-  | 'message-too-large'
-  | 'unknown-topic'
-  | 'producer-state'
-  | 'other';
+export const KAFKA_FAILURE_KINDS = [
+  'authentication',
+  'authorization',
+  'tls',
+  'unreachable',
+  'message-too-large',
+  'unknown-topic',
+  'producer-state',
+  'other',
+] as const;
+export type KafkaFailureKind = (typeof KAFKA_FAILURE_KINDS)[number];
 
 const TLS_MESSAGE =
   /certificate|self[- ]signed|SSL routines|ERR_SSL|ERR_TLS|wrong version number|altnames|unable to verify|UNABLE_TO_GET_ISSUER/i;
