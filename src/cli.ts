@@ -20,7 +20,7 @@ async function main(): Promise<number> {
     case 'checkpoints':
       return printCheckpoints({ directory: invocation.checkpointDir, logPath: invocation.logPath }, invocation.json, print);
     case 'evaluate':
-      return runEvaluate(invocation.settings, print);
+      return runEvaluate(invocation.settings, print, (text) => console.error(text));
   }
 }
 

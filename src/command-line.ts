@@ -90,7 +90,7 @@ export async function parseCommandLine(args: readonly string[], env: NodeJS.Proc
     )
     .command(
       'checkpoints',
-      'print the stored position and lag of every tracked file',
+      'print the stored position and lag of every file of the log (--path) and every file the checkpoint remembers',
       (argv) => define(argv, checkpointsOptions),
       (argv) => {
         const values = settings(argv, checkpointsOptions);

@@ -4,7 +4,7 @@ import { ConfigError } from './config-error.js';
 import { boolean, byteSize, givenAs, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
-import { unknownRuleFields } from './rules/language/rule-field-check.js';
+import { ruleFieldWarnings } from './rules/language/rule-field-check.js';
 import { processorOptions, type ProcessorConfig } from './rules/processor-options.js';
 import { givenOptions } from './settings-sources.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
@@ -151,7 +151,7 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
     'exit-when-caught-up': {
       kind: 'boolean',
       default: false,
-      describe: 'Exit 0 once every file is read to its end and acknowledged (catch-up and benchmarks)',
+      describe: 'Exit 0 once every file is read to its end and acknowledged, and every file that vanished unread is reported lost (catch-up and benchmarks)',
     },
     'progress-interval-ms': {
       kind: 'integer',
@@ -226,9 +226,7 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
     alerts: alertOptions.read(argv),
     warnings: [
       ...unusedSinkOptions(argv, sinkName),
-      ...unknownRuleFields('filter', processors.filters),
-      // Built-in rules are held to the schema by their tests.
-      ...unknownRuleFields('detection rule', processors.rules.filter((rule) => !rule.builtin)),
+      ...ruleFieldWarnings(processors),
     ],
   };
 }
