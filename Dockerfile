@@ -9,7 +9,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build
+# The revision goes into dist/src/revision, where the build_info metric reads it.
+ARG REVISION=unknown
+RUN npm run build && printf '%s\n' "$REVISION" > dist/src/revision
 
 # The full (not slim) image: the Kafka client's native addon is compiled here (gcc, make,
 # python3, libssl and zlib headers). Install scripts are skipped because the client's own would

@@ -18,9 +18,9 @@ async function main(): Promise<number> {
     case 'run':
       return runAgent(invocation.config);
     case 'checkpoints':
-      return printCheckpoints(invocation.checkpointDir, invocation.json, print);
+      return printCheckpoints({ directory: invocation.checkpointDir, logPath: invocation.logPath }, invocation.json, print);
     case 'evaluate':
-      return runEvaluate(invocation.settings, print);
+      return runEvaluate(invocation.settings, print, (text) => console.error(text));
   }
 }
 
@@ -30,7 +30,8 @@ main().then(
   },
   (error: unknown) => {
     if (error instanceof ConfigError) {
-      process.stderr.write(`kube-audit-forwarder: configuration error: ${error.message}\nRun with --help to see every option.\n`);
+      const hint = error.pointsToHelp ? 'Run with --help to see every option.\n' : '';
+      process.stderr.write(`kube-audit-forwarder: configuration error: ${error.message}\n${hint}`);
       process.exitCode = EXIT_BAD_CONFIG;
       return;
     }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { evaluateOptions } from './commands/evaluate.js';
 import { ConfigError } from './config-error.js';
@@ -11,11 +12,13 @@ import { PARSER_CONFIGURATION, spellOutBooleanFlags, yargsOptions } from './yarg
 /** What the command line asks for, validated; undefined when it only asked for --help or --version. */
 export type Invocation =
   | { command: 'run'; config: AgentConfig }
-  | { command: 'checkpoints'; checkpointDir: string; json: boolean }
+  | { command: 'checkpoints'; checkpointDir: string; logPath: string; json: boolean }
   | { command: 'evaluate'; settings: ParsedArgs };
 
 const checkpointsOptions: OptionSpecs = {
   'checkpoint-dir': coreOptions.options['checkpoint-dir']!,
+  // The files on disk are matched to the stored positions: the same log as `run` reads.
+  path: coreOptions.options.path!,
   json: { kind: 'boolean', default: false, describe: 'print JSON instead of a table' },
 };
 
@@ -35,7 +38,10 @@ export function allOptions(): OptionSpecs {
 export const HELP_EXAMPLES: ReadonlyArray<{ text: string; command: string }> = [
   { text: 'ship to Kafka', command: '$0 run --path /var/log/kubernetes/audit/audit.log \\\n      --sink kafka --kafka-brokers kafka:9092' },
   { text: 'ship to Fluentd, configured from the environment', command: 'KAF_SINK=forward KAF_FORWARD_SERVERS=fluentd:24224 $0' },
-  { text: 'show positions and lag', command: '$0 checkpoints \\\n      --checkpoint-dir /var/lib/kube-audit-forwarder' },
+  {
+    text: 'show positions and lag of every file of the log',
+    command: '$0 checkpoints \\\n      --checkpoint-dir /var/lib/kube-audit-forwarder \\\n      --path /var/log/kubernetes/audit/audit.log',
+  },
   { text: 'try detection rules on a saved audit log', command: '$0 evaluate audit.log --rules-file my-rules.yaml' },
 ];
 
@@ -84,11 +90,16 @@ export async function parseCommandLine(args: readonly string[], env: NodeJS.Proc
     )
     .command(
       'checkpoints',
-      'print the stored position and lag of every tracked file',
+      'print the stored position and lag of every file of the log (--path) and every file the checkpoint remembers',
       (argv) => define(argv, checkpointsOptions),
       (argv) => {
         const values = settings(argv, checkpointsOptions);
-        invocation = { command: 'checkpoints', checkpointDir: String(values['checkpoint-dir']), json: boolean(values, 'json') };
+        invocation = {
+          command: 'checkpoints',
+          checkpointDir: String(values['checkpoint-dir']),
+          logPath: path.resolve(String(values.path)),
+          json: boolean(values, 'json'),
+        };
       },
     )
     .command(
@@ -101,7 +112,6 @@ export async function parseCommandLine(args: readonly string[], env: NodeJS.Proc
     )
     .strict()
     .wrap(Math.min(120, process.stdout.columns ?? 120))
-    .epilogue(examplesEpilogue())
     .help()
     .alias('help', 'h')
     .version()

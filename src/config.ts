@@ -4,6 +4,7 @@ import { ConfigError } from './config-error.js';
 import { boolean, byteSize, givenAs, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
+import { ruleFieldWarnings } from './rules/language/rule-field-check.js';
 import { processorOptions, type ProcessorConfig } from './rules/processor-options.js';
 import { givenOptions } from './settings-sources.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
@@ -150,7 +151,7 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
     'exit-when-caught-up': {
       kind: 'boolean',
       default: false,
-      describe: 'Exit 0 once every file is read to its end and acknowledged (catch-up and benchmarks)',
+      describe: 'Exit 0 once every file is read to its end and acknowledged, and every file that vanished unread is reported lost (catch-up and benchmarks)',
     },
     'progress-interval-ms': {
       kind: 'integer',
@@ -215,14 +216,18 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
   const core = coreOptions.read(argv);
   const sinkName = oneOf(argv, 'sink', sinkNames());
   const sink = sinkDefinitions.find((definition) => definition.name === sinkName)!;
+  const processors = processorOptions.read(argv);
   return {
     ...core,
     sink,
     sinkConfig: sink.optionGroup.read(argv),
-    processors: processorOptions.read(argv),
+    processors,
     http: httpOptions.read(argv),
     alerts: alertOptions.read(argv),
-    warnings: unusedSinkOptions(argv, sinkName),
+    warnings: [
+      ...unusedSinkOptions(argv, sinkName),
+      ...ruleFieldWarnings(processors),
+    ],
   };
 }
 

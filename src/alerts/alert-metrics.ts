@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { startAtZero } from '../observability/metrics.js';
 
 export const DROP_REASONS = ['queue_full', 'rejected', 'expired', 'shutdown', 'too_many_alerts'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
@@ -18,6 +19,6 @@ export class AlertMetrics {
     this.dropped = new Counter({ name: 'kube_audit_forwarder_alerts_dropped_total', help: 'Alerts or messages given up, by reason', labelNames: ['reason'], registers });
     this.suppressed = new Counter({ name: 'kube_audit_forwarder_alerts_suppressed_total', help: 'Detection matches the webhook rate limit folded into a later message, by rule', labelNames: ['rule'], registers });
     this.queued = new Gauge({ name: 'kube_audit_forwarder_alerts_queued', help: 'Alerts or messages waiting for their receiver', labelNames: ['receiver', 'url'], registers });
-    for (const reason of DROP_REASONS) this.dropped.inc({ reason }, 0);
+    startAtZero(this.dropped, DROP_REASONS.map((reason) => ({ reason })));
   }
 }

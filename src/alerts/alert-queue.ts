@@ -1,4 +1,5 @@
 import type { Logger } from 'winston';
+import { startAtZero } from '../observability/metrics.js';
 import { backoffDelay } from '../pipeline/backoff.js';
 import type { AlertMetrics } from './alert-metrics.js';
 import type { DropLog } from './drop-log.js';
@@ -59,7 +60,11 @@ export class AlertQueue<T> implements AlertSink<T> {
   private stopping = false;
   private readonly idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly options: AlertQueueOptions<T>) {}
+  constructor(private readonly options: AlertQueueOptions<T>) {
+    const receiver = [{ receiver: options.receiver }];
+    startAtZero(options.metrics.sent, receiver);
+    startAtZero(options.metrics.failedPosts, receiver);
+  }
 
   get size(): number {
     return this.pending.size;

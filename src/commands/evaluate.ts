@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../config-error.js';
@@ -10,6 +10,7 @@ import { auditIdOf, namespaceOf, resourceOf, stringField, subresourceOf, usernam
 import { DetectionProcessor, detailsOf } from '../rules/detection/detection-processor.js';
 import type { DetectionRule } from '../rules/detection/detection-rule.js';
 import type { FilterRule } from '../rules/filter/filter-rule.js';
+import { ruleFieldWarnings } from '../rules/language/rule-field-check.js';
 import { processorOptions } from '../rules/processor-options.js';
 
 /**
@@ -37,8 +38,10 @@ export const evaluateOptions: Record<string, OptionSpec> = {
 };
 
 /** Runs the command; returns the exit code. Bad rules throw ConfigError (exit 2 in the CLI). */
-export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void): Promise<number> {
+export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void, warn: (text: string) => void = () => undefined): Promise<number> {
   const config = processorOptions.read({ ...argv, detections: true });
+  // On stderr, so that the table or the JSON lines stay as they are.
+  for (const warning of ruleFieldWarnings(config)) warn(`warning: ${warning}`);
   const json = boolean(argv, 'json') || oneOf(argv, 'format', ['table', 'json']) === 'json';
   if (boolean(argv, 'list-rules')) {
     for (const rule of config.rules) {
@@ -49,6 +52,7 @@ export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void)
   }
   const files = ((argv.files as unknown[] | undefined) ?? []).map(String);
   if (files.length === 0) throw new ConfigError('evaluate needs at least one file (or --list-rules)');
+  for (const file of files) await mustBeReadableFile(file);
   const summary = await evaluateFiles(files, config.rules, config.filters);
   const rulesById = new Map(config.rules.map((rule) => [rule.id, rule]));
   if (json) {
@@ -70,6 +74,17 @@ export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void)
     out(formatEvaluation(summary, rulesById));
   }
   return 0;
+}
+
+/** A file argument that cannot be read is a mistake on the command line: one line, exit 2. */
+async function mustBeReadableFile(file: string): Promise<void> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigError(`evaluate: ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, false);
+  });
+  if (info.isDirectory()) throw new ConfigError(`evaluate: ${file} is a directory; give the files in it (e.g. ${file}/*.json)`, false);
+  await access(file, constants.R_OK).catch((error: Error) => {
+    throw new ConfigError(`evaluate: ${file}: ${error.message}`, false);
+  });
 }
 
 export interface EvaluationMatch {

@@ -1,6 +1,21 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { buildInfo } from './build-info.js';
 
 const PREFIX = 'kube_audit_forwarder_';
+
+/** Why a line went to the dead-letter file (the `reason` label). */
+export const DEAD_LETTER_REASONS = ['invalid', 'oversize', 'clipped'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+/** What became of a line longer than --max-line-bytes (the `outcome` label). */
+export const OVERSIZE_OUTCOMES = ['truncated', 'dead-letter'] as const;
+
+/**
+ * Sets the series of the label sets known at start to 0, so they are served from the first
+ * scrape: an alert on increase() or a rate then sees the first occurrence, not only the second.
+ */
+export function startAtZero<L extends string>(counter: Counter<L>, labelSets: ReadonlyArray<Partial<Record<L, string>>>): void {
+  for (const labels of labelSets) counter.inc(labels, 0);
+}
 
 /** Figures the agent computes on demand for the sampled gauges. */
 export interface LiveFigures {
@@ -25,8 +40,8 @@ export class AgentMetrics {
   readonly invalidLines = this.counter('invalid_lines_total', 'Lines that are not a JSON object (dead-lettered or shipped raw)');
   readonly invalidUtf8Lines = this.counter('invalid_utf8_lines_total', 'Lines with bytes that are not valid UTF-8 (shipped as read)');
   readonly emptyLines = this.counter('empty_lines_total', 'Blank lines skipped');
-  readonly oversizeLines = this.counter('oversize_lines_total', 'Lines longer than --max-line-bytes', ['outcome']);
-  readonly deadLetterLines = this.counter('dead_letter_lines_total', 'Lines written to the dead-letter file', ['reason']);
+  readonly oversizeLines = this.counter('oversize_lines_total', 'Lines longer than --max-line-bytes', ['outcome'], OVERSIZE_OUTCOMES.map((outcome) => ({ outcome })));
+  readonly deadLetterLines = this.counter('dead_letter_lines_total', 'Lines written to the dead-letter file', ['reason'], DEAD_LETTER_REASONS.map((reason) => ({ reason })));
   readonly droppedEvents = this.counter('processor_dropped_events_total', 'Events dropped by a processor', ['processor']);
   readonly rotations = this.counter('rotations_total', 'Rotations seen: the live file was renamed or replaced');
   readonly truncations = this.counter('truncations_total', 'Files truncated in place (copytruncate); a new generation starts at 0');
@@ -82,11 +97,21 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  readonly buildInfo = new Gauge({
+    name: `${PREFIX}build_info`,
+    help: 'Always 1; its labels say which version (and source revision, when the image build knew it) runs on which Node',
+    labelNames: ['version', 'revision', 'node_version'],
+    registers: [this.registry],
+  });
+
   private figures?: () => LiveFigures;
   private sinkReadiness?: () => boolean;
 
   constructor(options: { nodeDefaults: boolean } = { nodeDefaults: true }) {
-    if (options.nodeDefaults) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    // Unprefixed, under the names every Node.js dashboard and alert expects (process_*, nodejs_*).
+    if (options.nodeDefaults) collectDefaultMetrics({ register: this.registry });
+    const build = buildInfo();
+    this.buildInfo.set({ version: build.version, revision: build.revision, node_version: build.nodeVersion }, 1);
   }
 
   /** Where `sink_ready` takes its value at each scrape (the running agent's sink). */
@@ -119,7 +144,14 @@ export class AgentMetrics {
     });
   }
 
-  private counter<L extends string = never>(name: string, help: string, labelNames: L[] = []): Counter<L> {
-    return new Counter({ name: `${PREFIX}${name}`, help, labelNames, registers: [this.registry] });
+  private counter<L extends string = never>(
+    name: string,
+    help: string,
+    labelNames: L[] = [],
+    known: ReadonlyArray<Partial<Record<L, string>>> = [],
+  ): Counter<L> {
+    const counter = new Counter({ name: `${PREFIX}${name}`, help, labelNames, registers: [this.registry] });
+    startAtZero(counter, known);
+    return counter;
   }
 }

@@ -18,7 +18,8 @@ const BOM_BYTES = 3;
 /**
  * Decides whether one line is an event. Anything that is not a JSON object (garbage, a truncated
  * write, an array, a bare string) is `invalid`, never dropped silently: the caller dead-letters or
- * ships it. A UTF-8 byte-order mark is tolerated (AKS exports carry one); the shipped bytes keep it.
+ * ships it. A UTF-8 byte-order mark is tolerated (AKS exports carry one); the agent strips it
+ * before it gets here (withoutBom), so that what it ships is plain JSON.
  *
  * Valid lines are proven so by the byte scanner, without building the event (the event is parsed
  * lazily, if at all; see lazy-event). Only a rejected line goes through JSON.parse, to word the
@@ -62,6 +63,11 @@ function parseObject(text: string): Parsed {
     return { kind: 'invalid', reason: `not a JSON object but ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}` };
   }
   return { kind: 'event', event: parsed as AuditEvent };
+}
+
+/** The line without a leading UTF-8 byte-order mark (the same buffer when it has none). */
+export function withoutBom(bytes: Buffer): Buffer {
+  return startsWithBom(bytes) ? bytes.subarray(BOM_BYTES) : bytes;
 }
 
 // Both checks run on every line: plain indexed reads, no subarray or iterator per line.

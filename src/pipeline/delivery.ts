@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import type { CommitTracker, PendingCommit } from '../checkpoint/commit-tracker.js';
-import type { AgentMetrics } from '../observability/metrics.js';
+import { startAtZero, type AgentMetrics } from '../observability/metrics.js';
 import { PermanentSinkError, type Sink } from '../sinks/sink.js';
 import type { Batch } from './audit-record.js';
 import { backoffDelay } from './backoff.js';
@@ -28,7 +28,11 @@ export class Delivery<F> {
   private abandoned = false;
   private readonly retryTimers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
 
-  constructor(private readonly options: DeliveryOptions<F>) {}
+  constructor(private readonly options: DeliveryOptions<F>) {
+    const sink = [{ sink: options.sink.name }];
+    startAtZero(options.metrics.sinkErrors, sink);
+    startAtZero(options.metrics.sinkRetries, sink);
+  }
 
   get idle(): boolean {
     return this.options.commits.pendingCount === 0;

@@ -1,12 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'winston';
 import type { InvalidLinePolicy, OversizePolicy } from '../config.js';
-import type { AgentMetrics } from '../observability/metrics.js';
+import { startAtZero, type AgentMetrics, type DeadLetterReason } from '../observability/metrics.js';
 import type { Line } from '../source/line-splitter.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Batcher } from './batcher.js';
 import type { DeadLetterFile } from './dead-letter.js';
-import { decodeLine, parseLine } from './decoder.js';
+import { decodeLine, parseLine, withoutBom } from './decoder.js';
 import { LineRecord } from './line-record.js';
 import type { Processor } from './processor.js';
 import { truncateLargeObjects } from '../audit/truncate-large-objects.js';
@@ -48,6 +48,7 @@ export class LineHandler<F extends { key: string }> {
   constructor(private readonly options: LineHandlerOptions<F>) {
     this.parseEagerly = options.processors.some((processor) => processor.readsEveryEvent);
     this.keepMembers = !options.releaseParsedEvents || options.processors.length > 0;
+    startAtZero(options.metrics.droppedEvents, options.processors.map((processor) => ({ processor: processor.name })));
   }
 
   handle(file: F, path: string, line: Line): void {
@@ -63,9 +64,12 @@ export class LineHandler<F extends { key: string }> {
       metrics.oversizeLines.inc({ outcome: 'dead-letter' });
       return;
     }
+    // A file that starts with a byte-order mark (written by a Windows tool, an AKS export) must
+    // not pass it on: JSON consumers reject it. The offsets still count its bytes.
+    const bytes = withoutBom(line.bytes);
     // A sink that ships bytes only, with no processor, will never read the event: keep no member
     // table for it. Processors read events lazily through it (and rule fields out by it).
-    const decoded = this.parseEagerly ? parseLine(line.bytes) : decodeLine(line.bytes, this.keepMembers);
+    const decoded = this.parseEagerly ? parseLine(bytes) : decodeLine(bytes, this.keepMembers);
     if (decoded.kind === 'empty') {
       metrics.emptyLines.inc();
       batcher.advance(file, line.end, lineBytes);
@@ -75,9 +79,9 @@ export class LineHandler<F extends { key: string }> {
       this.handleInvalid(file, path, line, decoded.reason);
       return;
     }
-    if (!isUtf8(line.bytes)) metrics.invalidUtf8Lines.inc();
+    if (!isUtf8(bytes)) metrics.invalidUtf8Lines.inc();
     let record: AuditRecord =
-      'event' in decoded ? LineRecord.parsed(line.bytes, decoded.event, origin) : LineRecord.scanned(line.bytes, decoded.members, origin);
+      'event' in decoded ? LineRecord.parsed(bytes, decoded.event, origin) : LineRecord.scanned(bytes, decoded.members, origin);
     if (line.oversize) {
       const shrunk = this.handleOversize(file, path, line, record);
       if (!shrunk) return;
@@ -148,7 +152,7 @@ export class LineHandler<F extends { key: string }> {
     return undefined;
   }
 
-  private deadLetter(file: F, path: string, line: Line, reason: string, kind: string): void {
+  private deadLetter(file: F, path: string, line: Line, reason: string, kind: DeadLetterReason): void {
     this.options.deadLetter.write({ file: path, offset: line.start, reason, line: line.bytes, originalBytes: line.end - line.start });
     this.options.metrics.deadLetterLines.inc({ reason: kind });
     this.options.batcher.advance(file, line.end, line.end - line.start);

@@ -100,9 +100,12 @@ export class AuditLogSource {
     await this.discovery.close();
   }
 
-  /** True when every file was read as far as it goes (only a growing live file may have more). */
+  /**
+   * True when every file was read as far as it goes (only a growing live file may have more) and
+   * every file that left the disk was forgotten or reported lost.
+   */
   get caughtUp(): boolean {
-    return this.idle;
+    return this.idle && !this.discovery.decisionsPending;
   }
 
   /** Something in the directory was created, renamed or removed. */

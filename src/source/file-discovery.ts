@@ -1,10 +1,10 @@
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-schema.js';
 import { LogFileNaming, type LogFileName } from './backup-names.js';
 import type { CopiesView, FileCopy } from './file-copy.js';
 import { FileReader } from './file-reader.js';
-import { fingerprintGzipFile, fingerprintPlainFile, type Fingerprint } from './fingerprint.js';
+import { openAndFingerprint, type Fingerprint } from './fingerprint.js';
 import type { SourceEvents } from './source-events.js';
 import { decideStart, decompressedSize, endOfLastCompleteLine, type StartSettings } from './start-position.js';
 
@@ -18,6 +18,8 @@ export interface FileDiscoveryOptions {
   events: SourceEvents;
   /** How long a finished file that left the disk is still recognised if a copy of it turns up again. */
   finishedRetentionMs?: number;
+  /** How long after its last change a backup without a complete first line still holds up decisions. */
+  firstLineGraceMs?: number;
 }
 
 /**
@@ -27,6 +29,21 @@ export interface FileDiscoveryOptions {
  */
 const SETTLED_SCANS_BEFORE_GONE = 2;
 const FINISHED_RETENTION_MS = 5 * 60_000;
+/**
+ * A backup that has no complete first line yet may be a copy still being written (a copytruncate
+ * copy, a `.gz` the mill is filling): until this long after its last change it holds up the
+ * decisions that need every file identified. Past it, it is an empty or cut-short file that
+ * nothing is completing.
+ */
+const FIRST_LINE_GRACE_MS = 2_000;
+
+/**
+ * What a directory entry turned out to be. `unidentified`: it cannot be told apart yet, and may
+ * be a copy of a tracked file (its name moved during the scan, it cannot be read, or it is being
+ * written), so no file may be declared gone. `holds no tracked file`: it has no complete first
+ * line and never will as it is, while every tracked file has one, so it is no copy of any.
+ */
+type Observed = FileCopy | 'unidentified' | 'holds no tracked file' | undefined;
 
 /** One logical file as discovery knows it: its copies on disk, and its reader. */
 class DiscoveredFile implements CopiesView {
@@ -123,6 +140,14 @@ export class FileDiscovery {
     return entries;
   }
 
+  /**
+   * Whether a decision still waits for a settled directory: a checkpoint entry not matched to a
+   * file yet, or a file with no copy left that is not yet forgotten or reported lost.
+   */
+  get decisionsPending(): boolean {
+    return this.unmatched.size > 0 || [...this.files.values()].some((file) => file.copies.length === 0);
+  }
+
   /** Closes every handle the readers hold (the source stops). */
   async close(): Promise<void> {
     for (const file of this.files.values()) await file.reader.close();
@@ -141,7 +166,7 @@ export class FileDiscovery {
       this.anyLogFileSeen = true;
       const copy = await this.observe(classified);
       if (copy === 'unidentified') unidentified += 1;
-      else if (copy) seen.add(copy);
+      else if (copy && copy !== 'holds no tracked file') seen.add(copy);
     }
     const after = await this.directoryStamp();
     await this.forgetVanished(seen);
@@ -184,7 +209,7 @@ export class FileDiscovery {
   }
 
   /** Matches one directory entry to a tracked file; 'unidentified' if it cannot be yet. */
-  private async observe(name: LogFileName): Promise<FileCopy | 'unidentified' | undefined> {
+  private async observe(name: LogFileName): Promise<Observed> {
     const fullPath = path.join(this.naming.directory, name.name);
     let info;
     try {
@@ -229,7 +254,7 @@ export class FileDiscovery {
     name: LogFileName,
     fullPath: string,
     info: { dev: number; ino: number; size: number; mtimeMs: number },
-  ): Promise<FileCopy | 'unidentified'> {
+  ): Promise<Exclude<Observed, undefined>> {
     const copy: FileCopy = {
       name: name.name,
       dev: info.dev,
@@ -240,20 +265,10 @@ export class FileDiscovery {
       mtimeMs: info.mtimeMs,
       onDisk: true,
     };
-    let fingerprint: Fingerprint | undefined;
-    let handle: FileHandle | undefined;
+    let opened;
     try {
-      handle = await open(fullPath, 'r');
-      // The name may lead to another file than the one just stat'ed (numbered copies shift
-      // names): fingerprint only the inode the rest of the scan knows it by.
-      const opened = await handle.stat();
-      if (opened.dev !== info.dev || opened.ino !== info.ino) {
-        await handle.close();
-        return 'unidentified';
-      }
-      fingerprint = name.compressed ? await fingerprintGzipFile(handle) : await fingerprintPlainFile(handle);
+      opened = await openAndFingerprint(fullPath, name.compressed, info);
     } catch (error) {
-      await handle?.close().catch(() => undefined);
       // Renamed or deleted since the directory was listed: the next scan finds it where it went.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'unidentified';
       if (!this.unreadable.has(fullPath)) {
@@ -262,8 +277,10 @@ export class FileDiscovery {
       }
       return 'unidentified';
     }
+    if (!opened) return 'unidentified'; // The name leads to another inode now: the next scan sorts it out.
+    const { handle, fingerprint, gzipComplete } = opened;
     if (!fingerprint || name.compressed) await handle.close();
-    if (!fingerprint) return 'unidentified'; // No complete first line yet (a new or half-written file).
+    if (!fingerprint) return this.withoutFirstLineYet(name, info, gzipComplete);
     this.unreadable.delete(fullPath);
     const file = await this.fileFor(fingerprint, copy, name.compressed ? undefined : handle);
     file.copies.push(copy);
@@ -274,6 +291,21 @@ export class FileDiscovery {
     }
     this.copiesByInode.set(`${info.dev}:${info.ino}`, { copy, file });
     return copy;
+  }
+
+  /**
+   * A file without a complete first line. Every tracked file has one and its copies hold the same
+   * bytes, so this can only be a copy of a tracked file while it is being written, and then the
+   * file it copies is still on disk. The live file is never a copy (the writer creates it, or it
+   * was known by its inode before), and a complete `.gz` is final; any other backup holds up
+   * decisions until the grace has passed since it last changed (its mtime, so an agent that
+   * starts next to an old empty backup is not held up at all). It is looked at again every scan,
+   * and read as soon as its first line is complete.
+   */
+  private withoutFirstLineYet(name: LogFileName, info: { mtimeMs: number }, gzipComplete: boolean): 'unidentified' | 'holds no tracked file' {
+    if (name.live || gzipComplete) return 'holds no tracked file';
+    const sinceChange = Date.now() - info.mtimeMs;
+    return sinceChange >= (this.options.firstLineGraceMs ?? FIRST_LINE_GRACE_MS) ? 'holds no tracked file' : 'unidentified';
   }
 
   private async fileFor(fingerprint: Fingerprint, copy: FileCopy, handle: FileHandle | undefined): Promise<DiscoveredFile> {

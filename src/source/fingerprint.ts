@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 
 /**
@@ -51,33 +51,71 @@ export async function stillStartsWith(handle: FileHandle, expected: Fingerprint)
 }
 
 /**
+ * What the start of a `.gz` shows: its fingerprint once the first line is in it, and whether the
+ * gzip trailer was read, so its content is final: a complete `.gz` without a complete first line
+ * (an empty backup gzipped) can never be fingerprinted.
+ */
+export interface GzipStart {
+  fingerprint: Fingerprint | undefined;
+  complete: boolean;
+}
+
+/**
  * Fingerprint of a gzipped backup from its decompressed first line. Works on a `.gz` that is
  * still being written, as long as the first line is already in it. Reads through an open handle
  * (left open), so the fingerprint is that of the inode the caller checked.
  */
-export function fingerprintGzipFile(handle: FileHandle): Promise<Fingerprint | undefined> {
+export function fingerprintGzipFile(handle: FileHandle): Promise<GzipStart> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
     const input = handle.createReadStream({ start: 0, autoClose: false });
     const gunzip = createGunzip();
-    const finish = (result: Fingerprint | undefined): void => {
+    const finish = (complete: boolean): void => {
       if (settled) return;
       settled = true;
       input.destroy();
       gunzip.destroy();
-      resolve(result);
+      resolve({ fingerprint: fingerprintOf(Buffer.concat(chunks, size)), complete });
     };
     gunzip.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
-      if (chunk.includes(0x0a) || size > PREFIX_CAP) finish(fingerprintOf(Buffer.concat(chunks, size)));
+      if (chunk.includes(0x0a) || size > PREFIX_CAP) finish(false);
     });
-    gunzip.on('end', () => finish(fingerprintOf(Buffer.concat(chunks, size))));
+    gunzip.on('end', () => finish(true));
     // A half-written or unreadable .gz yields no identity yet; the next scan tries again.
-    gunzip.on('error', () => finish(undefined));
-    input.on('error', () => finish(undefined));
+    gunzip.on('error', () => finish(false));
+    input.on('error', () => finish(false));
     input.pipe(gunzip);
   });
+}
+
+/**
+ * Opens a log file and fingerprints it (a `.gz` by its decompressed first line), provided the
+ * name still leads to the inode a directory listing stat'ed: numbered copies shift names, and an
+ * identity taken from another inode would be pinned on the wrong file. Undefined when it moved.
+ * `gzipComplete`: a `.gz` whose trailer was read (see GzipStart). The handle is left open for
+ * the caller (a plain file's reader keeps it), and closed on failure.
+ */
+export async function openAndFingerprint(
+  fullPath: string,
+  compressed: boolean,
+  inode: { dev: number; ino: number },
+): Promise<{ handle: FileHandle; fingerprint: Fingerprint | undefined; gzipComplete: boolean } | undefined> {
+  const handle = await open(fullPath, 'r');
+  try {
+    const opened = await handle.stat();
+    if (opened.dev !== inode.dev || opened.ino !== inode.ino) {
+      await handle.close();
+      return undefined;
+    }
+    if (!compressed) return { handle, fingerprint: await fingerprintPlainFile(handle), gzipComplete: false };
+    const { fingerprint, complete } = await fingerprintGzipFile(handle);
+    return { handle, fingerprint, gzipComplete: complete };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
 }

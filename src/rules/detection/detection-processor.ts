@@ -1,4 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
+import { startAtZero } from '../../observability/metrics.js';
 import type { AuditEvent } from '../../audit/audit-event.js';
 import type { AuditRecord } from '../../pipeline/audit-record.js';
 import { eventTimeOf } from '../../audit/event-fields.js';
@@ -62,8 +63,8 @@ export class DetectionProcessor implements Processor {
     });
     this.matcher = new CompiledMatcher(rules);
     this.rulesById = new Map(rules.map((rule) => [rule.id, rule]));
+    startAtZero(this.matched, rules.map((rule) => ({ rule: rule.id, severity: rule.severity })));
     for (const rule of rules) {
-      this.matched.inc({ rule: rule.id, severity: rule.severity }, 0);
       if (rule.threshold) this.windows.set(rule.id, new ThresholdWindow(rule.threshold.count, rule.threshold.windowMs));
     }
   }

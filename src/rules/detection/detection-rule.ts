@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../../audit/audit-event.js';
 import { compileEventField, type EventFieldReader } from '../language/event-field.js';
-import { compileMatcher, type EventPredicate } from '../language/event-matcher.js';
+import { compileMatcher, matcherFields, type EventPredicate } from '../language/event-matcher.js';
 import { RuleSyntaxError } from '../language/rule-syntax-error.js';
 import { isFailedResponse, parseRuleScope, stageValuesOf, type RuleScope } from './rule-scope.js';
 
@@ -43,6 +43,8 @@ export interface DetectionRule {
   readonly matches: EventPredicate;
   /** The `match` and `any` sections as written, from which the compiled matcher derives its index. */
   readonly source: { readonly match?: unknown; readonly any?: unknown };
+  /** The fields its conditions read, as written (paths or aliases). */
+  readonly fields: readonly string[];
   readonly threshold?: ThresholdSpec;
 }
 
@@ -83,6 +85,7 @@ export function parseDetectionRule(raw: unknown, builtin: boolean): DetectionRul
       conditions,
       matches: (event) => scope.includes(stageValuesOf(event), isFailedResponse(event)) && conditions(event),
       source: { match: spec.match, any: spec.any },
+      fields: matcherFields(spec),
       ...(spec.threshold === undefined ? {} : { threshold: parseThreshold(spec.threshold) }),
     };
   } catch (error) {

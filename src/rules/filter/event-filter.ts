@@ -1,4 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
+import { startAtZero } from '../../observability/metrics.js';
 import type { AuditRecord } from '../../pipeline/audit-record.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
 import type { FilterRule } from './filter-rule.js';
@@ -24,7 +25,7 @@ export class EventFilter implements Processor {
       labelNames: ['rule', 'action'],
       registers: [registry],
     });
-    for (const rule of rules) this.decisions.inc({ rule: rule.name, action: rule.action }, 0);
+    startAtZero(this.decisions, rules.map((rule) => ({ rule: rule.name, action: rule.action })));
   }
 
   process(record: AuditRecord): ProcessorVerdict {

@@ -1,6 +1,6 @@
 import { compileCondition } from '../language/condition.js';
 import { compileEventField } from '../language/event-field.js';
-import { compileMatcher, type EventPredicate } from '../language/event-matcher.js';
+import { compileMatcher, matcherFields, type EventPredicate } from '../language/event-matcher.js';
 import { RuleSyntaxError } from '../language/rule-syntax-error.js';
 
 export const FILTER_ACTIONS = ['drop', 'keep'] as const;
@@ -12,6 +12,8 @@ export interface FilterRule {
   readonly name: string;
   readonly action: FilterAction;
   readonly matches: EventPredicate;
+  /** The fields it reads, as written (paths or aliases). */
+  readonly fields: readonly string[];
 }
 
 /**
@@ -34,7 +36,7 @@ export function parseFilterRule(raw: unknown): FilterRule {
     if (!(FILTER_ACTIONS as readonly unknown[]).includes(spec.action)) {
       throw new RuleSyntaxError(`action must be ${FILTER_ACTIONS.join(' or ')}`);
     }
-    return { name: spec.name, action: spec.action as FilterAction, matches: compileMatcher(spec) };
+    return { name: spec.name, action: spec.action as FilterAction, matches: compileMatcher(spec), fields: matcherFields(spec) };
   } catch (error) {
     throw new RuleSyntaxError(`filter ${spec.name}: ${(error as Error).message}`);
   }
@@ -50,17 +52,19 @@ export function parseFilterRule(raw: unknown): FilterRule {
 export function parseFilterExpression(expression: string, action: FilterAction): FilterRule {
   const terms = expression.trim().split(/\s+/).filter((term) => term.length > 0);
   if (terms.length === 0) throw new RuleSyntaxError('empty filter expression');
+  const fields: string[] = [];
   const tests = terms.map((term) => {
     const match = /^([^=!<>]+)(!=|>=|<=|=|>|<)(.*)$/.exec(term);
     if (!match || match[3] === '') {
       throw new RuleSyntaxError(`"${term}" is not field=value, field!=value or field>=number`);
     }
     const [, field, operator, value] = match as unknown as [string, string, string, string];
+    fields.push(field);
     const read = compileEventField(field);
     const holds = compileCondition(conditionFor(operator, value, term));
     return (event: Parameters<EventPredicate>[0]) => holds(read(event));
   });
-  return { name: expression.trim(), action, matches: (event) => tests.every((test) => test(event)) };
+  return { name: expression.trim(), action, matches: (event) => tests.every((test) => test(event)), fields: [...new Set(fields)] };
 }
 
 function conditionFor(operator: string, value: string, term: string): unknown {

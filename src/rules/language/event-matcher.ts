@@ -32,6 +32,12 @@ export function compileMatcher(rule: Record<string, unknown>): EventPredicate {
     (unless === undefined || !unless.some((set) => set(event)));
 }
 
+/** The fields a rule's match, any and unless read (the rule compiled, so its shape is valid). */
+export function matcherFields(rule: Record<string, unknown>): string[] {
+  const sets = [rule.match, ...(Array.isArray(rule.any) ? rule.any : []), ...(Array.isArray(rule.unless) ? rule.unless : [])];
+  return [...new Set(sets.flatMap((set) => (set !== null && typeof set === 'object' ? Object.keys(set) : [])))];
+}
+
 function compileSetList(spec: unknown, where: string): EventPredicate[] {
   if (!Array.isArray(spec) || spec.length === 0) {
     throw new RuleSyntaxError(`"${where}" must be a non-empty list of field-condition maps`);

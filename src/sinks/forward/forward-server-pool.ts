@@ -1,4 +1,5 @@
 import type { Logger } from 'winston';
+import { startAtZero } from '../../observability/metrics.js';
 import { PermanentSinkError, type SinkHealth } from '../sink.js';
 import { ForwardConnection, type ConnectionSettings } from './forward-connection.js';
 import type { ForwardSinkMetrics } from './forward-sink-metrics.js';
@@ -41,7 +42,10 @@ export class ForwardServerPool {
     private readonly metrics: ForwardSinkMetrics,
   ) {
     this.servers = addresses.map((address) => ({ address, up: true, lastError: undefined, idle: [], probing: undefined }));
-    for (const server of this.servers) metrics.serverUp.set({ server: server.address.label }, 1);
+    const servers = this.servers.map((server) => ({ server: server.address.label }));
+    for (const labels of servers) metrics.serverUp.set(labels, 1);
+    startAtZero(metrics.connectionsOpened, servers);
+    startAtZero(metrics.messages, servers.flatMap((labels) => [{ ...labels, outcome: 'acked' }, { ...labels, outcome: 'failed' }]));
   }
 
   /** Probes every server once in the background, so readiness tells the truth before the first batch. */

@@ -3,15 +3,17 @@
  * (credentials, certificates, ACLs) from a broker that is merely away, and knows when its
  * producer is beyond repair and must be rebuilt.
  */
-export type KafkaFailureKind =
-  | 'authentication'
-  | 'authorization'
-  | 'tls'
-  | 'unreachable'
-  | 'message-too-large'
-  | 'unknown-topic'
-  | 'producer-state'
-  | 'other';
+export const KAFKA_FAILURE_KINDS = [
+  'authentication',
+  'authorization',
+  'tls',
+  'unreachable',
+  'message-too-large',
+  'unknown-topic',
+  'producer-state',
+  'other',
+] as const;
+export type KafkaFailureKind = (typeof KAFKA_FAILURE_KINDS)[number];
 
 /** librdkafka error codes (rdkafka.h, `RD_KAFKA_RESP_ERR_*`) the sink tells apart. */
 export const LIBRDKAFKA_ERRORS = {

@@ -1,4 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
+import { startAtZero } from '../../observability/metrics.js';
+import { KAFKA_FAILURE_KINDS } from './kafka-failure.js';
 
 const PREFIX = 'kube_audit_forwarder_kafka_';
 
@@ -18,7 +20,7 @@ export class KafkaSinkMetrics {
     });
     this.sendFailures = new Counter({
       name: `${PREFIX}send_failures_total`,
-      help: 'Failed batch sends by kind: unreachable, authentication, authorization, tls, producer-state, message-too-large, unknown-topic, other',
+      help: `Failed batch sends by kind: ${KAFKA_FAILURE_KINDS.join(', ')}`,
       labelNames: ['kind'],
       registers,
     });
@@ -33,5 +35,7 @@ export class KafkaSinkMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    startAtZero(this.sendFailures, KAFKA_FAILURE_KINDS.map((kind) => ({ kind })));
+    startAtZero(this.oversizeEvents, [{ outcome: 'truncated' }, { outcome: 'dead_lettered' }]);
   }
 }

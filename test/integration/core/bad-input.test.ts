@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { waitUntil } from '../../helpers/agent-process.js';
+import { readCheckpointView } from '../../helpers/checkpoint-view.js';
 import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
 import { readFileSinkOutput } from '../../helpers/sink-output.js';
 
@@ -67,6 +68,17 @@ describe('bad input gets its documented behaviour and the agent keeps running', 
       assert.equal(letters[0]!.file, workspace.livePath);
       assert.equal(agent.logsWith('invalid audit log line').length, 3);
       assert.equal(agent.logsWith('agent stopped')[0]!.invalidLines, 3);
+    });
+
+    it(`strips the UTF-8 byte-order mark a file starts with from the event it ships; the checkpoint still counts its bytes (${pipeline})`, async () => {
+      const workspace = new AgentWorkspace();
+      writeFileSync(workspace.livePath, `\uFEFF${event('first')}\n${event('second')}\n`);
+      await workspace.catchUp(processorArgs);
+      const delivered = readFileSinkOutput(workspace.outputPath);
+      assert.deepEqual(delivered.keys, ['first/ResponseComplete', 'second/ResponseComplete']);
+      assert.deepEqual([...delivered.lines[0]!.subarray(0, 1)], [0x7b], 'the first event starts with "{", not a byte-order mark');
+      assert.equal(JSON.parse(delivered.lines[0]!.toString('utf8')).auditID, 'first');
+      assert.equal(readCheckpointView(workspace.checkpointDir).files[0]!.offset, statSync(workspace.livePath).size);
     });
   }
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { CLI_PATH, waitUntil } from '../../helpers/agent-process.js';
+import { misalignedCells } from '../../helpers/column-alignment.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { duplicateCount, missingKeys, readFileSinkOutput } from '../../helpers/sink-output.js';
 import { writeInBursts, writtenKeys } from '../../helpers/writer-driver.js';
@@ -146,15 +147,65 @@ describe('start modes, copytruncate, and the CLI', function () {
     }
   });
 
-  it('prints stored positions and lag per file with the checkpoints command', async () => {
+  it('prints stored positions and lag per file with the checkpoints command, in aligned columns', async () => {
     const workspace = new AgentWorkspace();
     writeFileSync(workspace.livePath, `${event('a')}\n`);
     await workspace.catchUp();
     appendFileSync(workspace.livePath, `${event('b')}\n`);
-    const { stdout } = await run(process.execPath, [CLI_PATH, 'checkpoints', '--checkpoint-dir', workspace.checkpointDir]);
+    const { stdout } = await run(process.execPath, [CLI_PATH, 'checkpoints', '--checkpoint-dir', workspace.checkpointDir, '--path', workspace.livePath]);
     const [, header, row] = stdout.trim().split('\n');
     assert.match(header!, /^FILE\s+FINGERPRINT\s+OFFSET\s+SIZE\s+LAG BYTES\s+STATE$/);
     const offset = Buffer.byteLength(event('a')) + 1;
     assert.match(row!, new RegExp(`${workspace.livePath}\\s+\\w{12}\\s+${offset}\\s+${offset * 2}\\s+${offset}\\s+reading`));
+  });
+
+  it('checkpoints matches positions to files by identity: a file rotated while the agent was down keeps its position, the new live file lags by its whole size', async () => {
+    const workspace = new AgentWorkspace();
+    const done = path.join(workspace.logDir, 'audit-2026-11-27T14-00-00.000.log');
+    writeFileSync(done, `${event('done-1')}\n`);
+    writeFileSync(workspace.livePath, `${event('a-1')}\n${event('a-2')}\n${event('a-3')}\n`);
+    await workspace.catchUp();
+    const acknowledged = statSync(workspace.livePath).size;
+    // While the agent is down: one more line, rotation (lumberjack's backup name), a new shorter
+    // live file, and the finished backup deleted.
+    appendFileSync(workspace.livePath, `${event('a-4')}\n`);
+    const backup = path.join(workspace.logDir, 'audit-2026-11-27T14-30-01.123.log');
+    renameSync(workspace.livePath, backup);
+    writeFileSync(workspace.livePath, `${event('b-1')}\n`);
+    unlinkSync(done);
+    const args = [CLI_PATH, 'checkpoints', '--checkpoint-dir', workspace.checkpointDir, '--path', workspace.livePath];
+    const { stdout } = await run(process.execPath, args);
+    const [, header, ...rows] = stdout.trim().split('\n');
+    const cells = rows.map((row) => row.split(/\s{2,}/));
+    assert.deepEqual(
+      cells.map(([file, , offset, size, lag, state]) => ({ file, offset, size, lag, state })),
+      [
+        { file: done, offset: String(Buffer.byteLength(event('done-1')) + 1), size: 'gone', lag: '0', state: 'done' },
+        { file: backup, offset: String(acknowledged), size: String(statSync(backup).size), lag: String(Buffer.byteLength(event('a-4')) + 1), state: 'reading' },
+        { file: workspace.livePath, offset: '-', size: String(statSync(workspace.livePath).size), lag: String(statSync(workspace.livePath).size), state: 'new' },
+      ],
+      stdout,
+    );
+    // Aligned: text columns start, number columns end, where their header does.
+    assert.deepEqual(misalignedCells([header, ...rows].join('\n'), ['OFFSET', 'SIZE', 'LAG BYTES']), [], stdout);
+
+    const json = JSON.parse((await run(process.execPath, [...args, '--json'])).stdout) as {
+      files: Array<{ file: string; offset: number; lag: number | null; state: string }>;
+      untracked: Array<{ file: string; lag: number }>;
+    };
+    assert.deepEqual(json.files.map(({ file, offset }) => ({ file, offset })), [
+      { file: done, offset: Buffer.byteLength(event('done-1')) + 1 },
+      { file: backup, offset: acknowledged },
+    ]);
+    assert.deepEqual(json.untracked.map(({ file, lag }) => ({ file, lag })), [{ file: workspace.livePath, lag: statSync(workspace.livePath).size }]);
+
+    // Pointed at another directory, it does not call the files it cannot see there gone or lost.
+    const elsewhere = JSON.parse((await run(process.execPath, [CLI_PATH, 'checkpoints', '--checkpoint-dir', workspace.checkpointDir, '--path', path.join(workspace.root, 'other', 'audit.log'), '--json'])).stdout) as {
+      files: Array<{ state: string; sizeOnDisk: number | null }>;
+    };
+    assert.deepEqual(elsewhere.files.map(({ state, sizeOnDisk }) => ({ state, sizeOnDisk })), [
+      { state: 'not under --path', sizeOnDisk: null },
+      { state: 'not under --path', sizeOnDisk: null },
+    ]);
   });
 });

@@ -139,7 +139,7 @@ describe('container image and DaemonSet, without a container engine', function (
         'every event shipped',
       );
       assert.equal(sample(metrics, 'kube_audit_forwarder_bytes_lost_total'), 0);
-      assert.match(metrics, /^# HELP kube_audit_forwarder_process_cpu_seconds_total /m, 'Node default metrics carry the prefix');
+      assert.match(metrics, /^# HELP process_cpu_seconds_total /m, 'Node default metrics under their standard names');
       assert.match(metrics, /^# TYPE kube_audit_forwarder_batch_latency_seconds histogram$/m);
 
       const readiness = await fetch(`${url}/readyz`);

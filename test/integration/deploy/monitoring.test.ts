@@ -137,10 +137,11 @@ async function liveMetricNames(): Promise<{ names: Set<string>; text: string }> 
     const listening: LogEntry = await agent.waitForLog((entry) => entry.message === 'http endpoints listening');
     const url = listening.url as string;
     let text = '';
-    // Wait until the agent shipped the line and dead-lettered the garbage, so labelled series exist.
+    // Wait until the agent shipped the line and dead-lettered the garbage: the histogram has
+    // observations then (labelled counters are served at 0 from the start).
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
       text = await (await fetch(`${url}/metrics`)).text();
-      if (/^kube_audit_forwarder_events_shipped_total 1$/m.test(text) && /^kube_audit_forwarder_dead_letter_lines_total\{/m.test(text)) break;
+      if (/^kube_audit_forwarder_events_shipped_total 1$/m.test(text) && /^kube_audit_forwarder_dead_letter_lines_total\{reason="invalid"\} 1$/m.test(text)) break;
     }
     const names = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
     return { names, text };

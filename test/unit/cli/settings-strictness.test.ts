@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import { parseCommandLine } from '../../../src/command-line.js';
 import { ConfigError } from '../../../src/config-error.js';
@@ -149,6 +152,31 @@ describe('settings: every option, from the flag and from the environment', funct
     const selected = await parseCommandLine(['run', '--sink', 'kafka', '--kafka-brokers', 'b:1', '--kafka-topic', 'audit'], {});
     assert.ok(selected?.command === 'run');
     assert.deepEqual(selected.config.warnings, []);
+  });
+
+  it('warns about a filter or a custom detection rule on a field that no audit event has, and not about real fields, aliases or free-form objects', async () => {
+    const invocation = await parseCommandLine(
+      ['run', '--filter-drop', 'objectRef.resorce=leases verb=get', '--filter-keep', 'user.name=admin'],
+      { KAF_FILTER_DROP: 'ignored: the flag wins' },
+    );
+    assert.ok(invocation?.command === 'run');
+    assert.deepEqual(invocation.config.warnings, [
+      'filter "user.name=admin" reads user.name, which no audit event has: user has no "name" (it has username, uid, groups, extra)',
+      'filter "objectRef.resorce=leases verb=get" reads objectRef.resorce, which no audit event has: objectRef has no "resorce" (it has resource, namespace, name, uid, apiGroup, apiVersion, resourceVersion, subresource)',
+    ]);
+    const rulesFile = path.join(mkdtempSync(path.join(tmpdir(), 'kaf-rules-')), 'rules.yaml');
+    writeFileSync(rulesFile, 'rules:\n  - id: typo\n    match: {verb: create, objectRef.kind: Secret}\n');
+    const custom = await parseCommandLine(['run', '--rules-file', rulesFile], {});
+    assert.ok(custom?.command === 'run');
+    assert.deepEqual(custom.config.warnings, [
+      'detection rule "typo" reads objectRef.kind, which no audit event has: objectRef has no "kind" (it has resource, namespace, name, uid, apiGroup, apiVersion, resourceVersion, subresource)',
+    ]);
+    const real = await parseCommandLine(
+      ['run', '--filter-drop', 'resource=leases user=system:node:* code>=400 decision=forbid requestObject.spec.replicas>3 podContainers.image=x* user.extra.arn=y sourceIPs=10.*'],
+      {},
+    );
+    assert.ok(real?.command === 'run');
+    assert.deepEqual(real.config.warnings, []);
   });
 });
 

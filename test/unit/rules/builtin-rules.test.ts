@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import type { AuditEvent } from '../../../src/audit/audit-event.js';
 import { DetectionProcessor } from '../../../src/rules/detection/detection-processor.js';
 import { builtinRules } from '../../../src/rules/detection/rule-set.js';
+import { unknownRuleFields } from '../../../src/rules/language/rule-field-check.js';
 import { corpusPath, corpusRecords, withPodSpec, writtenEvent } from './written-events.js';
 
 /**
@@ -320,5 +321,12 @@ describe('built-in detection rules', () => {
       return [...(fires === 0 ? [`${rule.id}: no positive`] : []), ...(quiet === 0 ? [`${rule.id}: no negative`] : [])];
     });
     assert.deepEqual(missing, []);
+  });
+});
+
+describe('the fields of the built-in rules', () => {
+  it('are all fields an audit.k8s.io/v1 event can have (the schema the start-up warning checks custom rules against)', () => {
+    assert.ok(builtinRules().every((rule) => rule.fields.length > 0));
+    assert.deepEqual(unknownRuleFields('detection rule', builtinRules()), []);
   });
 });

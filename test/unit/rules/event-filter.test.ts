@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { EventFilter } from '../../../src/rules/filter/event-filter.js';
+import { unknownRuleFields } from '../../../src/rules/language/rule-field-check.js';
 import { parseFilterExpression, parseFilterRule } from '../../../src/rules/filter/filter-rule.js';
 import { readRuleDocument } from '../../../src/rules/language/rule-document.js';
 import { corpusPath, corpusRecords, writtenEvent } from './written-events.js';
@@ -82,5 +83,23 @@ describe('filter rules', () => {
 
   it('refuses a filter file rule without a valid action', () => {
     assert.throws(() => parseFilterRule({ name: 'x', action: 'discard', match: { verb: 'get' } }), /filter x: action must be drop or keep/);
+  });
+  it('names a field no audit event has in a filter file rule, in match, any and unless alike', () => {
+    const rules = readRuleDocument(
+      [
+        'filters:',
+        '  - name: typos',
+        '    action: drop',
+        '    match: {verb: get, stage.name: x}',
+        '    any: [{objectRef.resource: leases}, {responseStatus.codee: 200}]',
+        '    unless: [{userAgent: kubectl*}, {impersonatedUser.group: y}]',
+      ].join('\n'),
+      'filters',
+    ).map(parseFilterRule);
+    assert.deepEqual(unknownRuleFields('filter', rules), [
+      'filter "typos" reads stage.name, which no audit event has: stage is a plain value, with no "name" in it',
+      'filter "typos" reads responseStatus.codee, which no audit event has: responseStatus has no "codee" (it has kind, apiVersion, metadata, status, message, reason, details, code)',
+      'filter "typos" reads impersonatedUser.group, which no audit event has: impersonatedUser has no "group" (it has username, uid, groups, extra)',
+    ]);
   });
 });

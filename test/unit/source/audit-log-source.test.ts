@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { CheckpointEntry } from '../../../src/checkpoint/checkpoint-schema.js';
+import { fingerprintOf } from '../../../src/source/fingerprint.js';
 import { AuditLogSource } from '../../../src/source/audit-log-source.js';
 import type { SourceFile } from '../../../src/source/file-reader.js';
 import { waitUntil } from '../../helpers/agent-process.js';
@@ -19,7 +21,7 @@ describe('AuditLogSource', function () {
     source = undefined;
   });
 
-  function start(options: { capacity?: () => Promise<void> } = {}) {
+  function start(options: { capacity?: () => Promise<void>; checkpoint?: CheckpointEntry[] } = {}) {
     const recorder = recordingSourceEvents();
     const lines: Array<{ file: SourceFile; text: string; end: number }> = [];
     source = new AuditLogSource({
@@ -27,7 +29,7 @@ describe('AuditLogSource', function () {
       maxLineBytes: 1024,
       hardCapBytes: 4096,
       pollIntervalMs: 20,
-      checkpoint: [],
+      checkpoint: options.checkpoint ?? [],
       start: { startAt: 'beginning', replay: false, checkpointUnusable: false },
       events: recorder.events,
       onLine: (file, line) => lines.push({ file, text: line.bytes.toString(), end: line.end }),
@@ -71,6 +73,28 @@ describe('AuditLogSource', function () {
     source!.filesChanged();
     source!.ack(lines[1]!.file, 16);
     await waitUntil(() => source!.checkpointEntries()[0]!.completed, 5_000, 'completed once rotated, read and acknowledged');
+  });
+
+  it('is caught up only once a checkpointed file that vanished unread is reported lost, though an empty backup is being written', async () => {
+    const gone = '{"n":1}\n{"n":2}\n';
+    writeFileSync(path.join(dir, 'audit.log'), '{"n":3}\n');
+    writeFileSync(path.join(dir, 'audit-2026-12-01T11-00-00.000.log'), '');
+    const entry: CheckpointEntry = {
+      fingerprint: fingerprintOf(Buffer.from(gone))!,
+      offset: 8,
+      size: gone.length,
+      completed: false,
+      path: path.join(dir, 'audit-2026-12-01T10-00-00.000.log'),
+      dev: 0,
+      ino: 0,
+    };
+    const { lines, named } = start({ checkpoint: [entry] });
+    await waitUntil(() => source!.caughtUp, 10_000, 'caught up');
+    assert.equal(lines.length, 1);
+    assert.deepEqual(
+      named('lost').map((event) => [event.fromByte, event.toByte]),
+      [[8, gone.length]],
+    );
   });
 
   it('reads nothing while the pipeline has no capacity, and goes on once it has', async () => {

@@ -8,6 +8,7 @@ import { FileDiscovery } from '../../../src/source/file-discovery.js';
 import type { FileReader } from '../../../src/source/file-reader.js';
 import { fingerprintOf } from '../../../src/source/fingerprint.js';
 import type { StartSettings } from '../../../src/source/start-position.js';
+import { waitUntil } from '../../helpers/agent-process.js';
 import { recordingSourceEvents } from '../../helpers/recording-source-events.js';
 
 const A = '{"auditID":"a1"}\n{"auditID":"a2"}\n';
@@ -26,7 +27,7 @@ describe('FileDiscovery', () => {
     for (const found of discoveries) await found.close();
   });
 
-  function discovery(options: { checkpoint?: CheckpointEntry[]; start?: Partial<StartSettings>; finishedRetentionMs?: number } = {}) {
+  function discovery(options: { checkpoint?: CheckpointEntry[]; start?: Partial<StartSettings>; finishedRetentionMs?: number; firstLineGraceMs?: number } = {}) {
     const recorder = recordingSourceEvents();
     const found = new FileDiscovery({
       livePath: path.join(dir, 'audit.log'),
@@ -36,6 +37,7 @@ describe('FileDiscovery', () => {
       start: { startAt: 'beginning', replay: false, checkpointUnusable: false, ...options.start },
       events: recorder.events,
       ...(options.finishedRetentionMs !== undefined ? { finishedRetentionMs: options.finishedRetentionMs } : {}),
+      ...(options.firstLineGraceMs !== undefined ? { firstLineGraceMs: options.firstLineGraceMs } : {}),
     });
     discoveries.push(found);
     return { discovery: found, ...recorder };
@@ -169,6 +171,53 @@ describe('FileDiscovery', () => {
       named('lost').map((event) => [event.fromByte, event.toByte]),
       [[0, A.length]],
     );
+  });
+
+  it('reports a checkpointed file deleted while the agent was down although the live file and a complete .gz have no first line', async () => {
+    write('audit.log', '{"auditID":"half');
+    write('audit-2026-12-01T09-00-00.000.log.gz', gzipSync(''));
+    const { discovery: found, named } = discovery({ checkpoint: [entry(A, 17, false, BACKUP)] });
+    await found.scan();
+    assert.deepEqual(
+      named('lost').map((event) => [event.fromByte, event.toByte]),
+      [[17, A.length]],
+    );
+  });
+
+  it('holds up loss reports while a backup without a first line was written to within the grace', async () => {
+    write('audit.log', C);
+    write('audit.log.1', '');
+    const { discovery: found, named } = discovery({ checkpoint: [entry(A, 17, false, BACKUP)], firstLineGraceMs: 300 });
+    await found.scan();
+    appendFileSync(path.join(dir, 'audit.log.1'), '{"auditID":');
+    await found.scan();
+    assert.equal(named('lost').length, 0, 'it may still become a copy of the checkpointed file');
+    await waitUntil(
+      async () => {
+        await found.scan();
+        return named('lost').length > 0;
+      },
+      10_000,
+      'the loss report once the backup stayed unchanged for the grace',
+    );
+    assert.deepEqual(
+      named('lost').map((event) => [event.fromByte, event.toByte]),
+      [[17, A.length]],
+    );
+  });
+
+  it('reads a backup that had no first line once its first line is complete', async () => {
+    write('audit.log', C);
+    write(BACKUP, '{"auditID":"b1"');
+    const { discovery: found } = discovery({ firstLineGraceMs: 0 });
+    await found.scan();
+    await found.scan();
+    assert.deepEqual(found.ordered().map((reader) => reader.displayName), ['audit.log']);
+    write(BACKUP, B);
+    await found.scan();
+    const [backup] = found.ordered();
+    assert.equal(backup!.displayName, BACKUP);
+    assert.deepEqual(await readAll(backup!), B.trimEnd().split('\n'));
   });
 
   it('recognises a finished file whose copy turns up again after it was forgotten, and does not read it again', async () => {
