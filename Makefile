@@ -17,12 +17,17 @@ all: build
 $(NODE):
 	bash scripts/node24.sh ensure
 
-## Installed again when Node changes too: a native addon is built for one Node ABI.
-$(NODE_MODULES): $(NODE) package.json package-lock.json
-	npm ci --no-audit --no-fund
+## Installed again when Node changes too: a native addon is built for one Node ABI. Install
+## scripts are skipped because the Kafka client's would download a prebuilt librdkafka from
+## GitHub; scripts/kafka-addon.sh builds it from source instead (cached in ~/.cache, minutes cold).
+$(NODE_MODULES): $(NODE) package.json package-lock.json scripts/kafka-addon.sh
+	npm ci --ignore-scripts --no-audit --no-fund
+	bash scripts/kafka-addon.sh install
 
+## Incremental (build state in dist/); outputs of deleted sources are pruned, or their tests would still run.
 build: $(NODE_MODULES)
 	npm run --silent build
+	$(NODE) dist/scripts/prune-dist.js
 
 ## A simulated kube-apiserver writes a rotating, gzip-compressing audit log into a temp dir and
 ## the agent ships it to the file sink, printing progress. Ctrl-C stops both cleanly.

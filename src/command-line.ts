@@ -6,7 +6,7 @@ import { boolean } from './config-values.js';
 import { coreOptions, readAgentConfig, type AgentConfig } from './config.js';
 import type { ParsedArgs } from './option-group.js';
 import { runOptionGroups } from './run-option-groups.js';
-import { collectSettings, rejectUnknownVariables, type OptionSpecs } from './settings-sources.js';
+import { collectSettings, namingSettingsAsGiven, rejectUnknownVariables, type OptionSpecs } from './settings-sources.js';
 import { PARSER_CONFIGURATION, spellOutBooleanFlags, yargsOptions } from './yargs-options.js';
 
 /** What the command line asks for, validated; undefined when it only asked for --help or --version. */
@@ -85,12 +85,13 @@ export async function parseCommandLine(args: readonly string[], env: NodeJS.Proc
           .reduce<Argv>((built, group) => define(built, group.options).group(Object.keys(group.options), group.title), argv)
           .epilogue(examplesEpilogue()),
       (argv) => {
-        invocation = { command: 'run', config: readAgentConfig(settings(argv, runOptions())) };
+        const values = settings(argv, runOptions());
+        invocation = { command: 'run', config: namingSettingsAsGiven(values, () => readAgentConfig(values)) };
       },
     )
     .command(
       'checkpoints',
-      'print the stored position and lag of every tracked file',
+      'print the stored position and lag of every file of the log (--path) and every file the checkpoint remembers',
       (argv) => define(argv, checkpointsOptions),
       (argv) => {
         const values = settings(argv, checkpointsOptions);

@@ -4,7 +4,7 @@ import { ConfigError } from './config-error.js';
 import { boolean, byteSize, givenAs, integer, oneOf, optionalString, requiredString } from './config-values.js';
 import { httpOptions, type HttpServerConfig } from './observability/http-options.js';
 import type { OptionGroup, ParsedArgs } from './option-group.js';
-import { unknownRuleFields } from './rules/language/rule-field-check.js';
+import { ruleFieldWarnings } from './rules/language/rule-field-check.js';
 import { processorOptions, type ProcessorConfig } from './rules/processor-options.js';
 import { givenOptions } from './settings-sources.js';
 import { sinkDefinitions, sinkNames } from './sinks/registry.js';
@@ -59,13 +59,15 @@ export interface AgentConfig {
   processors: ProcessorConfig;
   /** Where /metrics, /healthz and /readyz are served. */
   http: HttpServerConfig;
+  /** How the user gave a setting (`--checkpoint-dir` or `KAF_CHECKPOINT_DIR`), for errors found after parsing. */
+  settingName: (flag: string) => string;
   /** Where detections are sent as alerts (Alertmanager, webhooks); none by default. */
   alerts: AlertConfig;
   /** Settings that are valid but probably not what was meant; logged at start. */
   warnings: string[];
 }
 
-export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts' | 'warnings'>> = {
+export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts' | 'warnings' | 'settingName'>> = {
   title: 'Source and pipeline:',
   options: {
     path: {
@@ -226,10 +228,9 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
     alerts: alertOptions.read(argv),
     warnings: [
       ...unusedSinkOptions(argv, sinkName),
-      ...unknownRuleFields('filter', processors.filters),
-      // Built-in rules are held to the schema by their tests.
-      ...unknownRuleFields('detection rule', processors.rules.filter((rule) => !rule.builtin)),
+      ...ruleFieldWarnings(processors),
     ],
+    settingName: (flag) => givenAs(argv, flag),
   };
 }
 

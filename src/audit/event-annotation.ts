@@ -7,37 +7,38 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
 /**
- * Adds one annotation to an event and to the bytes that will be shipped, splicing it into the
+ * Adds annotations to an event and to the bytes that will be shipped, splicing them into the
  * original JSON instead of re-serialising: everything else stays byte-identical (Go's `\u0026`
  * escapes, number formatting, key order), which matters to consumers that hash or diff events.
  *
- * The splice relies on one scan of the top-level object. When it cannot be done safely (the
- * annotation is already there, `annotations` is not an object, or the scan disagrees with the
- * parsed event), the event is re-serialised instead, which is still correct JSON.
+ * The splice relies on one scan of the top-level object. When it cannot be done safely (one of
+ * the annotations is already there, `annotations` is not an object, or the scan disagrees with
+ * the parsed event), the event is re-serialised instead, which is still correct JSON.
  */
-export function addAnnotation(record: AuditRecord, key: string, value: string): void {
+export function addAnnotations(record: AuditRecord, annotations: Readonly<Record<string, string>>): void {
+  const keys = Object.keys(annotations);
   const existing = record.event.annotations;
-  const member = `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  const members = keys.map((key) => `${JSON.stringify(key)}:${JSON.stringify(annotations[key])}`).join(',');
   if (existing === undefined) {
     const layout = scanTopLevel(record.value);
-    record.event.annotations = { [key]: value };
+    record.event.annotations = { ...annotations };
     if (layout && layout.annotationsOpen < 0) {
       const prefix = layout.hasMembers ? ',' : '';
-      record.value = splice(record.value, layout.objectClose, `${prefix}"annotations":{${member}}`);
+      record.value = splice(record.value, layout.objectClose, `${prefix}"annotations":{${members}}`);
       return;
     }
-  } else if (isPlainObject(existing) && !Object.hasOwn(existing, key)) {
-    existing[key] = value;
+  } else if (isPlainObject(existing) && !keys.some((key) => Object.hasOwn(existing, key))) {
+    Object.assign(existing, annotations);
     const layout = scanTopLevel(record.value);
     if (layout && layout.annotationsOpen >= 0) {
       const suffix = layout.annotationsEmpty ? '' : ',';
-      record.value = splice(record.value, layout.annotationsOpen + 1, `${member}${suffix}`);
+      record.value = splice(record.value, layout.annotationsOpen + 1, `${members}${suffix}`);
       return;
     }
   } else if (isPlainObject(existing)) {
-    existing[key] = value;
+    Object.assign(existing, annotations);
   } else {
-    record.event.annotations = { [key]: value };
+    record.event.annotations = { ...annotations };
   }
   record.value = Buffer.from(JSON.stringify(record.event));
 }

@@ -10,6 +10,7 @@ import { auditIdOf, namespaceOf, resourceOf, stringField, subresourceOf, usernam
 import { DetectionProcessor, detailsOf } from '../rules/detection/detection-processor.js';
 import type { DetectionRule } from '../rules/detection/detection-rule.js';
 import type { FilterRule } from '../rules/filter/filter-rule.js';
+import { ruleFieldWarnings } from '../rules/language/rule-field-check.js';
 import { processorOptions } from '../rules/processor-options.js';
 
 /**
@@ -37,8 +38,10 @@ export const evaluateOptions: Record<string, OptionSpec> = {
 };
 
 /** Runs the command; returns the exit code. Bad rules throw ConfigError (exit 2 in the CLI). */
-export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void): Promise<number> {
+export async function runEvaluate(argv: ParsedArgs, out: (text: string) => void, warn: (text: string) => void = () => undefined): Promise<number> {
   const config = processorOptions.read({ ...argv, detections: true });
+  // On stderr, so that the table or the JSON lines stay as they are.
+  for (const warning of ruleFieldWarnings(config)) warn(`warning: ${warning}`);
   const json = boolean(argv, 'json') || oneOf(argv, 'format', ['table', 'json']) === 'json';
   if (boolean(argv, 'list-rules')) {
     for (const rule of config.rules) {

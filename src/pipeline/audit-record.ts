@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../audit/audit-event.js';
+import type { MemberTable } from './json-scanner.js';
 
 /**
  * One audit event on its way from the log file to a sink.
@@ -32,6 +33,17 @@ export interface AuditRecord {
    * without parsing it.
    */
   topLevelBytes?(key: string): Buffer | null | undefined;
+  /**
+   * The line's bytes and where its top-level members lie, when `value` is still the line the
+   * byte scanner read (undefined once parsed whole or rewritten): lets the detection rules read
+   * small fields from the bytes without building the event.
+   */
+  scannedLine?(): ScannedLine | undefined;
+}
+
+export interface ScannedLine {
+  readonly bytes: Buffer;
+  readonly members: MemberTable;
 }
 
 export interface RecordOrigin {

@@ -66,12 +66,7 @@ class LazyFields {
 
 
   private parseValue(at: number): unknown {
-    const start = this.members[at + 2]!;
-    const end = this.members[at + 3]!;
-    const bytes = this.bytes;
-    // Plain ASCII strings (verbs, stages, timestamps, ids) skip JSON.parse.
-    if (bytes[start] === 0x22 && isPlainAscii(bytes, start + 1, end - 1)) return bytes.toString('latin1', start + 1, end - 1);
-    return JSON.parse(bytes.toString('utf8', start, end));
+    return parseValueAt(this.bytes, this.members[at + 2]!, this.members[at + 3]!);
   }
 
   private decodeKeys(): string[] {
@@ -81,6 +76,54 @@ class LazyFields {
     }
     return [...keys];
   }
+}
+
+/** The JSON value in `bytes[start, end)`, as JSON.parse of the whole line would have it there. */
+export function parseValueAt(bytes: Buffer, start: number, end: number): unknown {
+  // Plain ASCII strings (verbs, stages, timestamps, ids), small integers (codes) and lists of
+  // plain strings (groups, source IPs) skip JSON.parse.
+  const first = bytes[start];
+  if (first === 0x22 && isPlainAscii(bytes, start + 1, end - 1)) return bytes.toString('latin1', start + 1, end - 1);
+  const simple = first === 0x5b ? plainStringsAt(bytes, start, end) : smallIntegerAt(bytes, start, end);
+  return simple === undefined ? JSON.parse(bytes.toString('utf8', start, end)) : simple;
+}
+
+/** An array of plain ASCII strings (the scanner proved it is valid JSON), or undefined for any other. */
+function plainStringsAt(bytes: Buffer, start: number, end: number): string[] | undefined {
+  const strings: string[] = [];
+  let index = skipSpace(bytes, start + 1, end);
+  if (bytes[index] === 0x5d) return strings;
+  for (;;) {
+    if (bytes[index] !== 0x22) return undefined;
+    const from = index + 1;
+    index = from;
+    while (bytes[index] !== 0x22) {
+      const byte = bytes[index]!;
+      if (byte === 0x5c || byte >= 0x80) return undefined;
+      index += 1;
+    }
+    strings.push(bytes.toString('latin1', from, index));
+    index = skipSpace(bytes, index + 1, end);
+    if (bytes[index] === 0x5d) return strings;
+    index = skipSpace(bytes, index + 1, end);
+  }
+}
+
+function skipSpace(bytes: Buffer, index: number, end: number): number {
+  while (index < end && (bytes[index] === 0x20 || bytes[index] === 0x0a || bytes[index] === 0x0d || bytes[index] === 0x09)) index += 1;
+  return index;
+}
+
+/** Digits only (the scanner proved the value is a JSON number), few enough to be exact. */
+function smallIntegerAt(bytes: Buffer, start: number, end: number): number | undefined {
+  if (end - start > 9) return undefined;
+  let value = 0;
+  for (let index = start; index < end; index += 1) {
+    const digit = bytes[index]! - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return end > start ? value : undefined;
 }
 
 /**
@@ -110,6 +153,11 @@ function decodeKey(bytes: Buffer, start: number, end: number): string {
 /** Compares a key's raw bytes with a property name without decoding either, when both are plain. */
 function keyBytesEqual(bytes: Buffer, start: number, end: number, key: string): boolean {
   const length = end - start;
+  // A name never has more characters than its key has bytes (UTF-8 and escapes take one or more
+  // per character), and a first byte that is plain ASCII is the first character.
+  if (key.length === 0 || length < key.length) return length === key.length;
+  const first = bytes[start]!;
+  if (first < 0x80 && first !== 0x5c && first !== key.charCodeAt(0)) return false;
   let plain = true;
   if (length === key.length) {
     for (let offset = 0; offset < length; offset += 1) {

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../audit/audit-event.js';
-import type { AuditRecord, RecordOrigin } from './audit-record.js';
+import type { AuditRecord, RecordOrigin, ScannedLine } from './audit-record.js';
 import { decodeLine } from './decoder.js';
 import type { MemberTable } from './json-scanner.js';
 import { lazyAuditEvent, lastMemberNamed } from './lazy-event.js';
@@ -70,6 +70,10 @@ export class LineRecord implements AuditRecord {
     if (members === undefined) return undefined;
     const at = lastMemberNamed(this.bytes, members, key);
     return at < 0 ? null : this.bytes.subarray(members[at + 2], members[at + 3]);
+  }
+
+  scannedLine(): ScannedLine | undefined {
+    return this.members === undefined ? undefined : { bytes: this.bytes, members: this.members };
   }
 
   /** Lets go of the parsed event and the member table: both are found again from `value` if needed. */

@@ -1,11 +1,17 @@
 import type { AuditEvent } from '../../audit/audit-event.js';
 import { compileCondition, type ValuesPredicate } from '../language/condition.js';
-import { compileEventField, fieldSource } from '../language/event-field.js';
+import { compileEventField } from '../language/event-field.js';
+import { mayAllHold, requirementsOf, type Requirement } from './byte-guard.js';
 import type { DetectionRule } from './detection-rule.js';
-import { isFailedResponse, stageValuesOf } from './rule-scope.js';
+import type { ScannedLine } from '../../pipeline/audit-record.js';
+import { compileByteFieldReader, LineFields } from './line-fields.js';
+import { isFailureCodeAmong } from './rule-scope.js';
 
-/** A line's top-level member bytes by key (see AuditRecord.topLevelBytes). */
-export type TopLevelBytes = (key: string) => Buffer | null | undefined;
+
+/** What the matcher reads an event from: `event` is only read for the rules that get past the index and the guards. */
+export interface MatchInput {
+  readonly event: AuditEvent;
+}
 
 /**
  * The rule set compiled once into a matcher that tries each event only against the rules that
@@ -13,18 +19,20 @@ export type TopLevelBytes = (key: string) => Buffer | null | undefined;
  * a test holds the two to that over the corpus and generated events):
  *
  * - An index on what an event says about itself in small top-level fields: verb, resource,
- *   subresource, stage and whether it failed. Each rule's scope and its `match` conditions on
- *   those fields decide once, per distinct combination, whether the rule is a candidate; the
- *   candidate lists are kept by combination, so most events cost a few field reads and one lookup.
- * - A byte guard for conditions on the request and response bodies: a `match` (or every `any`
- *   branch) condition that cannot hold on a missing field needs the literal keys of its path in
- *   the body's bytes. When they are absent the body is never parsed (with lazily parsed lines,
- *   a lease update never parses its `requestObject` for the pod-spec rules). Bodies with `\u` or
- *   `\/` escapes, which could spell a key differently, are always parsed.
+ *   subresource, stage and response code. Each rule's scope and its conditions on those fields
+ *   (in `match`, and per `any` branch) decide once, per distinct combination, whether the rule is
+ *   a candidate and through which branches; the candidate lists are kept by combination, so most
+ *   events cost a few field reads and one lookup.
+ * - Byte guards (see byte-guard.ts) on the line's members for every other condition: a rule
+ *   about impersonation is not tried on an event without `impersonatedUser`, one about
+ *   `system:anonymous` not on an event whose `user` bytes do not spell it, a pod-spec rule never
+ *   parses a lease's `requestObject`.
  */
 export class CompiledMatcher {
   private readonly rules: CompiledRule[];
-  private readonly candidatesByKey = new Map<string, CompiledRule[]>();
+  private readonly candidatesByKey = new Map<string, Candidate[]>();
+  /** Reused for every line: matching is synchronous. */
+  private readonly fields = new LineFields();
 
   constructor(rules: readonly DetectionRule[]) {
     this.rules = rules.map(compileRule);
@@ -32,27 +40,29 @@ export class CompiledMatcher {
 
   /**
    * The rules whose scope and conditions hold for the event, in configured order (thresholds are
-   * the caller's). `bytes`, when given, lets body guards rule fields out without parsing them.
+   * the caller's). `line`, when given, lets the index and the guards read the line's bytes
+   * instead of the event: most events are then decided without parsing any of it.
    */
-  match(event: AuditEvent, bytes?: TopLevelBytes): DetectionRule[] {
+  match(input: MatchInput, line?: ScannedLine): DetectionRule[] {
+    let fields: LineFields | undefined;
+    if (line !== undefined) {
+      fields = this.fields;
+      fields.reset(line);
+    }
     const matched: DetectionRule[] = [];
-    for (const candidate of this.candidatesFor(event)) {
-      if (bytes !== undefined && candidate.guard !== undefined && !candidate.guard(bytes)) continue;
-      if (candidate.rule.conditions(event)) matched.push(candidate.rule);
+    for (const candidate of this.candidatesFor(input, fields)) {
+      if (fields !== undefined && !mayMatch(candidate, fields)) continue;
+      if (candidate.rule.conditions(input.event)) matched.push(candidate.rule);
     }
     return matched;
   }
 
-  private candidatesFor(event: AuditEvent): CompiledRule[] {
-    const values = INDEX_READERS.map((read) => read(event));
-    const stage = stageValuesOf(event);
-    const failed = isFailedResponse(event);
-    const key = indexKey(values, stage, failed);
+  private candidatesFor(input: MatchInput, fields: LineFields | undefined): Candidate[] {
+    const values = (fields && indexValuesOf(fields)) ?? INDEX_READERS.map((read) => read(input.event));
+    const key = indexKey(values);
     const known = key === undefined ? undefined : this.candidatesByKey.get(key);
     if (known) return known;
-    const candidates = this.rules.filter(
-      ({ rule, indexTests }) => rule.scope.includes(stage, failed) && indexTests.every(({ field, holds }) => holds(values[field]!)),
-    );
+    const candidates = this.candidatesAmong(values);
     if (key !== undefined) {
       // Bounded: odd logs (a verb per request?) must not grow it without end.
       if (this.candidatesByKey.size >= MAX_KEYS) this.candidatesByKey.clear();
@@ -60,76 +70,106 @@ export class CompiledMatcher {
     }
     return candidates;
   }
+
+  private candidatesAmong(values: readonly (readonly unknown[])[]): Candidate[] {
+    const failed = isFailureCodeAmong(values[CODE]!);
+    const holds = (tests: readonly IndexTest[]): boolean => tests.every(({ field, holds: test }) => test(values[field]!));
+    const candidates: Candidate[] = [];
+    for (const compiled of this.rules) {
+      if (!compiled.rule.scope.includes(values[STAGE]!, failed) || !holds(compiled.indexTests)) continue;
+      if (compiled.branches === undefined) {
+        candidates.push({ rule: compiled.rule, requirements: compiled.requirements });
+        continue;
+      }
+      const branches = compiled.branches.filter((branch) => holds(branch.indexTests));
+      if (branches.length === 0) continue;
+      // A branch without requirements may always hold: then only the `match` part is guarded.
+      const guarded = branches.every((branch) => branch.requirements.length > 0);
+      candidates.push({ rule: compiled.rule, requirements: compiled.requirements, ...(guarded ? { branches: branches.map((branch) => branch.requirements) } : {}) });
+    }
+    return candidates;
+  }
 }
 
-interface CompiledRule {
-  readonly rule: DetectionRule;
-  /** The rule's `match` conditions on indexed fields. */
-  readonly indexTests: ReadonlyArray<{ readonly field: number; readonly holds: ValuesPredicate }>;
-  readonly guard?: (bytes: TopLevelBytes) => boolean;
+type Requirements = readonly Requirement[];
+
+interface IndexTest {
+  readonly field: number;
+  readonly holds: ValuesPredicate;
 }
+
+/** A condition set (`match`, or one `any` branch), split into index tests and byte requirements. */
+interface CompiledSet {
+  readonly indexTests: readonly IndexTest[];
+  readonly requirements: Requirements;
+}
+
+interface CompiledRule extends CompiledSet {
+  readonly rule: DetectionRule;
+  /** The `any` branches, when the rule has them. */
+  readonly branches?: readonly CompiledSet[];
+}
+
+/** A rule that the index let through for one combination of indexed values, with what its bytes must show. */
+interface Candidate {
+  readonly rule: DetectionRule;
+  readonly requirements: Requirements;
+  /** The requirements of the `any` branches the index let through, one of which must hold; absent when not guarded. */
+  readonly branches?: readonly Requirements[];
+}
+
+/** The `any` branches first: they are what sets most rules apart (`match: {decision: allow}` holds for most events). */
+function mayMatch(candidate: Candidate, fields: LineFields): boolean {
+  const branches = candidate.branches;
+  if (branches !== undefined && !branches.some((branch) => mayAllHold(branch, fields))) return false;
+  return mayAllHold(candidate.requirements, fields);
+}
+
+const VERB = 0;
+const RESOURCE = 1;
+const SUBRESOURCE = 2;
+const STAGE = 3;
+const CODE = 4;
 
 /** Indexed fields, by every name a rule may give them. */
 const INDEX_FIELDS: Readonly<Record<string, number>> = {
-  verb: 0,
-  resource: 1,
-  'objectRef.resource': 1,
-  subresource: 2,
-  'objectRef.subresource': 2,
+  verb: VERB,
+  resource: RESOURCE,
+  'objectRef.resource': RESOURCE,
+  subresource: SUBRESOURCE,
+  'objectRef.subresource': SUBRESOURCE,
+  stage: STAGE,
+  code: CODE,
+  'responseStatus.code': CODE,
 };
-const INDEX_READERS = ['verb', 'objectRef.resource', 'objectRef.subresource'].map((field) => compileEventField(field));
-const MAX_KEYS = 4096;
+const INDEXED = ['verb', 'objectRef.resource', 'objectRef.subresource', 'stage', 'responseStatus.code'];
+const INDEX_READERS = INDEXED.map((field) => compileEventField(field));
+const INDEX_BYTE_READERS = INDEXED.map((field) => compileByteFieldReader(field)!);
+const MAX_KEYS = 16_384;
 
-/** Bodies are where parsing costs; small members are cheaper to parse than to guard. */
-const GUARDED_MEMBERS = new Set(['requestObject', 'responseObject']);
-/** Escapes that could spell a key's letters differently from its plain bytes. */
-const KEY_ESCAPES = [Buffer.from('\\u'), Buffer.from('\\/')];
-const PLAIN_KEY = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** The indexed values from the line's bytes; undefined when its members are not known. */
+function indexValuesOf(fields: LineFields): (readonly unknown[])[] | undefined {
+  const values: (readonly unknown[])[] = [];
+  for (const read of INDEX_BYTE_READERS) {
+    const value = fields.valuesOf(read);
+    if (value === undefined) return undefined;
+    values.push(value);
+  }
+  return values;
+}
 
 function compileRule(rule: DetectionRule): CompiledRule {
-  const match = asConditionMap(rule.source.match);
-  const indexTests = Object.entries(match)
+  const match = compileSet(asConditionMap(rule.source.match));
+  if (!Array.isArray(rule.source.any)) return { rule, ...match };
+  return { rule, ...match, branches: rule.source.any.map((branch) => compileSet(asConditionMap(branch))) };
+}
+
+function compileSet(conditions: Record<string, unknown>): CompiledSet {
+  const indexTests = Object.entries(conditions)
     .filter(([field]) => INDEX_FIELDS[field] !== undefined)
     .map(([field, condition]) => ({ field: INDEX_FIELDS[field]!, holds: compileCondition(condition) }));
-  const guard = guardOf(rule);
-  return guard ? { rule, indexTests, guard } : { rule, indexTests };
-}
-
-interface BodyRequirement {
-  readonly member: string;
-  /** `"key"` for each literal key of the path. */
-  readonly keys: readonly Buffer[];
-}
-
-function guardOf(rule: DetectionRule): ((bytes: TopLevelBytes) => boolean) | undefined {
-  const all = requirementsOf(asConditionMap(rule.source.match));
-  const branches = Array.isArray(rule.source.any) ? rule.source.any.map((branch) => requirementsOf(asConditionMap(branch))) : [];
-  const anyGuarded = branches.length > 0 && branches.every((branch) => branch.length > 0);
-  if (all.length === 0 && !anyGuarded) return undefined;
-  return (bytes) =>
-    all.every((requirement) => mayHold(requirement, bytes)) &&
-    (!anyGuarded || branches.some((branch) => branch.every((requirement) => mayHold(requirement, bytes))));
-}
-
-/** Requirements of the conditions that cannot hold on a field without values. */
-function requirementsOf(conditions: Record<string, unknown>): BodyRequirement[] {
-  const requirements: BodyRequirement[] = [];
-  for (const [field, condition] of Object.entries(conditions)) {
-    if (compileCondition(condition)([])) continue;
-    const source = fieldSource(field);
-    if (source === undefined || !GUARDED_MEMBERS.has(source.member)) continue;
-    const keys = source.keys.filter((key) => PLAIN_KEY.test(key)).map((key) => Buffer.from(`"${key}"`));
-    requirements.push({ member: source.member, keys });
-  }
-  return requirements;
-}
-
-function mayHold(requirement: BodyRequirement, bytes: TopLevelBytes): boolean {
-  const value = bytes(requirement.member);
-  if (value === undefined) return true;
-  if (value === null) return false;
-  if (KEY_ESCAPES.some((escape) => value.includes(escape))) return true;
-  return requirement.keys.every((key) => value.includes(key));
+  return { indexTests, requirements: requirementsOf(conditions) };
 }
 
 function asConditionMap(spec: unknown): Record<string, unknown> {
@@ -137,15 +177,17 @@ function asConditionMap(spec: unknown): Record<string, unknown> {
 }
 
 /**
- * One string per combination of indexed values (each absent, or one string, length-prefixed so
- * no two combinations collide); undefined for unusual shapes (arrays, numbers), which are then
- * resolved without the cache.
+ * One string per combination of indexed values (each absent, or one string or number, typed and
+ * length-prefixed so no two combinations collide); undefined for unusual shapes (arrays, objects),
+ * which are then resolved without the cache.
  */
-function indexKey(values: readonly (readonly unknown[])[], stage: readonly unknown[], failed: boolean): string | undefined {
-  let key = failed ? '1' : '0';
-  for (const list of [...values, stage]) {
+function indexKey(values: readonly (readonly unknown[])[]): string | undefined {
+  let key = '';
+  for (const list of values) {
     if (list.length === 0) key += '|-';
-    else if (list.length === 1 && typeof list[0] === 'string') key += `|${list[0].length}:${list[0]}`;
+    else if (list.length !== 1) return undefined;
+    else if (typeof list[0] === 'string') key += `|s${list[0].length}:${list[0]}`;
+    else if (typeof list[0] === 'number') key += `|n${list[0]}`;
     else return undefined;
   }
   return key;

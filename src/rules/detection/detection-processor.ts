@@ -1,12 +1,12 @@
 import { Counter, type Registry } from 'prom-client';
 import { startAtZero } from '../../observability/metrics.js';
 import type { AuditEvent } from '../../audit/audit-event.js';
-import type { AuditRecord } from '../../pipeline/audit-record.js';
+import type { AuditRecord, ScannedLine } from '../../pipeline/audit-record.js';
 import { eventTimeOf } from '../../audit/event-fields.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
-import { addAnnotation } from '../../audit/event-annotation.js';
+import { addAnnotations } from '../../audit/event-annotation.js';
 import type { DetectionListener } from '../../alerts/detection-listener.js';
-import { CompiledMatcher, type TopLevelBytes } from './compiled-matcher.js';
+import { CompiledMatcher, type MatchInput } from './compiled-matcher.js';
 import { groupKeyOf, type DetectionRule } from './detection-rule.js';
 import { ThresholdWindow } from './threshold-window.js';
 
@@ -39,8 +39,8 @@ export function detailsOf(rule: DetectionRule): DetectionDetails {
  * in `record.detections` so a sink can also route it to an alerts topic or tag. Events never get
  * dropped here.
  *
- * It reads events lazily (only the fields its candidate rules look at are parsed), so lines
- * need not be parsed whole up front for it.
+ * It decides most events from the line's bytes and reads the rest lazily (only the fields its
+ * candidate rules look at are parsed), so lines need not be parsed whole up front for it.
  */
 export class DetectionProcessor implements Processor {
   readonly name = 'detections';
@@ -70,22 +70,30 @@ export class DetectionProcessor implements Processor {
   }
 
   process(record: AuditRecord): ProcessorVerdict {
-    const ids = this.evaluate(record.event, record.topLevelBytes?.bind(record));
+    const ids = this.matchedIds(record, record.scannedLine?.());
     if (ids.length > 0) {
-      addAnnotation(record, DETECTIONS_ANNOTATION, ids.join(','));
-      addAnnotation(record, DETECTION_DETAILS_ANNOTATION, JSON.stringify(ids.map((id) => detailsOf(this.rulesById.get(id)!))));
+      addAnnotations(record, {
+        [DETECTIONS_ANNOTATION]: ids.join(','),
+        [DETECTION_DETAILS_ANNOTATION]: JSON.stringify(ids.map((id) => detailsOf(this.rulesById.get(id)!))),
+      });
       record.detections = ids;
     }
     return 'keep';
   }
 
+  /** The ids of the rules the event matches, updating threshold windows and counters. */
+  evaluate(event: AuditEvent): string[] {
+    return this.matchedIds({ event });
+  }
+
   /**
-   * The ids of the rules the event matches, updating threshold windows and counters. `bytes`
-   * (the line's members) lets the matcher rule body conditions out without parsing the bodies.
+   * `line` (the line's bytes and members) lets the matcher decide most events from the bytes;
+   * the record's `event` (parsed lazily) is read only for the rules that get past that.
    */
-  evaluate(event: AuditEvent, bytes?: TopLevelBytes): string[] {
+  private matchedIds(input: MatchInput, line?: ScannedLine): string[] {
     const ids: string[] = [];
-    for (const rule of this.matcher.match(event, bytes)) {
+    for (const rule of this.matcher.match(input, line)) {
+      const event = input.event;
       if (rule.threshold && !this.windows.get(rule.id)!.record(groupKeyOf(rule.threshold, event), eventMillis(event))) {
         continue;
       }

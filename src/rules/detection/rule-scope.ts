@@ -46,6 +46,11 @@ export function isFailedResponse(event: AuditEvent): boolean {
   return isFailureCode(readCode(event));
 }
 
+/** The same, from the `responseStatus.code` values already read. */
+export function isFailureCodeAmong(codes: readonly unknown[]): boolean {
+  return isFailureCode(codes);
+}
+
 /**
  * Reads a rule's scope. A rule whose `match` or `any` asks for what the defaults leave out (a
  * failure code, the RequestReceived stage) without overriding them would never fire: that is a

@@ -95,6 +95,25 @@ export function compileEventField(text: string): EventFieldReader {
   return (event) => flattenArrays(readPath(event, segments));
 }
 
+/**
+ * The path of a field that reads the event as it is (no virtual root), aliases resolved; undefined
+ * for `podSpec…`, `podContainers…` and `execCommand`. With `valuesBelow`, lets a reader that
+ * walked the first keys another way (the line's bytes, see rules/detection/line-fields.ts) give
+ * the same values as the compiled reader.
+ */
+export function plainFieldPath(text: string): PathSegment[] | undefined {
+  const segments = parsePath(FIELD_ALIASES[text] ?? text);
+  const first = segments[0]!;
+  return first.kind === 'key' && VIRTUAL_ROOTS[first.name] === undefined ? segments : undefined;
+}
+
+/** The values a plain field gives when `value` is what its path reached before the `rest` of its segments. */
+export function valuesBelow(value: unknown, rest: readonly PathSegment[]): unknown[] {
+  if (value === undefined || value === null) return NOTHING as unknown[];
+  if (rest.length === 0) return Array.isArray(value) ? value : [value];
+  return flattenArrays(readPath(value, rest));
+}
+
 /** Fields whose values come from the pod specs of `requestObject`. */
 const POD_SPEC_ROOTS = new Set(['podSpec', 'podContainers']);
 

@@ -30,6 +30,37 @@ export function compileGlob(pattern: string): StringMatcher {
   return (text) => regExp.test(text);
 }
 
+/**
+ * The literal stretches of a pattern, in order, each with whether it is anchored to the start
+ * or the end of the text (`system:*` gives `system:` at the start, `*.gcr.io/*` gives `.gcr.io/` anywhere).
+ * Every text the pattern matches contains each of them: what a byte-level pre-check may look for.
+ */
+export function literalRunsOf(pattern: string): { text: string; atStart: boolean; atEnd: boolean }[] {
+  const runs: { text: string; atStart: boolean; atEnd: boolean }[] = [];
+  let run = '';
+  let runStart = 0;
+  const close = (atEnd: boolean): void => {
+    if (run !== '') runs.push({ text: run, atStart: runStart === 0, atEnd });
+    run = '';
+  };
+  for (let index = 0; index < pattern.length; index += 1) {
+    const char = pattern[index]!;
+    if (char === '\\' && index + 1 < pattern.length) {
+      if (run === '') runStart = index;
+      index += 1;
+      run += pattern[index]!;
+    } else if (char === '*' || char === '?') {
+      close(false);
+      runStart = index + 1;
+    } else {
+      if (run === '') runStart = index;
+      run += char;
+    }
+  }
+  close(true);
+  return runs;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

@@ -1,5 +1,11 @@
 import { notInAuditSchema } from '../../audit/audit-event-schema.js';
+import type { ProcessorConfig } from '../processor-options.js';
 import { fieldSource } from './event-field.js';
+
+/** The warnings of every filter and every custom detection rule (built-ins are held to the schema by their tests). */
+export function ruleFieldWarnings(config: Pick<ProcessorConfig, 'filters' | 'rules'>): string[] {
+  return [...unknownRuleFields('filter', config.filters), ...unknownRuleFields('detection rule', config.rules.filter((rule) => !rule.builtin))];
+}
 
 /**
  * Warnings for rule fields no audit event has: a mistyped field never has a value, so a filter

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AgentProcess, waitUntil } from '../../helpers/agent-process.js';
@@ -7,6 +7,7 @@ import { AlertmanagerProcess, type ApiAlert } from '../../helpers/alerts/alertma
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { CORPUS_DIR, rawLines } from '../../helpers/corpus.js';
 import { freePort } from '../../helpers/forward/server-scripts.js';
+import { readFileSinkOutput } from '../../helpers/sink-output.js';
 import { makeTestCertificates } from '../../helpers/test-certificates.js';
 import { expectedAlerts, labelKey } from './expected-alerts.js';
 
@@ -27,17 +28,9 @@ async function metric(agentUrl: string, sample: string): Promise<number> {
   return Number(text.split('\n').find((line) => line.startsWith(`${sample} `))?.split(' ')[1] ?? Number.NaN);
 }
 
+/** The (auditID, stage) of every complete line the file sink wrote: the agent may be mid-line. */
 function shippedKeys(file: string): Set<string> {
-  if (!existsSync(file)) return new Set();
-  return new Set(
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => {
-        const event = JSON.parse(line) as { auditID: string; stage: string };
-        return `${event.auditID}/${event.stage}`;
-      }),
-  );
+  return new Set(readFileSinkOutput(file).keys);
 }
 
 /** Whether Alertmanager lists exactly the expected alerts, each with all its matches. */

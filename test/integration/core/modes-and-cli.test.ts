@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { CLI_PATH, waitUntil } from '../../helpers/agent-process.js';
@@ -57,6 +58,15 @@ describe('start modes, copytruncate, and the CLI', function () {
     assert.equal((await agent.waitForExit()).code, 0);
   });
 
+  it('--exit-when-caught-up with a missing log directory exits 0 at once, saying the directory is missing: there is nothing to catch up', async () => {
+    const workspace = new AgentWorkspace();
+    const startedAt = performance.now();
+    const agent = await workspace.catchUp(['--path', path.join(workspace.root, 'nowhere', 'audit.log')]);
+    assert.ok(performance.now() - startedAt < 30_000);
+    assert.equal(agent.logsWith('log directory cannot be listed; waiting for it').length, 1);
+    assert.equal(agent.logsWith('agent stopped')[0]?.linesRead, 0);
+  });
+
   it('follows logrotate copytruncate (copy, then truncate in place) without losing what it had read', async () => {
     const workspace = new AgentWorkspace();
     const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 128 * 1024, copyTruncate: true, compress: true });
@@ -101,6 +111,8 @@ describe('start modes, copytruncate, and the CLI', function () {
   });
 
   it('exits 2 with one message naming the option for bad configuration, from flags and from KAF_* variables', async () => {
+    const notADirectory = path.join(new AgentWorkspace().root, 'file');
+    writeFileSync(notADirectory, 'a file, not a directory');
     const attempts: Array<[string[], Record<string, string>, RegExp]> = [
       [['run', '--batch-max-events', 'many'], {}, /--batch-max-events: "many" is not an integer/],
       [['run', '--start-at', 'middle'], {}, /--start-at: "middle" is not one of checkpoint, beginning, end/],
@@ -111,9 +123,15 @@ describe('start modes, copytruncate, and the CLI', function () {
       [['run'], { KAF_FILE_FSYNC: 'maybe' }, /KAF_FILE_FSYNC: "maybe" is not a boolean/],
       [['run'], { KAF_SINKK: 'file' }, /KAF_SINKK is not a setting \(did you mean KAF_SINK\?\)/],
       [['run', '--unknown-flag'], {}, /Unknown argument/],
+      [['run', '--checkpoint-dir', '/proc/x'], {}, /--checkpoint-dir: cannot create \/proc\/x: ENOENT/],
+      [['run'], { KAF_CHECKPOINT_DIR: '/proc/x' }, /KAF_CHECKPOINT_DIR: cannot create \/proc\/x: ENOENT/],
+      [['run', '--checkpoint-dir', notADirectory], {}, new RegExp(`--checkpoint-dir: ${notADirectory} exists and is not a directory`)],
+      [['run', '--http-host', 'not-an-ip'], {}, /--http-host: "not-an-ip" is not an IP address/],
+      [['run'], { KAF_HTTP_HOST: 'not-an-ip' }, /KAF_HTTP_HOST: "not-an-ip" is not an IP address/],
     ];
     for (const [args, env, message] of attempts) {
-      const failure = await run(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env } }).then(
+      // Bounded: an uncreatable checkpoint directory once made the agent spin in mkdir, deaf to SIGTERM.
+      const failure = await run(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, KAF_HTTP_PORT: '0', ...env }, timeout: 30_000, killSignal: 'SIGKILL' }).then(
         () => undefined,
         (error: { code: number; stderr: string }) => error,
       );
@@ -207,5 +225,31 @@ describe('start modes, copytruncate, and the CLI', function () {
       { state: 'not under --path', sizeOnDisk: null },
       { state: 'not under --path', sizeOnDisk: null },
     ]);
+  });
+
+  it('checkpoints follows files into their .gz by identity, counting decompressed bytes', async () => {
+    const workspace = new AgentWorkspace();
+    const finished = path.join(workspace.logDir, 'audit-2026-11-27T14-00-00.000.log');
+    writeFileSync(finished, `${event('f-1')}\n${event('f-2')}\n`);
+    writeFileSync(workspace.livePath, `${event('a-1')}\n`);
+    await workspace.catchUp();
+    const finishedSize = statSync(finished).size;
+    const liveSize = statSync(workspace.livePath).size;
+    // While the agent is down: the finished backup is compressed, the live file rotated and compressed.
+    writeFileSync(`${finished}.gz`, gzipSync(readFileSync(finished)));
+    unlinkSync(finished);
+    const rotated = path.join(workspace.logDir, 'audit-2026-11-27T14-30-01.123.log');
+    writeFileSync(`${rotated}.gz`, gzipSync(readFileSync(workspace.livePath)));
+    unlinkSync(workspace.livePath);
+    const { stdout } = await run(process.execPath, [CLI_PATH, 'checkpoints', '--checkpoint-dir', workspace.checkpointDir, '--path', workspace.livePath, '--json']);
+    const { files, untracked } = JSON.parse(stdout) as { files: Array<Record<string, unknown>>; untracked: unknown[] };
+    assert.deepEqual(
+      files.map(({ file, offset, sizeOnDisk, lag, state }) => ({ file, offset, sizeOnDisk, lag, state })),
+      [
+        { file: `${finished}.gz`, offset: finishedSize, sizeOnDisk: finishedSize, lag: 0, state: 'done' },
+        { file: `${rotated}.gz`, offset: liveSize, sizeOnDisk: liveSize, lag: 0, state: 'reading' },
+      ],
+    );
+    assert.deepEqual(untracked, []);
   });
 });

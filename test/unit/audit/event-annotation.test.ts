@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { rawLines } from '../../helpers/corpus.js';
-import { addAnnotation } from '../../../src/audit/event-annotation.js';
+import { addAnnotations } from '../../../src/audit/event-annotation.js';
 import { corpusPath, recordOf } from '../rules/written-events.js';
 
 const KEY = 'kube-audit-forwarder.io/detections';
@@ -9,7 +9,7 @@ describe('adding an annotation to an event', () => {
   it('splices it into the original bytes of a real event: Go escapes and µ survive, nothing else changes', () => {
     const [line] = rawLines(corpusPath('crowdsec-k8s-audit-pod-exec-file.log'));
     const record = recordOf(line!);
-    addAnnotation(record, KEY, 'pod-exec-attach');
+    addAnnotations(record, { [KEY]: 'pod-exec-attach' });
     const inserted = `"${KEY}":"pod-exec-attach",`;
     const at = record.value.indexOf(inserted);
     assert.ok(at > 0, 'annotation not spliced in');
@@ -30,19 +30,22 @@ describe('adding an annotation to an event', () => {
     ['that is an empty object', '{}'],
   ];
   for (const [name, text] of shapes) {
-    it(`produces valid JSON equal to the parsed event for an event ${name}`, () => {
-      const record = recordOf(Buffer.from(text));
+    it(`produces valid JSON equal to the parsed event for an event ${name}, with one or two annotations`, () => {
       const originalAnnotations = JSON.parse(text.replace(/^\uFEFF/, '')).annotations ?? {};
-      addAnnotation(record, KEY, 'r1,r2');
-      const shipped = JSON.parse(record.value.toString('utf8').replace(/^\uFEFF/, ''));
-      assert.deepEqual(shipped, record.event);
-      assert.deepEqual(shipped.annotations, { ...originalAnnotations, [KEY]: 'r1,r2' });
+      const annotationSets: Record<string, string>[] = [{ [KEY]: 'r1,r2' }, { [KEY]: 'r1,r2', [`${KEY}-details`]: '[{"rule":"r1"}]' }];
+      for (const added of annotationSets) {
+        const record = recordOf(Buffer.from(text));
+        addAnnotations(record, added);
+        const shipped = JSON.parse(record.value.toString('utf8').replace(/^\uFEFF/, ''));
+        assert.deepEqual(shipped, record.event);
+        assert.deepEqual(shipped.annotations, { ...originalAnnotations, ...added });
+      }
     });
   }
 
   it('re-serialises when the annotation is already present, so the key is never duplicated', () => {
     const record = recordOf(Buffer.from(`{"annotations":{"${KEY}":"old"},"verb":"get"}`));
-    addAnnotation(record, KEY, 'new');
+    addAnnotations(record, { [KEY]: 'new' });
     assert.equal(record.value.toString('utf8'), `{"annotations":{"${KEY}":"new"},"verb":"get"}`);
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AuditEvent } from '../../../src/audit/audit-event.js';
 import { readEvents } from '../../../src/commands/evaluate.js';
 import { decodeLine } from '../../../src/pipeline/decoder.js';
+import type { MemberTable } from '../../../src/pipeline/json-scanner.js';
 import { LineRecord } from '../../../src/pipeline/line-record.js';
 import { CompiledMatcher } from '../../../src/rules/detection/compiled-matcher.js';
 import { parseDetectionRule, type DetectionRule } from '../../../src/rules/detection/detection-rule.js';
@@ -135,13 +136,40 @@ function compareOn(lines: Iterable<Buffer>, rules: readonly DetectionRule[]): { 
     if (decoded.kind !== 'event') continue;
     const parsed = JSON.parse(line.toString('utf8').replace(/^\uFEFF/, '')) as AuditEvent;
     const record = LineRecord.scanned(line, decoded.members, { path: 'test', offset: 0 });
-    const compiled = matcher.match(record.event, (key) => record.topLevelBytes(key)).map((rule) => rule.id);
+    const compiled = matcher.match(record, record.scannedLine()).map((rule) => rule.id);
     const naive = naiveMatches(rules, parsed);
     assert.deepEqual(compiled, naive, `line ${events}: ${line.toString('utf8').slice(0, 300)}`);
+    // Without the line's bytes (an event parsed whole, or rewritten by redaction) the index reads the event.
+    assert.deepEqual(matcher.match({ event: parsed }).map((rule) => rule.id), naive, `line ${events} without its bytes`);
     for (const id of naive) perRule.set(id, (perRule.get(id) ?? 0) + 1);
     events += 1;
   }
   return { events, perRule };
+}
+
+/** The same event with every `e` and `s` of its keys and strings written as a \\u escape. */
+function escapeLetters(line: Buffer): Buffer {
+  const text = line.toString('utf8').replace(/^\uFEFF/, '');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return line;
+  }
+  const escape = (value: string): string =>
+    JSON.stringify(value).replace(/\\u[0-9a-f]{4}|\\.|[es]/g, (match) => (match.length > 1 ? match : `\\u00${match.charCodeAt(0).toString(16)}`));
+  const write = (value: unknown): string => {
+    if (typeof value === 'string') return escape(value);
+    if (Array.isArray(value)) return `[${value.map(write).join(',')}]`;
+    if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([key, child]) => `${escape(key)}:${write(child)}`).join(',')}}`;
+    return JSON.stringify(value);
+  };
+  return Buffer.from(write(parsed));
+}
+
+function membersOf(line: Buffer): MemberTable | undefined {
+  const decoded = decodeLine(line);
+  return decoded.kind === 'event' ? decoded.members : undefined;
 }
 
 describe('compiled detection matcher', () => {
@@ -165,6 +193,14 @@ describe('compiled detection matcher', () => {
     assert.ok(perRule.size >= 15, `rules that fired on generated events: ${[...perRule.keys()].join(', ')}`);
   });
 
+  it('matches as the rules evaluated as written when keys and values spell letters as \\u escapes', async () => {
+    // The byte guards and readers compare raw bytes: an escaped `"us\u0065r"` or `"syst\u0065m:…"`
+    // must be read as what it decodes to, never ruled out by its spelling.
+    const { events, perRule } = compareOn((await corpusLines()).map(escapeLetters), rules);
+    assert.ok(events > 15_000, `${events} corpus events`);
+    assert.ok(perRule.size >= 20, `rules that fired on the escaped corpus: ${[...perRule.keys()].join(', ')}`);
+  });
+
   it('never parses the request body of an event whose bytes lack the keys a pod-spec rule needs', () => {
     const privileged = builtinRules().filter((rule) => rule.id === 'privileged-container');
     const matcher = new CompiledMatcher(privileged);
@@ -176,7 +212,7 @@ describe('compiled detection matcher', () => {
         responseStatus: { code: 200 }, requestObject: { kind: 'Lease', spec: { holderIdentity: 'node-1' } },
       }),
     );
-    const record = LineRecord.scanned(lease, undefined, { path: 'test', offset: 0 });
+    const record = LineRecord.scanned(lease, membersOf(lease), { path: 'test', offset: 0 });
     let bodyRead = false;
     const event = new Proxy(record.event, {
       get(target, property, receiver) {
@@ -184,11 +220,11 @@ describe('compiled detection matcher', () => {
         return Reflect.get(target, property, receiver);
       },
     });
-    assert.deepEqual(matcher.match(event, (key) => record.topLevelBytes(key)), []);
+    assert.deepEqual(matcher.match({ event }, record.scannedLine()), []);
     assert.equal(bodyRead, false);
     // The same update with a privileged container is read, and matches.
     const pod = Buffer.from(lease.toString().replace('{"kind":"Lease","spec":{"holderIdentity":"node-1"}}', '{"kind":"Pod","spec":{"containers":[{"name":"x","securityContext":{"privileged":true}}]}}'));
-    const podRecord = LineRecord.scanned(pod, undefined, { path: 'test', offset: 0 });
-    assert.deepEqual(matcher.match(podRecord.event, (key) => podRecord.topLevelBytes(key)).map((rule) => rule.id), ['privileged-container']);
+    const podRecord = LineRecord.scanned(pod, membersOf(pod), { path: 'test', offset: 0 });
+    assert.deepEqual(matcher.match(podRecord, podRecord.scannedLine()).map((rule) => rule.id), ['privileged-container']);
   });
 });

@@ -93,6 +93,13 @@ describe('the evaluate command', () => {
     });
   });
 
+  it('warns on stderr about a filter on a field no audit event has, and still prints its table', async () => {
+    const run = promisify(execFile);
+    const { stdout, stderr } = await run(process.execPath, [CLI_PATH, 'evaluate', '--filter-drop', 'user.name=x', path.join(FALCO_DIR, 'attach_cluster_admin_role.json')]);
+    assert.equal(stderr, 'warning: filter "user.name=x" reads user.name, which no audit event has: user has no "name" (it has username, uid, groups, extra)\n');
+    assert.match(stdout, /attach_cluster_admin_role\.json:1\s+cluster-admin-binding\s+critical/);
+  });
+
   it('exits 2 with one line, not a stack trace, for a file argument that is missing or a directory', async () => {
     const run = promisify(execFile);
     const missing = path.join(FALCO_DIR, 'no-such-file.json');

@@ -1,0 +1,103 @@
+import { compileCondition, type ValuesPredicate } from '../language/condition.js';
+import { fieldSource } from '../language/event-field.js';
+import { isGlob, literalRunsOf } from '../language/glob.js';
+import { compileByteFieldReader, type ByteFieldReader, type LineFields } from './line-fields.js';
+
+/**
+ * What a set of field conditions needs to find in a line's bytes before it can hold, so that a
+ * rule is ruled out without parsing the event. A condition that cannot hold on a field without
+ * values (everything but `exists: false`, `not`, …) needs its top-level member to be there
+ * (`impersonatedUser` is absent from almost every event), and then:
+ *
+ * - on small members, to hold on the field's values read from the bytes (see line-fields.ts):
+ *   `user.username` without parsing `user`, `sourceIPs[0]` parsing only that array;
+ * - on the request and response bodies, where walking or parsing costs, the literal keys of its
+ *   path (`"privileged"`) among the body's bytes and, when it compares with strings
+ *   (`roleRef.name: cluster-admin`, globs such as `kubernetes.io/*`), one of the literal
+ *   stretches of each alternative.
+ *
+ * The byte checks hold for the bytes of any event the condition holds on: JSON spells a string's
+ * characters as themselves unless it escapes them, and a body whose bytes hold `\u` or `\/`
+ * (the only escapes of characters a key or needle may contain) skips them.
+ */
+export interface Requirement {
+  readonly member: string;
+  /** Each must occur in the member's bytes. */
+  readonly keys: readonly Buffer[];
+  /** When given, one of them must occur in the member's bytes. */
+  readonly needles?: readonly Buffer[];
+  /** For small members, instead: the field read from the bytes, and the condition it must meet. */
+  readonly exact?: { readonly read: ByteFieldReader; readonly holds: ValuesPredicate };
+}
+
+/** Bodies are where parsing costs; looking for keys in small members would cost more than it saves. */
+const BODY_MEMBERS = new Set(['requestObject', 'responseObject']);
+/** Escapes that could spell a needle's characters differently from its plain bytes. */
+const ESCAPES = [Buffer.from('\\u'), Buffer.from('\\/')];
+/** Characters a needle may hold: printable ASCII but the quote and backslash, which JSON escapes. */
+const PLAIN = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
+/**
+ * Characters that String() of a number can produce. A string condition also matches numbers and
+ * booleans by their String() (`code: "40?"`), which JSON spells differently (`4.03e2`), so a
+ * needle must hold a character that no number (JSON's `1e999` is Infinity) and no `true`/`false` can.
+ */
+const NUMBER_TEXT = /^[0-9.e+-]*$/;
+const NUMBER_AND_BOOLEAN_WORDS = ['-Infinity', 'true', 'false'];
+
+/** The requirements of a condition set (a `match` map or one `any` branch); none when nothing can be required. */
+export function requirementsOf(conditions: Record<string, unknown>): Requirement[] {
+  const requirements: Requirement[] = [];
+  for (const [field, condition] of Object.entries(conditions)) {
+    if (compileCondition(condition)([])) continue;
+    const source = fieldSource(field);
+    if (source === undefined) continue;
+    const read = BODY_MEMBERS.has(source.member) ? undefined : compileByteFieldReader(field);
+    if (read !== undefined) {
+      requirements.push({ member: source.member, keys: [], exact: { read, holds: compileCondition(condition) } });
+      continue;
+    }
+    const keys = source.keys.filter((key) => PLAIN.test(key)).map((key) => Buffer.from(`"${key}"`));
+    const needles = needlesOf(condition);
+    requirements.push(needles === undefined ? { member: source.member, keys } : { member: source.member, keys, needles });
+  }
+  return requirements;
+}
+
+/** Whether every requirement may hold for the line (always, for a line whose members are not known). */
+export function mayAllHold(requirements: readonly Requirement[], fields: LineFields): boolean {
+  for (const requirement of requirements) if (!mayHold(requirement, fields)) return false;
+  return true;
+}
+
+function mayHold(requirement: Requirement, fields: LineFields): boolean {
+  if (requirement.exact !== undefined) {
+    const values = fields.valuesOf(requirement.exact.read);
+    return values === undefined || requirement.exact.holds(values);
+  }
+  if (requirement.keys.length === 0 && requirement.needles === undefined) return fields.has(requirement.member);
+  const value = fields.memberBytes(requirement.member);
+  if (value === null) return false;
+  if (ESCAPES.some((escape) => value.includes(escape))) return true;
+  return requirement.keys.every((key) => value.includes(key)) && (requirement.needles === undefined || requirement.needles.some((needle) => value.includes(needle)));
+}
+
+/**
+ * One needle per alternative of a string condition (a scalar or a list of them): its longest
+ * literal stretch, quoted on the side where the pattern is anchored. Undefined when some
+ * alternative has none (a number, an operator map, `*`, a stretch a number could spell).
+ */
+function needlesOf(condition: unknown): Buffer[] | undefined {
+  const alternatives = Array.isArray(condition) ? condition.flat(Infinity) : [condition];
+  const needles: Buffer[] = [];
+  for (const alternative of alternatives) {
+    if (typeof alternative !== 'string') return undefined;
+    const runs = literalRunsOf(alternative).filter(({ text }) => PLAIN.test(text) && !NUMBER_TEXT.test(text) && !NUMBER_AND_BOOLEAN_WORDS.some((word) => word.includes(text)));
+    if (runs.length === 0) return undefined;
+    const longest = runs.reduce((best, run) => (run.text.length > best.text.length ? run : best));
+    const exact = !isGlob(alternative);
+    const quoteBefore = longest.atStart || exact ? '"' : '';
+    const quoteAfter = longest.atEnd || exact ? '"' : '';
+    needles.push(Buffer.from(`${quoteBefore}${longest.text}${quoteAfter}`));
+  }
+  return needles;
+}
