@@ -13,10 +13,14 @@ COPY src ./src
 ARG REVISION=unknown
 RUN npm run build && printf '%s\n' "$REVISION" > dist/src/revision
 
-FROM node:24-trixie-slim AS prod-deps
+# The full (not slim) image: the Kafka client's native addon is compiled here (gcc, make,
+# python3, libssl and zlib headers). Install scripts are skipped because the client's own would
+# download a prebuilt binary; scripts/kafka-addon.sh builds it from source instead.
+FROM node:24-trixie AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY scripts/kafka-addon.sh ./scripts/
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && bash scripts/kafka-addon.sh install
 
 FROM gcr.io/distroless/nodejs24-debian13
 ARG VERSION=0.1.0

@@ -17,9 +17,12 @@ all: build
 $(NODE):
 	bash scripts/node24.sh ensure
 
-## Installed again when Node changes too: a native addon is built for one Node ABI.
-$(NODE_MODULES): $(NODE) package.json package-lock.json
-	npm ci --no-audit --no-fund
+## Installed again when Node changes too: a native addon is built for one Node ABI. Install
+## scripts are skipped because the Kafka client's would download a prebuilt librdkafka from
+## GitHub; scripts/kafka-addon.sh builds it from source instead (cached in ~/.cache, minutes cold).
+$(NODE_MODULES): $(NODE) package.json package-lock.json scripts/kafka-addon.sh
+	npm ci --ignore-scripts --no-audit --no-fund
+	bash scripts/kafka-addon.sh install
 
 build: $(NODE_MODULES)
 	npm run --silent build

@@ -6,13 +6,18 @@
 #   scripts/kafka.sh status [options]   print the broker's addresses; exit 0 if running, 3 if not
 #   scripts/kafka.sh clean  [options]   stop it and delete its directory (data, TLS material)
 #   scripts/kafka.sh fetch  [options]   only resolve the jars of --version
+#   scripts/kafka.sh read-topic --topic T [options]   print every record of T, read by the Java client
+#   scripts/kafka.sh wait   [options]   wait until a broker started with --no-wait answers metadata
+#   scripts/kafka.sh kill   [options]   SIGKILL the broker (a crash; data is kept)
+# A 3-node cluster is scripts/kafka-cluster.sh, which runs this script per node.
 #
 # Options (each also from the environment variable in brackets):
 #   --version V            Kafka version [KAFKA_VERSION], default 4.4.0; aliases: 3.9 = 3.9.2, 4 = 4.4.0
 #   --name N               broker name [KAFKA_NAME], default kafka-<version>; several may run at once
 #   --port P               PLAINTEXT port [KAFKA_PORT]; default 19092 for 3.x, 29092 for 4.x.
 #                          The controller listens on P+1, SASL_PLAINTEXT on P+2, SSL on P+3.
-#   --sasl                 add a SASL_PLAINTEXT listener with SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN
+#   --sasl                 add a SASL_PLAINTEXT listener with SCRAM-SHA-256, SCRAM-SHA-512, PLAIN and
+#                          OAUTHBEARER (Kafka's unsecured JWT validator: alg none, sub and exp claims)
 #   --scram-user U:P       a SASL user (repeatable), default kafka-test:kafka-test-secret. SCRAM users
 #                          are written at format time, so they apply to a new log dir (see --fresh)
 #   --ssl                  add an SSL listener with a certificate from a CA made for this broker
@@ -22,6 +27,13 @@
 #   --fresh                delete the broker's data and TLS material first
 #   --heap SIZE            JVM -Xmx [KAFKA_HEAP], default 512m
 #   --timeout S            seconds to wait for start or stop, default 90
+#   --topic T              read-topic: the topic to print (partition offset key headers value, base64)
+#   --node-id I            KRaft node id, default 1 (each node is broker and controller)
+#   --voters V             controller.quorum.voters, default I@127.0.0.1:<P+1> (a cluster of one)
+#   --cluster-id C         cluster id to format a new log dir with (all nodes of a cluster share it)
+#   --replication R        replication factor of new topics and internal topics, default 1;
+#                          above 1, min.insync.replicas is 2
+#   --no-wait              start returns once the JVM runs; `wait` then waits for metadata
 # Other environment: KAFKA_CACHE_DIR (default <repo>/.cache/kafka), JAVA (default: $JAVA_HOME/bin/java or java),
 # KAFKA_LOG_LEVEL (broker log level in broker.log, default warn).
 # The jars come from Maven Central through scripts/kafka/pom.xml (kafka_2.13 + slf4j-simple), cached in ~/.m2.
@@ -47,11 +59,17 @@ heap="${KAFKA_HEAP:-512m}"
 message_max_bytes="${KAFKA_MESSAGE_MAX_BYTES:-}"
 partitions=3
 sasl=false
+topic=""
 ssl=false
 ssl_client_auth=none
 fresh=false
 timeout=90
 scram_users=()
+node_id=1
+voters=""
+cluster_id_flag=""
+replication=1
+wait_for_metadata=true
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -59,6 +77,7 @@ while [[ $# -gt 0 ]]; do
     --name) name="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --sasl) sasl=true; shift ;;
+    --topic) topic="$2"; shift 2 ;;
     --scram-user) scram_users+=("$2"); shift 2 ;;
     --ssl) ssl=true; shift ;;
     --ssl-client-auth) ssl_client_auth="$2"; shift 2 ;;
@@ -67,6 +86,11 @@ while [[ $# -gt 0 ]]; do
     --fresh) fresh=true; shift ;;
     --heap) heap="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
+    --node-id) node_id="$2"; shift 2 ;;
+    --voters) voters="$2"; shift 2 ;;
+    --cluster-id) cluster_id_flag="$2"; shift 2 ;;
+    --replication) replication="$2"; shift 2 ;;
+    --no-wait) wait_for_metadata=false; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -89,6 +113,11 @@ fi
 (( ${#scram_users[@]} > 0 )) || scram_users=("kafka-test:kafka-test-secret")
 
 controller_port=$((port + 1))
+[[ -n "$voters" ]] || voters="$node_id@127.0.0.1:$controller_port"
+[[ "$replication" =~ ^[1-9]$ ]] || die "--replication must be 1 to 9, got '$replication'"
+# One replica may be away (a restart) while writes with acks=all still succeed.
+min_isr=1
+(( replication > 1 )) && min_isr=2
 sasl_port=$((port + 2))
 ssl_port=$((port + 3))
 jars_dir="$cache_dir/jars/$version"
@@ -183,8 +212,8 @@ write_server_properties() {
   fi
   {
     echo "process.roles=broker,controller"
-    echo "node.id=1"
-    echo "controller.quorum.voters=1@127.0.0.1:$controller_port"
+    echo "node.id=$node_id"
+    echo "controller.quorum.voters=$voters"
     echo "listeners=$listeners"
     echo "advertised.listeners=$advertised"
     echo "listener.security.protocol.map=$protocols"
@@ -192,17 +221,20 @@ write_server_properties() {
     echo "inter.broker.listener.name=PLAINTEXT"
     echo "log.dirs=$broker_dir/data"
     echo "num.partitions=$partitions"
-    echo "offsets.topic.replication.factor=1"
+    echo "default.replication.factor=$replication"
+    echo "min.insync.replicas=$min_isr"
+    echo "offsets.topic.replication.factor=$replication"
     echo "offsets.topic.num.partitions=3"
-    echo "transaction.state.log.replication.factor=1"
-    echo "transaction.state.log.min.isr=1"
-    echo "share.coordinator.state.topic.replication.factor=1"
-    echo "share.coordinator.state.topic.min.isr=1"
+    echo "transaction.state.log.replication.factor=$replication"
+    echo "transaction.state.log.min.isr=$min_isr"
+    echo "share.coordinator.state.topic.replication.factor=$replication"
+    echo "share.coordinator.state.topic.min.isr=$min_isr"
     echo "group.initial.rebalance.delay.ms=0"
     echo "auto.create.topics.enable=true"
     [[ -n "$message_max_bytes" ]] && echo "message.max.bytes=$message_max_bytes"
     if $sasl; then
-      echo "sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN"
+      echo "sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN,OAUTHBEARER"
+      echo "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"
       echo "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
       echo "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
       local plain_users="" entry
@@ -232,7 +264,8 @@ java_options() {
 format_log_dir() {
   [[ -f "$broker_dir/data/meta.properties" ]] && return 0
   local cluster_id scram_args=() entry mechanism
-  cluster_id="$("$java_bin" -cp "$jars_dir/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+  cluster_id="$cluster_id_flag"
+  [[ -n "$cluster_id" ]] || cluster_id="$("$java_bin" -cp "$jars_dir/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
   if $sasl; then
     for entry in "${scram_users[@]}"; do
       for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
@@ -286,6 +319,13 @@ start() {
   setsid nohup "$java_bin" $(java_options) -cp "$jars_dir/*" \
     kafka.Kafka "$broker_dir/server.properties" >> "$log_file" 2>&1 < /dev/null &
   echo $! > "$pid_file"
+  # A cluster's nodes start together: none answers before a majority of the controllers runs.
+  $wait_for_metadata || return 0
+  wait_ready
+}
+
+wait_ready() {
+  [[ -f "$pid_file" ]] || die "$name was not started"
   if ! node "$repo_root/scripts/kafka/wait-for-metadata.mjs" "127.0.0.1:$port" "$timeout" "$(cat "$pid_file")"; then
     tail -30 "$log_file" >&2
     stop >/dev/null 2>&1 || true
@@ -327,11 +367,21 @@ status() {
   return 3
 }
 
+# Every record of --topic, read with the Java client of this Kafka version (scripts/kafka/TopicDump.java).
+read_topic() {
+  [[ -n "$topic" ]] || die "read-topic needs --topic"
+  fetch_jars
+  "$java_bin" -Xmx256m -cp "$jars_dir/*" "$repo_root/scripts/kafka/TopicDump.java" "127.0.0.1:$port" "$topic" 2>>"$log_file"
+}
+
 case "$command" in
   start) start ;;
   stop) stop ;;
   status) status ;;
   clean) stop; rm -rf "$broker_dir" ;;
+  read-topic) read_topic ;;
+  wait) wait_ready ;;
+  kill) pid="$(running_pid)" || die "$name is not running"; kill -KILL "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; rm -f "$pid_file" ;;
   fetch) fetch_jars ;;
-  *) die "usage: kafka.sh start|stop|status|clean|fetch [options] (see --help)" ;;
+  *) die "usage: kafka.sh start|wait|stop|kill|status|clean|fetch|read-topic [options] (see --help)" ;;
 esac

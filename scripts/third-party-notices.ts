@@ -29,9 +29,26 @@ export interface ShippedPackage {
  * without one fails the notices test until it is looked at and listed here.
  */
 export const WITHOUT_LICENSE_FILE: Record<string, string> = {
-  'zstd-codec':
-    'The package ships no license file; its package.json declares MIT, author yoshihitoh (https://github.com/yoshihitoh/zstd-codec). ' +
-    'It embeds Zstandard compiled to WebAssembly, which its authors (Meta Platforms, Inc. and affiliates) license under BSD-3-Clause or GPL-2.0.',
+  tr46:
+    'The package ships no license file; its package.json declares MIT, author Sebastian Mayr (https://github.com/Sebmaster/tr46.js). ' +
+    'It comes with @mapbox/node-pre-gyp (through node-fetch and whatwg-url), which the Kafka client declares for installing its addon.',
+};
+
+/**
+ * License files deeper in a package than its root, for what it compiles into the image: the
+ * Kafka client's native addon (scripts/kafka-addon.sh) is librdkafka, and LICENSES.txt holds
+ * librdkafka's license with those of the code it bundles.
+ */
+export const NESTED_LICENSE_FILES: Record<string, string[]> = {
+  '@confluentinc/kafka-javascript': ['deps/librdkafka/LICENSES.txt'],
+};
+
+/** What a package's native build links in from elsewhere, which its own files do not name. */
+export const LINKED_IN: Record<string, string> = {
+  '@confluentinc/kafka-javascript':
+    'Its native addon, built from source by scripts/kafka-addon.sh, links statically Zstandard ' +
+    '(BSD-3-Clause, Meta Platforms, Inc. and affiliates; sources from the npm package zstd-napi) and zlib ' +
+    '(zlib license, Jean-loup Gailly and Mark Adler), and dynamically the system OpenSSL (Apache-2.0) of the base image.',
 };
 
 const LICENSE_FILE = /^(licen[cs]e|copying|notice)([.-].*)?$/i;
@@ -44,10 +61,8 @@ export function shippedPackages(root = '.'): ShippedPackage[] {
     if (location === '' || entry.dev || entry.link) continue;
     const dir = path.join(root, location);
     const name = location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    const texts = readdirSync(dir)
-      .filter((file) => LICENSE_FILE.test(file))
-      .sort()
-      .map((file) => ({ file, text: readFileSync(path.join(dir, file), 'utf8').replace(/\r\n/g, '\n').trimEnd() }));
+    const files = [...readdirSync(dir).filter((file) => LICENSE_FILE.test(file)).sort(), ...(NESTED_LICENSE_FILES[name] ?? [])];
+    const texts = files.map((file) => ({ file, text: readFileSync(path.join(dir, file), 'utf8').replace(/\r\n/g, '\n').trimEnd() }));
     packages.push({ name, version: entry.version ?? '', license: entry.license ?? '', texts });
   }
   return packages.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
@@ -70,6 +85,7 @@ export function noticesMarkdown(packages: ShippedPackage[]): string {
   for (const p of packages) {
     lines.push('', `## ${p.name} ${p.version}`, '', `License: ${p.license}`);
     if (WITHOUT_LICENSE_FILE[p.name]) lines.push('', WITHOUT_LICENSE_FILE[p.name]!);
+    if (LINKED_IN[p.name]) lines.push('', LINKED_IN[p.name]!);
     for (const { file, text } of p.texts) lines.push('', `${file}:`, '', '```text', text.replace(/```/g, "'''"), '```');
   }
   return `${lines.join('\n')}\n`;

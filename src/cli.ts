@@ -1,10 +1,18 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-import { hideBin } from 'yargs/helpers';
-import { parseCommandLine } from './command-line.js';
-import { printCheckpoints } from './commands/checkpoints.js';
-import { runEvaluate } from './commands/evaluate.js';
-import { runAgent } from './commands/run.js';
-import { ConfigError } from './config-error.js';
+import { StopSignals } from './commands/stop-signals.js';
+
+// Before anything else is loaded: module loading and option parsing take a noticeable part of a
+// second, and a SIGTERM then (a pod deleted as it starts) would kill the process by signal.
+const stopSignals = StopSignals.install();
+
+const [{ hideBin }, { parseCommandLine }, { printCheckpoints }, { runEvaluate }, { runAgent }, { ConfigError }] = await Promise.all([
+  import('yargs/helpers'),
+  import('./command-line.js'),
+  import('./commands/checkpoints.js'),
+  import('./commands/evaluate.js'),
+  import('./commands/run.js'),
+  import('./config-error.js'),
+]);
 
 /** Exit code for bad configuration, distinct from a runtime failure (1). */
 const EXIT_BAD_CONFIG = 2;
@@ -12,11 +20,13 @@ const EXIT_BAD_CONFIG = 2;
 async function main(): Promise<number> {
   const invocation = await parseCommandLine(hideBin(process.argv), process.env);
   const print = (text: string): void => console.log(text);
+  if (invocation?.command === 'run') return runAgent(invocation.config, stopSignals);
+  // Nothing else has anything to drain: a signal ends it as Node's default would.
+  const pending = stopSignals.uninstall();
+  if (pending) process.kill(process.pid, pending);
   switch (invocation?.command) {
     case undefined:
       return 0; // --help or --version, printed by the parser
-    case 'run':
-      return runAgent(invocation.config);
     case 'checkpoints':
       return printCheckpoints({ directory: invocation.checkpointDir, logPath: invocation.logPath }, invocation.json, print);
     case 'evaluate':

@@ -59,13 +59,15 @@ export interface AgentConfig {
   processors: ProcessorConfig;
   /** Where /metrics, /healthz and /readyz are served. */
   http: HttpServerConfig;
+  /** How the user gave a setting (`--checkpoint-dir` or `KAF_CHECKPOINT_DIR`), for errors found after parsing. */
+  settingName: (flag: string) => string;
   /** Where detections are sent as alerts (Alertmanager, webhooks); none by default. */
   alerts: AlertConfig;
   /** Settings that are valid but probably not what was meant; logged at start. */
   warnings: string[];
 }
 
-export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts' | 'warnings'>> = {
+export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts' | 'warnings' | 'settingName'>> = {
   title: 'Source and pipeline:',
   options: {
     path: {
@@ -228,6 +230,7 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
       ...unusedSinkOptions(argv, sinkName),
       ...ruleFieldWarnings(processors),
     ],
+    settingName: (flag) => givenAs(argv, flag),
   };
 }
 

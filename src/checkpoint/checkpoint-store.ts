@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { checkpointDocument, parseCheckpoint, type CheckpointDocument, type CheckpointEntry } from './checkpoint-schema.js';
+import { ensureUsableDirectory } from './usable-directory.js';
 
 export type LoadOutcome =
   | { source: 'current' | 'previous'; data: CheckpointDocument; problems: string[]; upgradedFrom?: number }
@@ -19,8 +20,9 @@ const TEMPORARY = 'checkpoint.json.tmp';
 export class CheckpointStore {
   constructor(readonly directory: string) {}
 
-  async ensureDirectory(): Promise<void> {
-    await mkdir(this.directory, { recursive: true });
+  /** Creates the directory if needed; throws UnusableDirectoryError when it cannot be used. */
+  ensureDirectory(): Promise<void> {
+    return ensureUsableDirectory(this.directory);
   }
 
   /** Writes a new generation: `files` as they stand, `progressAt` the time a position last changed. */

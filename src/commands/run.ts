@@ -1,17 +1,24 @@
 import { Agent } from '../agent.js';
 import { Alerting } from '../alerts/alerting.js';
+import { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { UnusableDirectoryError } from '../checkpoint/usable-directory.js';
+import { ConfigError } from '../config-error.js';
 import type { AgentConfig } from '../config.js';
 import { startHttpServer, type HttpServerHandle } from '../observability/http-server.js';
 import { createLogger } from '../observability/logger.js';
 import { AgentMetrics } from '../observability/metrics.js';
 import { buildProcessors } from '../rules/build-processors.js';
+import type { StopSignals } from './stop-signals.js';
 
 /**
  * `kube-audit-forwarder run`: starts the agent and keeps it running until SIGTERM/SIGINT (or,
  * with --exit-when-caught-up, until everything on disk is delivered). Exit 0 after a clean drain.
  */
-export async function runAgent(config: AgentConfig): Promise<number> {
+export async function runAgent(config: AgentConfig, stopSignals: StopSignals): Promise<number> {
+  await checkpointDirectoryUsable(config);
   const logger = createLogger(config.logLevel);
+  stopSignals.attachLog(logger);
+  if (stopSignals.signal) return 0; // stopped before anything was read: nothing to drain
   for (const warning of config.warnings) logger.warn('setting has no effect', { warning });
   const metrics = new AgentMetrics();
   const sink = await config.sink.create(config.sinkConfig, { logger, registry: metrics.registry });
@@ -19,21 +26,6 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   if (alerting && !config.processors.detections) logger.warn('alert receivers are set but --no-detections is too: no alert will be raised');
   const processors = buildProcessors(config.processors, { logger, registry: metrics.registry, detectionListener: alerting });
   const agent = new Agent({ config, sink, processors, metrics, logger });
-
-  let signalled: string | undefined;
-  const stopped = new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (signalled) {
-        logger.warn('second signal: exiting without waiting for the drain', { signal });
-        process.exit(1);
-      }
-      signalled = signal;
-      logger.info('signal received: draining in-flight batches and writing the checkpoint', { signal });
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
 
   // Served before the agent starts, so liveness answers while the checkpoint is restored.
   let http: HttpServerHandle;
@@ -53,10 +45,20 @@ export async function runAgent(config: AgentConfig): Promise<number> {
     await http.close();
     return 1;
   }
-  await Promise.race([stopped, ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp()] : [])]);
-  if (!signalled) logger.info('caught up: every file read to its end and acknowledged');
+  await Promise.race([stopSignals.requested, ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp()] : [])]);
+  if (!stopSignals.signal) logger.info('caught up: every file read to its end and acknowledged');
   await agent.stop();
   await alerting?.stop();
   await http.close();
   return 0;
+}
+
+/** A checkpoint directory that cannot be created or written is bad configuration, found before any log line. */
+async function checkpointDirectoryUsable(config: AgentConfig): Promise<void> {
+  try {
+    await new CheckpointStore(config.checkpointDir).ensureDirectory();
+  } catch (error) {
+    if (error instanceof UnusableDirectoryError) throw new ConfigError(`${config.settingName('checkpoint-dir')}: ${error.message}`);
+    throw error;
+  }
 }

@@ -1,5 +1,7 @@
-import { integer, requiredString } from '../config-values.js';
-import type { OptionGroup } from '../option-group.js';
+import { isIP } from 'node:net';
+import { ConfigError } from '../config-error.js';
+import { givenAs, integer, requiredString } from '../config-values.js';
+import type { OptionGroup, ParsedArgs } from '../option-group.js';
 
 export interface HttpServerConfig {
   /** 0 lets the OS pick a free port (tests running several agents); the chosen one is logged. */
@@ -26,7 +28,14 @@ export const httpOptions: OptionGroup<HttpServerConfig> = {
   read(argv) {
     return {
       port: integer(argv, 'http-port', 0, 65_535),
-      host: requiredString(argv, 'http-host'),
+      host: ipAddress(argv, 'http-host'),
     };
   },
 };
+
+/** Listening needs an address of this node; a name would be resolved, and fail, only after start-up. */
+function ipAddress(argv: ParsedArgs, flag: string): string {
+  const raw = requiredString(argv, flag);
+  if (isIP(raw) === 0) throw new ConfigError(`${givenAs(argv, flag)}: "${raw}" is not an IP address (such as 0.0.0.0, 127.0.0.1 or ::)`);
+  return raw;
+}

@@ -73,6 +73,7 @@ export function testConfig(logPath: string, checkpointDir: string, overrides: Pa
     http: undefined as never,
     alerts: undefined as never,
     warnings: [],
+    settingName: (flag) => `--${flag}`,
     ...overrides,
   };
 }

@@ -19,13 +19,13 @@ const DOCUMENTS = ['README.md', ...readdirSync('docs').filter((name) => name.end
 const text = (file: string): string => readFileSync(file, 'utf8');
 
 /**
- * Flags of other programs the docs show (kube-apiserver, kubectl, helm, node, the bench and
+ * Flags of other programs the docs show (kube-apiserver, kubectl, helm, node, npm, the bench and
  * scripts), and `--kafka-tls-`/`--forward-tls-` written as the prefix of a family of flags.
  */
 const OTHER_PROGRAMS_FLAGS = new Set([
   'audit-policy-file', 'audit-log-path', 'audit-log-format', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-log-compress', 'kube-apiserver-arg',
   'from-file', 'set', 'logs', 'dry-run', 'rm', 'show-only', 'previous', 'show-labels', 'web', 'config',
-  'max-old-space-size', 'max-semi-space-size', 'cpu-prof', 'profile',
+  'max-old-space-size', 'max-semi-space-size', 'cpu-prof', 'profile', 'ignore-scripts',
   'write', 'megabytes', 'steady-seconds', 'sinks', 'fluent-bit',
   'help', 'version', 'sasl', 'ssl',
   'kafka-tls-', 'forward-tls-',

@@ -1,7 +1,7 @@
 /**
- * What kind of failure a kafkajs error is, so the sink can tell an operator problem
+ * What kind of failure a librdkafka error is, so the sink can tell an operator problem
  * (credentials, certificates, ACLs) from a broker that is merely away, and knows when its
- * producer may be stuck and must be rebuilt.
+ * producer is beyond repair and must be rebuilt.
  */
 export const KAFKA_FAILURE_KINDS = [
   'authentication',
@@ -15,80 +15,72 @@ export const KAFKA_FAILURE_KINDS = [
 ] as const;
 export type KafkaFailureKind = (typeof KAFKA_FAILURE_KINDS)[number];
 
-const TLS_MESSAGE =
-  /certificate|self[- ]signed|SSL routines|ERR_SSL|ERR_TLS|wrong version number|altnames|unable to verify|UNABLE_TO_GET_ISSUER/i;
-const UNREACHABLE_ERRORS = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSLockTimeout',
-  'KafkaJSTimeout',
-  'KafkaJSNoBrokerAvailableError',
-  'KafkaJSMetadataNotLoaded',
-  'KafkaJSTopicMetadataNotLoaded',
-]);
-/** Plain errors kafkajs (or Node) throws for a broker that is not there, e.g. `Broker not connected`. */
-const UNREACHABLE_MESSAGE = /Broker not connected|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE/;
-const PRODUCER_STATE_TYPES = new Set([
-  'OUT_OF_ORDER_SEQUENCE_NUMBER',
-  'INVALID_PRODUCER_EPOCH',
-  'UNKNOWN_PRODUCER_ID',
-  'INVALID_PRODUCER_ID_MAPPING',
-  'PRODUCER_FENCED',
-]);
-const TOO_LARGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
-const AUTHORIZATION_TYPES = new Set([
-  'TOPIC_AUTHORIZATION_FAILED',
-  'CLUSTER_AUTHORIZATION_FAILED',
-  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-]);
+/** librdkafka error codes (rdkafka.h, `RD_KAFKA_RESP_ERR_*`) the sink tells apart. */
+export const LIBRDKAFKA_ERRORS = {
+  /** Local: the producer is in a state it cannot leave (e.g. an idempotence sequence it cannot repair). */
+  FATAL: -150,
+  AUTHENTICATION: -169,
+  SSL: -181,
+  TIMED_OUT: -185,
+  QUEUE_FULL: -184,
+  ALL_BROKERS_DOWN: -187,
+  UNKNOWN_TOPIC: -188,
+  MSG_TIMED_OUT: -192,
+  RESOLVE: -193,
+  TRANSPORT: -195,
+  UNKNOWN_TOPIC_OR_PART: 3,
+  MSG_SIZE_TOO_LARGE: 10,
+  RECORD_LIST_TOO_LARGE: 18,
+  TOPIC_AUTHORIZATION_FAILED: 29,
+  CLUSTER_AUTHORIZATION_FAILED: 31,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  INVALID_PRODUCER_EPOCH: 47,
+  SASL_AUTHENTICATION_FAILED: 58,
+  UNKNOWN_PRODUCER_ID: 59,
+} as const;
+
+const E = LIBRDKAFKA_ERRORS;
+const UNREACHABLE_CODES = new Set<number>([E.TIMED_OUT, E.ALL_BROKERS_DOWN, E.MSG_TIMED_OUT, E.RESOLVE, E.TRANSPORT]);
+const PRODUCER_STATE_CODES = new Set<number>([E.FATAL, E.OUT_OF_ORDER_SEQUENCE_NUMBER, E.INVALID_PRODUCER_EPOCH, E.UNKNOWN_PRODUCER_ID]);
+/** The JavaScript binding hands error events over with generic texts only ("ssl error"); the reasons are in librdkafka's log lines. */
+const TLS_MESSAGE = /^ssl error$|certificate|SSL handshake|SSL routines|wrong version number|unable to verify/i;
+const AUTHENTICATION_MESSAGE = /^authentication failure$|SASL authentication (error|failed)|Authentication failed/i;
 
 interface ErrorLike {
-  name?: unknown;
+  code?: unknown;
   message?: unknown;
-  type?: unknown;
+  isFatal?: unknown;
   cause?: unknown;
-  originalError?: unknown;
-  errors?: unknown;
 }
 
-/** The error and everything it wraps (kafkajs nests causes in `cause`, `originalError` and `errors`). */
 function errorChain(error: unknown): ErrorLike[] {
   const chain: ErrorLike[] = [];
-  const pending: unknown[] = [error];
-  while (pending.length > 0 && chain.length < 20) {
-    const next = pending.shift();
-    if (next === null || typeof next !== 'object' || chain.includes(next as ErrorLike)) continue;
-    const candidate = next as ErrorLike;
-    chain.push(candidate);
-    pending.push(candidate.cause, candidate.originalError);
-    if (Array.isArray(candidate.errors)) pending.push(...candidate.errors);
+  let next: unknown = error;
+  while (next !== null && typeof next === 'object' && chain.length < 10 && !chain.includes(next as ErrorLike)) {
+    chain.push(next as ErrorLike);
+    next = (next as ErrorLike).cause;
   }
   return chain;
 }
 
 export function classifyKafkaFailure(error: unknown): KafkaFailureKind {
   const chain = errorChain(error);
-  const names = chain.map((entry) => String(entry.name ?? ''));
-  const types = chain.map((entry) => String(entry.type ?? ''));
+  const codes = chain.map((entry) => (typeof entry.code === 'number' ? entry.code : NaN));
   const messages = chain.map((entry) => String(entry.message ?? ''));
-  if (names.includes('KafkaJSSASLAuthenticationError') || types.includes('SASL_AUTHENTICATION_FAILED')) return 'authentication';
-  if (types.some((type) => AUTHORIZATION_TYPES.has(type))) return 'authorization';
-  if (messages.some((message) => TLS_MESSAGE.test(message))) return 'tls';
-  if (types.some((type) => TOO_LARGE_TYPES.has(type))) return 'message-too-large';
-  if (types.some((type) => PRODUCER_STATE_TYPES.has(type))) return 'producer-state';
-  if (types.includes('UNKNOWN_TOPIC_OR_PARTITION')) return 'unknown-topic';
-  if (names.some((name) => UNREACHABLE_ERRORS.has(name))) return 'unreachable';
-  if (messages.some((message) => UNREACHABLE_MESSAGE.test(message))) return 'unreachable';
+  if (codes.includes(E.SASL_AUTHENTICATION_FAILED) || codes.includes(E.AUTHENTICATION)) return 'authentication';
+  if (messages.some((message) => AUTHENTICATION_MESSAGE.test(message))) return 'authentication';
+  if (codes.includes(E.TOPIC_AUTHORIZATION_FAILED) || codes.includes(E.CLUSTER_AUTHORIZATION_FAILED)) return 'authorization';
+  if (codes.includes(E.SSL) || messages.some((message) => TLS_MESSAGE.test(message))) return 'tls';
+  if (codes.includes(E.MSG_SIZE_TOO_LARGE) || codes.includes(E.RECORD_LIST_TOO_LARGE)) return 'message-too-large';
+  if (chain.some((entry) => entry.isFatal === true) || codes.some((code) => PRODUCER_STATE_CODES.has(code))) return 'producer-state';
+  if (codes.includes(E.UNKNOWN_TOPIC_OR_PART) || codes.includes(E.UNKNOWN_TOPIC)) return 'unknown-topic';
+  if (codes.some((code) => UNREACHABLE_CODES.has(code))) return 'unreachable';
   return 'other';
 }
 
-/** The innermost message, which says what actually went wrong ("connect ECONNREFUSED ..."). */
+/** The outer and innermost message, which says what actually went wrong, on one line. */
 export function rootMessage(error: unknown): string {
-  const chain = errorChain(error);
-  // OpenSSL messages end with a newline; one log line wants none.
-  const messages = chain
+  const messages = errorChain(error)
     .map((entry) => String(entry.message ?? '').replace(/\s+/g, ' ').trim())
     .filter((message) => message.length > 0);
   const outer = messages[0] ?? String(error);

@@ -1,4 +1,3 @@
-import type { IHeaders, Message } from 'kafkajs';
 import type { AuditRecord } from '../../pipeline/audit-record.js';
 import {
   auditIdOf,
@@ -19,6 +18,13 @@ import type { HeaderChoice, MessageKeyChoice } from './kafka-sink-config.js';
 const RECORD_FRAMING_BYTES = 36;
 /** Key-length and value-length varints of one header, at their largest. */
 const HEADER_FRAMING_BYTES = 10;
+/** Header of a v2 record batch: base offset, length, epoch, magic, CRC, attributes, ... record count. */
+const RECORD_BATCH_OVERHEAD_BYTES = 61;
+
+/** The most bytes one message may take so a record batch holding it alone stays within `maxMessageBytes`. */
+export function recordBytesLimit(maxMessageBytes: number): number {
+  return maxMessageBytes - RECORD_BATCH_OVERHEAD_BYTES;
+}
 
 const HEADER_READERS: Record<HeaderChoice, (event: AuditEvent) => string | undefined> = {
   stage: stageOf,
@@ -35,9 +41,12 @@ const KEY_READERS: Record<MessageKeyChoice, (event: AuditEvent) => string | unde
   none: () => undefined,
 };
 
-/** A message ready for kafkajs, with an upper bound of the bytes it takes in a record batch. */
+/** One header as librdkafka's produce() takes it. */
+export type MessageHeader = Record<string, string>;
+
+/** A message ready for librdkafka's produce(), with an upper bound of the bytes it takes in a record batch. */
 export interface SizedMessage {
-  message: Message;
+  message: { value: Buffer; key: string | null; headers?: MessageHeader[] };
   bytes: number;
 }
 
@@ -50,14 +59,14 @@ export interface SizedMessage {
  */
 export function toKafkaMessage(record: AuditRecord, key: MessageKeyChoice, headers: readonly HeaderChoice[]): SizedMessage {
   const keyText = KEY_READERS[key](record.event);
-  const message: Message = { key: keyText ?? null, value: record.value };
   let bytes = RECORD_FRAMING_BYTES + record.value.length + (keyText === undefined ? 0 : Buffer.byteLength(keyText));
+  const message: SizedMessage['message'] = { value: record.value, key: keyText ?? null };
   if (headers.length > 0) {
-    const messageHeaders: IHeaders = {};
+    const messageHeaders: MessageHeader[] = [];
     for (const name of headers) {
       const headerValue = HEADER_READERS[name](record.event);
       if (headerValue === undefined) continue;
-      messageHeaders[name] = headerValue;
+      messageHeaders.push({ [name]: headerValue });
       bytes += HEADER_FRAMING_BYTES + name.length + Buffer.byteLength(headerValue);
     }
     message.headers = messageHeaders;

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../config-error.js';
-import { boolean, byteSize, integer, oneOf, optionalString, pemFile, requiredString, secret, stringList } from '../../config-values.js';
+import { boolean, byteSize, givenAs, integer, oneOf, optionalString, pemFile, requiredString, secret, stringList } from '../../config-values.js';
 import type { OptionGroup, ParsedArgs } from '../../option-group.js';
 import {
   ACKS_CHOICES,
@@ -40,7 +41,7 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
       kind: 'choice',
       choices: COMPRESSION_CHOICES,
       default: 'none',
-      describe: 'Codec for record batches (lz4 is not offered: no pure-JS codec the brokers accept)',
+      describe: 'Codec librdkafka compresses record batches with',
     },
     'kafka-key': {
       kind: 'choice',
@@ -62,12 +63,8 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
     'kafka-max-message-bytes': {
       kind: 'size',
       default: DEFAULT_MAX_MESSAGE_BYTES,
-      describe: "Largest record batch in one produce request; keep it at or below the broker's message.max.bytes",
-    },
-    'kafka-recreate-after-failures': {
-      kind: 'integer',
-      default: 3,
-      describe: 'Consecutive connection or timeout failures after which the producer is rebuilt from scratch',
+      describe:
+        "Largest record batch librdkafka builds (its message.max.bytes); keep it at or below the topic's max.message.bytes (a refused batch lowers it)",
     },
     'kafka-oversize-policy': {
       kind: 'choice',
@@ -99,6 +96,14 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
     'kafka-sasl-username': { kind: 'string', describe: 'SASL user name' },
     'kafka-sasl-password': { kind: 'string', describe: 'SASL password (prefer --kafka-sasl-password-file or the environment)' },
     'kafka-sasl-password-file': { kind: 'string', describe: 'File holding the SASL password, e.g. a mounted Secret' },
+    'kafka-sasl-oauthbearer-token-file': {
+      kind: 'string',
+      describe: 'File holding the OAUTHBEARER token (a JWT), re-read before it expires; something else keeps it fresh',
+    },
+    'kafka-option': {
+      kind: 'string',
+      describe: 'A librdkafka setting as key=value, applied over the sink\'s own (repeatable; see docs/sinks.md for the ones worth tuning)',
+    },
   },
   read(argv) {
     const brokers = stringList(argv, 'kafka-brokers');
@@ -131,7 +136,7 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
       requestTimeoutMs: integer(argv, 'kafka-request-timeout-ms', 100, 3_600_000),
       connectionTimeoutMs: integer(argv, 'kafka-connection-timeout-ms', 100, 600_000),
       maxMessageBytes: byteSize(argv, 'kafka-max-message-bytes', 4096, 1024 ** 3),
-      recreateProducerAfterFailures: integer(argv, 'kafka-recreate-after-failures', 1, 1000),
+      librdkafkaOptions: readLibrdkafkaOptions(argv),
       tls: readTls(argv),
       sasl: readSasl(argv),
       oversizePolicy,
@@ -163,10 +168,39 @@ function readTls(argv: ParsedArgs): KafkaTlsConfig | undefined {
   return wanted ? { ca, cert, key, insecureSkipVerify } : undefined;
 }
 
+/** `--kafka-option key=value`, repeated; in KAF_KAFKA_OPTION one per line (values may hold commas). */
+function readLibrdkafkaOptions(argv: ParsedArgs): Record<string, string> {
+  const raw = argv['kafka-option'];
+  const entries = (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]).flatMap((entry) =>
+    String(entry).split('\n'),
+  );
+  const options: Record<string, string> = {};
+  for (const entry of entries.map((text) => text.trim()).filter((text) => text.length > 0)) {
+    const equals = entry.indexOf('=');
+    if (equals <= 0) throw new ConfigError(`${givenAs(argv, 'kafka-option')}: "${entry}" is not key=value (e.g. linger.ms=20)`);
+    options[entry.slice(0, equals).trim()] = entry.slice(equals + 1).trim();
+  }
+  return options;
+}
+
 function readSasl(argv: ParsedArgs): KafkaSaslConfig | undefined {
   const mechanism = oneOf(argv, 'kafka-sasl-mechanism', SASL_MECHANISM_CHOICES);
   const username = optionalString(argv, 'kafka-sasl-username');
   const password = secret(argv, 'kafka-sasl-password');
+  const tokenFile = optionalString(argv, 'kafka-sasl-oauthbearer-token-file');
+  if (mechanism === 'oauthbearer') {
+    if (tokenFile === undefined) throw new ConfigError('--kafka-sasl-mechanism oauthbearer needs --kafka-sasl-oauthbearer-token-file');
+    if (username !== undefined || password !== undefined) {
+      throw new ConfigError('--kafka-sasl-mechanism oauthbearer takes no --kafka-sasl-username/--kafka-sasl-password (the token names the principal)');
+    }
+    try {
+      readFileSync(tokenFile);
+    } catch (error) {
+      throw new ConfigError(`${givenAs(argv, 'kafka-sasl-oauthbearer-token-file')}: cannot read ${tokenFile}: ${(error as Error).message}`);
+    }
+    return { mechanism, tokenFile: path.resolve(tokenFile) };
+  }
+  if (tokenFile !== undefined) throw new ConfigError(`--kafka-sasl-oauthbearer-token-file needs --kafka-sasl-mechanism oauthbearer`);
   if (mechanism === 'none') {
     if (username !== undefined || password !== undefined) {
       throw new ConfigError('--kafka-sasl-username/--kafka-sasl-password are set but --kafka-sasl-mechanism is none');

@@ -6,19 +6,15 @@ export type MessageKeyChoice = (typeof MESSAGE_KEY_CHOICES)[number];
 export const HEADER_CHOICES = ['stage', 'verb', 'resource', 'namespace', 'level'] as const;
 export type HeaderChoice = (typeof HEADER_CHOICES)[number];
 
-/**
- * Codecs offered. lz4 is missing on purpose: kafkajs-lz4 needs a native node-gyp build, and the
- * pure-JS lz4js writes frames with dependent blocks, which brokers reject
- * ("Dependent block stream is unsupported").
- */
-export const COMPRESSION_CHOICES = ['none', 'gzip', 'snappy', 'zstd'] as const;
+/** Codecs librdkafka compresses record batches with (its `compression.codec`). */
+export const COMPRESSION_CHOICES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type CompressionChoice = (typeof COMPRESSION_CHOICES)[number];
 
 /** acks=0 is not offered: without an acknowledgement nothing proves the broker has the batch. */
 export const ACKS_CHOICES = ['all', '1'] as const;
 export type AcksChoice = (typeof ACKS_CHOICES)[number];
 
-export const SASL_MECHANISM_CHOICES = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export const SASL_MECHANISM_CHOICES = ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] as const;
 export type SaslMechanismChoice = (typeof SASL_MECHANISM_CHOICES)[number];
 
 /** What to do with one event larger than a produce request may be. */
@@ -33,11 +29,20 @@ export interface KafkaTlsConfig {
   insecureSkipVerify: boolean;
 }
 
-export interface KafkaSaslConfig {
-  mechanism: Exclude<SaslMechanismChoice, 'none'>;
+/** SASL with a user name and password (PLAIN, SCRAM). */
+export interface KafkaPasswordSaslConfig {
+  mechanism: Exclude<SaslMechanismChoice, 'none' | 'oauthbearer'>;
   username: string;
   password: string;
 }
+
+/** SASL OAUTHBEARER with a token some other process (e.g. a sidecar or a projected volume) keeps fresh in a file. */
+export interface KafkaOauthSaslConfig {
+  mechanism: 'oauthbearer';
+  tokenFile: string;
+}
+
+export type KafkaSaslConfig = KafkaPasswordSaslConfig | KafkaOauthSaslConfig;
 
 export interface KafkaSinkConfig {
   brokers: string[];
@@ -52,10 +57,10 @@ export interface KafkaSinkConfig {
   headers: HeaderChoice[];
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
-  /** No produce request's record batch is larger than this (keep it at or below the broker's message.max.bytes). */
+  /** librdkafka's message.max.bytes: no record batch it builds is larger (keep it at or below the topic's max.message.bytes). */
   maxMessageBytes: number;
-  /** Consecutive connection/timeout failures after which the producer is thrown away and rebuilt. */
-  recreateProducerAfterFailures: number;
+  /** librdkafka settings given with --kafka-option, applied over the sink's own. */
+  librdkafkaOptions: Record<string, string>;
   tls?: KafkaTlsConfig;
   sasl?: KafkaSaslConfig;
   oversizePolicy: KafkaOversizePolicy;

@@ -4,7 +4,7 @@ import type { KafkaSinkConfig } from './kafka-sink-config.js';
 
 export const kafkaSinkDefinition: SinkDefinition<KafkaSinkConfig> = {
   name: 'kafka',
-  description: 'Apache Kafka topic through kafkajs (acks=all, idempotent, TLS, SASL PLAIN/SCRAM)',
+  description: 'Apache Kafka topic through librdkafka (acks=all, idempotent, TLS, SASL PLAIN/SCRAM/OAUTHBEARER)',
   optionGroup: kafkaOptionGroup,
   create: async (config, context) => new (await import('./kafka-sink.js')).KafkaSink(config, context),
 };

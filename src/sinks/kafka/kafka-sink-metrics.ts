@@ -6,16 +6,16 @@ const PREFIX = 'kube_audit_forwarder_kafka_';
 
 /** The Kafka sink's own metrics, registered beside the agent's. */
 export class KafkaSinkMetrics {
-  readonly produceRequests: Counter;
+  readonly deliveredMessages: Counter;
   readonly sendFailures: Counter<'kind'>;
   readonly producerRecreations: Counter;
   readonly oversizeEvents: Counter<'outcome'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.produceRequests = new Counter({
-      name: `${PREFIX}produce_requests_total`,
-      help: 'Produce requests the brokers acknowledged (a batch is split into several when it is larger than --kafka-max-message-bytes)',
+    this.deliveredMessages = new Counter({
+      name: `${PREFIX}messages_delivered_total`,
+      help: 'Messages whose delivery report came back without error (alerts topic included)',
       registers,
     });
     this.sendFailures = new Counter({
@@ -26,12 +26,12 @@ export class KafkaSinkMetrics {
     });
     this.producerRecreations = new Counter({
       name: `${PREFIX}producer_recreations_total`,
-      help: 'Times the producer was thrown away and rebuilt after repeated failures or a broken idempotence state',
+      help: 'Times the producer was replaced: after a fatal librdkafka error, a failed connect, or a batch refused as too large (smaller message.max.bytes)',
       registers,
     });
     this.oversizeEvents = new Counter({
       name: `${PREFIX}oversize_events_total`,
-      help: 'Events larger than a produce request may be, by outcome: truncated, dead_lettered',
+      help: 'Events larger than a record batch may be, by outcome: truncated, dead_lettered',
       labelNames: ['outcome'],
       registers,
     });

@@ -1,74 +1,112 @@
 import { createSecureContext } from 'node:tls';
-import kafkajs, { type CompressionTypes, type Producer } from 'kafkajs';
+import RdKafka from '@confluentinc/kafka-javascript';
 import type { AuditRecord, Batch } from '../../pipeline/audit-record.js';
 import { DeadLetterFile } from '../../pipeline/dead-letter.js';
 import { PermanentSinkError, type Sink, type SinkHealth } from '../sink.js';
 import type { SinkContext } from '../sink-definition.js';
-import { enableCompression } from './compression-codecs.js';
-import { SEND_RETRY, kafkaClientConfig } from './kafka-client-config.js';
-import { classifyKafkaFailure, rootMessage, type KafkaFailureKind } from './kafka-failure.js';
-import { toKafkaMessage, type SizedMessage } from './kafka-message.js';
+import { DeliveryTracker, type DeliveryError } from './delivery-tracker.js';
+import { LIBRDKAFKA_ERRORS, classifyKafkaFailure, rootMessage, type KafkaFailureKind } from './kafka-failure.js';
+import { recordBytesLimit, toKafkaMessage, type SizedMessage } from './kafka-message.js';
 import type { KafkaSinkConfig } from './kafka-sink-config.js';
 import { KafkaSinkMetrics } from './kafka-sink-metrics.js';
-import { Murmur2Partitioner } from './murmur2-partitioner.js';
+import { librdkafkaConfig } from './librdkafka-config.js';
+import { readOauthbearerToken } from './oauthbearer-token-file.js';
 import { OversizeEvents } from './oversize-events.js';
-import { recordBytesLimit, splitByBytes } from './produce-request-splitter.js';
 
-const { Kafka } = kafkajs;
+type Producer = InstanceType<typeof RdKafka.Producer>;
 
-/** One producer and its client; thrown away whole when it seems stuck. */
+/** Failures no retry of the same producer can fix: every waiting batch fails at once with the explanation. */
+const PERMANENT_KINDS = new Set<KafkaFailureKind>(['authentication', 'authorization', 'tls']);
+/** How often librdkafka is polled while connecting (its error events and logs come only through polls). */
+const CONNECT_POLL_MS = 100;
+/** How long `close` lets librdkafka deliver what it still holds. */
+const CLOSE_FLUSH_MS = 10_000;
+/** The smallest message.max.bytes refusals may lower it to (the option's own minimum). */
+const MIN_MESSAGE_MAX_BYTES = 4096;
+
+/** One message of a batch, produced to one topic; librdkafka hands it back as the report's opaque. */
+interface Outgoing {
+  record: AuditRecord;
+  message: SizedMessage;
+  topic: string;
+  tracker: DeliveryTracker;
+}
+
+/** One librdkafka producer, with the message.max.bytes it was made with; replaced whole when beyond repair. */
 class ProducerGeneration {
   private connecting?: Promise<void>;
+  private rejectConnect?: (error: Error) => void;
+  readonly trackers = new Set<DeliveryTracker>();
+  /** Resolvers of produce calls waiting for room in librdkafka's queue. */
+  readonly roomWaiters: Array<() => void> = [];
+  /** A failure that makes this producer useless (refused login, fatal error): the next send takes a new one. */
+  broken?: Error;
+  /**
+   * librdkafka's last error-level log line ("SSL handshake failed: … certificate verify failed …"):
+   * its error events carry only a generic text ("ssl error", "authentication failure").
+   */
+  lastFailureLog?: string;
 
   constructor(
     readonly number: number,
     readonly producer: Producer,
+    readonly maxMessageBytes: number,
   ) {}
 
-  /** Connects once; concurrent callers share the attempt, and a failed attempt is retried by the next call. */
-  connect(): Promise<void> {
-    this.connecting ??= this.producer.connect().catch((error: unknown) => {
-      this.connecting = undefined;
-      throw error;
+  /** Connects once (librdkafka then reconnects by itself); concurrent callers share the attempt. */
+  connect(topic: string, timeoutMs: number): Promise<void> {
+    this.connecting ??= new Promise<void>((resolve, reject) => {
+      this.rejectConnect = reject;
+      // Until the producer is ready nothing polls it, and a refused login would only show as a
+      // metadata time-out: poll meanwhile, so its error event arrives (and aborts the connect).
+      const poller = setInterval(() => {
+        if (this.producer.isConnected()) this.producer.poll();
+      }, CONNECT_POLL_MS);
+      this.producer.connect({ topic, timeout: timeoutMs }, (error) => {
+        clearInterval(poller);
+        if (error) reject(error);
+        else resolve();
+      });
     });
     return this.connecting;
   }
-}
 
-interface Outgoing {
-  record: AuditRecord;
-  message: SizedMessage;
-}
+  /** Ends a connect still waiting for metadata, e.g. because the broker refused the login. */
+  abortConnect(error: Error): void {
+    this.rejectConnect?.(error);
+  }
 
-/** One `send` call: the producer it is using (replaced if rebuilt midway), the events it set aside, when it began. */
-interface SendAttempt {
-  generation: ProducerGeneration;
-  deadLetters: AuditRecord[];
-  startedAt: number;
+  /** librdkafka's reason for the latest failure, with the thread prefix left out. */
+  noteLog(log: { severity: number; message: string }): void {
+    if (log.severity <= 3) this.lastFailureLog = log.message.replace(/^\[thrd:[^\]]*\]: /, '');
+  }
+
+  /** Lets one produce call that found the queue full try again (a delivery report made room). */
+  madeRoom(): void {
+    this.roomWaiters.shift()?.();
+  }
 }
 
 /**
- * Ships batches to one Kafka topic with kafkajs (and events that matched a detection rule to the
- * alerts topic too, when one is set). `send` resolves once the brokers acknowledged every record
- * (acks=all by default, idempotent producer). Batches are split so that no produce
- * request's record batch exceeds --kafka-max-message-bytes; a single event that cannot fit takes
- * the oversize policy. A failed send rejects (the agent retries the batch with backoff); after
- * repeated failures the producer and its client are rebuilt, because kafkajs can stay stuck on
- * dead connections or a broken idempotence sequence after a broker restart.
+ * Ships batches to one Kafka topic with librdkafka's Producer (and events that matched a
+ * detection rule to the alerts topic too, when one is set): one produce call per event, the
+ * original line bytes as value. `send` resolves once the delivery report of every message of
+ * the batch came back without error (acks=all, idempotent producer by default); librdkafka
+ * batches, compresses, retries and reconnects on its own. A report with an error fails the send
+ * (the agent retries the batch). Messages the broker refused as too large for the topic are
+ * produced again through a producer with half the message.max.bytes, down to single events,
+ * which then take the oversize policy: every step shrinks, so this ends.
  */
 export class KafkaSink implements Sink {
   readonly name = 'kafka';
   private readonly metrics: KafkaSinkMetrics;
   private readonly oversize: OversizeEvents;
   private readonly deadLetterFile: DeadLetterFile;
-  private readonly recordLimitBytes: number;
-  private compression?: CompressionTypes;
   private generation?: ProducerGeneration;
   private generations = 0;
-  private consecutiveFailures = 0;
   private state: SinkHealth = { ready: false, detail: 'not started' };
-  /** Sends not settled yet: a broker that accepts connections but never answers shows here first. */
-  private readonly pending = new Set<SendAttempt>();
+  /** When each unsettled send began: a broker that accepts connections but never answers shows here first. */
+  private readonly pending = new Set<{ startedAt: number }>();
 
   constructor(
     private readonly config: KafkaSinkConfig,
@@ -76,7 +114,6 @@ export class KafkaSink implements Sink {
   ) {
     this.metrics = new KafkaSinkMetrics(context.registry);
     this.deadLetterFile = new DeadLetterFile(config.deadLetterDir);
-    this.recordLimitBytes = recordBytesLimit(config.maxMessageBytes);
     this.oversize = new OversizeEvents(
       config.oversizePolicy,
       (record) => this.toMessage(record),
@@ -95,11 +132,10 @@ export class KafkaSink implements Sink {
         throw new PermanentSinkError(`Kafka TLS files are unusable: ${(error as Error).message}`, { cause: error });
       }
     }
-    this.compression = await enableCompression(this.config.compression);
     this.state = { ready: false, detail: `connecting to ${this.config.brokers.join(',')}` };
-    // An unreachable broker is no start-up error: connect in the background; sends retry it.
-    const generation = this.newGeneration();
-    generation.connect().then(
+    // An unreachable broker is no start-up error: connect in the background; sends wait for it.
+    const generation = this.newGeneration(this.config.maxMessageBytes);
+    this.connected(generation).then(
       () => this.markHealthy(generation),
       (error: unknown) => {
         const failure = this.noteFailure(error, generation);
@@ -109,36 +145,31 @@ export class KafkaSink implements Sink {
   }
 
   async send(batch: Batch): Promise<void> {
-    const attempt: SendAttempt = { generation: this.currentGeneration(), deadLetters: [], startedAt: Date.now() };
+    const attempt = { startedAt: Date.now() };
     this.pending.add(attempt);
+    let generation = this.currentGeneration();
     try {
-      await attempt.generation.connect();
-      const outgoing: Outgoing[] = [];
-      for (const record of batch.records) {
-        const message = this.toMessage(record);
-        const fitting =
-          message.bytes <= this.recordLimitBytes
-            ? message
-            : this.oversize.fit(record, message, this.recordLimitBytes, attempt.deadLetters);
-        if (fitting !== undefined) outgoing.push({ record, message: fitting });
-        // The message has the key and headers: the parsed event would only wait for the
-        // acknowledgement in memory (behind the producer's one request at a time).
-        record.releaseEvent?.();
-      }
-      for (const group of splitByBytes(outgoing, (item) => item.message.bytes, this.recordLimitBytes)) {
-        await this.produce(attempt, this.config.topic, group);
-      }
-      const { alertsTopic } = this.config;
-      if (alertsTopic !== undefined) {
-        const alerts = outgoing.filter((item) => (item.record.detections?.length ?? 0) > 0);
-        for (const group of splitByBytes(alerts, (item) => item.message.bytes, this.recordLimitBytes)) {
-          await this.produce(attempt, alertsTopic, group);
+      await this.connected(generation);
+      const deadLetters: AuditRecord[] = [];
+      let records = batch.records;
+      for (;;) {
+        const tracker = new DeliveryTracker((error) => error.code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE);
+        generation.trackers.add(tracker);
+        try {
+          await this.produceAll(generation, tracker, records, deadLetters);
+          await tracker.settled;
+        } finally {
+          generation.trackers.delete(tracker);
         }
+        if (tracker.error) throw tracker.error;
+        if (tracker.tooLarge.length === 0) break;
+        generation = await this.afterTooLarge(generation, tracker.tooLarge.length);
+        records = [...new Set(tracker.tooLarge)];
       }
-      this.oversize.writeDeadLetters(attempt.deadLetters);
-      this.markHealthy(attempt.generation);
+      this.oversize.writeDeadLetters(deadLetters);
+      this.markHealthy(generation);
     } catch (error) {
-      throw this.noteFailure(error, attempt.generation);
+      throw this.noteFailure(error, generation);
     } finally {
       this.pending.delete(attempt);
     }
@@ -148,21 +179,20 @@ export class KafkaSink implements Sink {
     const generation = this.generation;
     this.generation = undefined;
     this.state = { ready: false, detail: 'closed' };
-    await generation?.producer.disconnect();
+    if (generation) await this.retire(generation);
     this.deadLetterFile.close();
   }
 
   /**
    * The outcome of the last send, unless a send has been waiting longer than the request timeout:
-   * then the brokers are hanging (a frozen process, a black-holed network), which kafkajs only
-   * reports once its retries run out, several request timeouts later.
+   * then the brokers are away or hanging, and librdkafka keeps retrying out of sight.
    */
   health(): SinkHealth {
     const now = Date.now();
     let oldest = now;
     for (const attempt of this.pending) oldest = Math.min(oldest, attempt.startedAt);
     if (now - oldest > this.config.requestTimeoutMs) {
-      return { ready: false, detail: `a send has waited ${Math.round((now - oldest) / 1000)} s for the Kafka brokers to answer` };
+      return { ready: false, detail: `a send has waited ${Math.round((now - oldest) / 1000)} s for the Kafka brokers to acknowledge it` };
     }
     return this.state;
   }
@@ -171,48 +201,73 @@ export class KafkaSink implements Sink {
     return toKafkaMessage(record, this.config.key, this.config.headers);
   }
 
-  /**
-   * One produce request. A broker that still finds it too large (its topic's max.message.bytes
-   * is below --kafka-max-message-bytes) gets halves, down to single events, which then take the
-   * oversize policy with half their size as the limit: every step shrinks, so this ends.
-   * Such a refusal fails the request for every partition in it, while the broker may have
-   * appended the other partitions' batches; kafkajs then reuses their sequence numbers and the
-   * broker answers OUT_OF_ORDER_SEQUENCE_NUMBER forever. An idempotent producer is therefore
-   * rebuilt (new producer id, sequences from 0) before the halves are sent.
-   */
-  private async produce(attempt: SendAttempt, topic: string, items: Outgoing[]): Promise<void> {
+  /** Hands every record (and the alerts among them) to librdkafka; the tracker learns of each message. */
+  private async produceAll(generation: ProducerGeneration, tracker: DeliveryTracker, records: readonly AuditRecord[], deadLetters: AuditRecord[]): Promise<void> {
+    const limitBytes = recordBytesLimit(generation.maxMessageBytes);
+    const { alertsTopic } = this.config;
     try {
-      await attempt.generation.producer.send({
-        topic,
-        messages: items.map((item) => item.message.message),
-        acks: this.config.acks === 'all' ? -1 : 1,
-        timeout: this.config.requestTimeoutMs,
-        compression: this.compression,
-      });
-      this.metrics.produceRequests.inc();
-    } catch (error) {
-      if (classifyKafkaFailure(error) !== 'message-too-large') throw error;
-      if (this.config.idempotent) {
-        if (attempt.generation === this.generation) {
-          this.recreateProducer(attempt.generation, 'a produce request was refused as too large');
+      for (const record of records) {
+        const built = this.toMessage(record);
+        const message = built.bytes <= limitBytes ? built : this.oversize.fit(record, built, limitBytes, deadLetters);
+        // The message has the key and headers: the parsed event would only wait for the report in memory.
+        record.releaseEvent?.();
+        if (message === undefined) continue;
+        await this.produceOne(generation, { record, message, topic: this.config.topic, tracker });
+        if (alertsTopic !== undefined && (record.detections?.length ?? 0) > 0) {
+          await this.produceOne(generation, { record, message, topic: alertsTopic, tracker });
         }
-        attempt.generation = this.currentGeneration();
-        await attempt.generation.connect();
       }
-      if (items.length > 1) {
-        const half = Math.ceil(items.length / 2);
-        await this.produce(attempt, topic, items.slice(0, half));
-        await this.produce(attempt, topic, items.slice(half));
-        return;
-      }
-      const [{ record, message }] = items as [Outgoing];
-      this.context.logger.error(
-        'Kafka rejected an event as too large although it is within --kafka-max-message-bytes: set that option to the topic max.message.bytes',
-        { messageBytes: message.bytes, maxMessageBytes: this.config.maxMessageBytes },
-      );
-      const smaller = this.oversize.fit(record, message, Math.floor(message.bytes / 2), attempt.deadLetters);
-      if (smaller !== undefined) await this.produce(attempt, topic, [{ record, message: smaller }]);
+    } catch (error) {
+      tracker.fail(error as DeliveryError);
+      return;
     }
+    tracker.allProduced();
+  }
+
+  private async produceOne(generation: ProducerGeneration, item: Outgoing): Promise<void> {
+    const { value, key, headers } = item.message.message;
+    for (;;) {
+      if (generation.broken) throw generation.broken;
+      try {
+        generation.producer.produce(item.topic, null, value, key, null, item, headers);
+        item.tracker.produced();
+        return;
+      } catch (error) {
+        const code = (error as DeliveryError).code;
+        if (code === LIBRDKAFKA_ERRORS.QUEUE_FULL) {
+          // librdkafka holds as many messages as queue.buffering.max.* allow: wait for a report.
+          await new Promise<void>((resolve) => generation.roomWaiters.push(resolve));
+          continue;
+        }
+        if (code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE) {
+          // librdkafka's own count of the message is above message.max.bytes: as if the broker refused it.
+          item.tracker.produced();
+          item.tracker.report(item.record, error as DeliveryError);
+          return;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * The broker refused batches as too large although they were within message.max.bytes: the
+   * topic's max.message.bytes is lower. A producer with half the limit takes over (librdkafka's
+   * limit is fixed per producer), so the refused events go out in smaller batches, or alone
+   * through the oversize policy.
+   */
+  private async afterTooLarge(refusing: ProducerGeneration, refused: number): Promise<ProducerGeneration> {
+    const lowered = Math.max(MIN_MESSAGE_MAX_BYTES, Math.floor(refusing.maxMessageBytes / 2));
+    if (refusing === this.generation) {
+      this.context.logger.error(
+        'Kafka rejected a batch as too large although it is within --kafka-max-message-bytes: set that option to the topic max.message.bytes',
+        { refusedMessages: refused, maxMessageBytes: refusing.maxMessageBytes, loweredTo: lowered },
+      );
+      this.replaceGeneration(refusing, 'a batch was refused as too large', lowered);
+    }
+    const generation = this.currentGeneration();
+    await this.connected(generation);
+    return generation;
   }
 
   private currentGeneration(): ProducerGeneration {
@@ -220,37 +275,76 @@ export class KafkaSink implements Sink {
     return this.generation;
   }
 
-  private newGeneration(): ProducerGeneration {
-    const kafka = new Kafka(kafkaClientConfig(this.config, this.context.logger));
-    const producer = kafka.producer({
-      idempotent: this.config.idempotent,
-      retry: SEND_RETRY,
-      // The Java client's murmur2 partitioner, so a key lands where a Java producer would put it.
-      createPartitioner: Murmur2Partitioner,
-    });
+  /** Waits for the generation's connection; one that cannot connect is replaced, so the retried send starts afresh. */
+  private async connected(generation: ProducerGeneration): Promise<void> {
+    if (generation.broken) throw generation.broken;
+    try {
+      await generation.connect(this.config.topic, this.config.connectionTimeoutMs + this.config.requestTimeoutMs);
+    } catch (error) {
+      if (generation === this.generation) this.replaceGeneration(generation, `connecting failed: ${rootMessage(error)}`, generation.maxMessageBytes);
+      throw error;
+    }
+  }
+
+  private newGeneration(maxMessageBytes: number): ProducerGeneration {
+    const settings = librdkafkaConfig(this.config, maxMessageBytes);
+    const { sasl } = this.config;
+    if (sasl?.mechanism === 'oauthbearer') {
+      // librdkafka asks again before the token expires; the file holds the current one.
+      settings.oauthbearer_token_refresh_cb = () => readOauthbearerToken(sasl.tokenFile);
+    }
+    const producer = new RdKafka.Producer(settings);
     this.generations += 1;
-    this.generation = new ProducerGeneration(this.generations, producer);
-    return this.generation;
+    const generation = new ProducerGeneration(this.generations, producer, maxMessageBytes);
+    producer.on('delivery-report', (error, report) => {
+      const item = report.opaque as Outgoing;
+      if (!error) this.metrics.deliveredMessages.inc();
+      item.tracker.report(item.record, error as unknown as DeliveryError | null);
+      generation.madeRoom();
+    });
+    producer.on('event.log', (log: { severity: number; message: string }) => generation.noteLog(log));
+    producer.on('event.error', (error) => this.onClientError(generation, error));
+    // Reports are polled on librdkafka's side and handed to the event loop as they come.
+    producer.once('ready', () => producer.setPollInBackground(true));
+    this.generation = generation;
+    return generation;
+  }
+
+  /**
+   * An error librdkafka reports outside any message (a broker going away, a refused login). A
+   * broker away is only shown in readiness: librdkafka reconnects and the messages wait for it.
+   * A refused login or certificate fails every waiting batch now, with what to fix.
+   */
+  private onClientError(generation: ProducerGeneration, error: { message: string; code?: number; isFatal?: boolean }): void {
+    if (generation !== this.generation) return;
+    const reason = generation.lastFailureLog;
+    const kind = classifyKafkaFailure(reason === undefined ? error : Object.assign(new Error(error.message, { cause: new Error(reason) }), { code: error.code, isFatal: error.isFatal }));
+    if (PERMANENT_KINDS.has(kind) || kind === 'producer-state') {
+      const failure = this.describeFailure(kind, reason ?? rootMessage(error), error);
+      generation.broken = failure;
+      generation.abortConnect(failure);
+      for (const tracker of generation.trackers) tracker.fail(failure);
+      for (const resolve of generation.roomWaiters.splice(0)) resolve();
+      this.state = { ready: false, detail: failure.message };
+      return;
+    }
+    this.state = { ready: false, detail: `Kafka client: ${rootMessage(error)}` };
+    this.context.logger.debug('Kafka client error', { error: rootMessage(error) });
   }
 
   private markHealthy(generation: ProducerGeneration): void {
     if (generation !== this.generation) return;
-    this.consecutiveFailures = 0;
     this.state = { ready: true, detail: `connected to ${this.config.brokers.join(',')}` };
   }
 
-  /** Updates health, rebuilds the producer when it looks stuck, and returns the error to reject with. */
+  /** Updates health, replaces a broken producer, and returns the error to reject with. */
   private noteFailure(error: unknown, generation: ProducerGeneration): Error {
     const kind = classifyKafkaFailure(error);
-    const cause = rootMessage(error);
     this.metrics.sendFailures.inc({ kind });
-    const failure = this.describeFailure(kind, cause, error);
+    const failure = error instanceof PermanentSinkError ? error : this.describeFailure(kind, rootMessage(error), error);
     if (generation === this.generation) {
       this.state = { ready: false, detail: failure.message };
-      this.consecutiveFailures += 1;
-      if (kind === 'producer-state' || this.consecutiveFailures >= this.config.recreateProducerAfterFailures) {
-        this.recreateProducer(generation, failure.message);
-      }
+      if (generation.broken) this.replaceGeneration(generation, failure.message, generation.maxMessageBytes);
     }
     return failure;
   }
@@ -258,11 +352,19 @@ export class KafkaSink implements Sink {
   private describeFailure(kind: KafkaFailureKind, cause: string, error: unknown): Error {
     const { sasl, topic } = this.config;
     switch (kind) {
-      case 'authentication':
-        return new PermanentSinkError(
-          `Kafka SASL authentication failed for user "${sasl?.username ?? ''}" (${sasl?.mechanism ?? 'no mechanism'}): ${cause}. Check --kafka-sasl-username and --kafka-sasl-password(-file)`,
-          { cause: error },
-        );
+      case 'authentication': {
+        const who =
+          sasl === undefined
+            ? 'with no SASL mechanism set'
+            : sasl.mechanism === 'oauthbearer'
+              ? `with the token in ${sasl.tokenFile} (oauthbearer)`
+              : `for user "${sasl.username}" (${sasl.mechanism})`;
+        const fix =
+          sasl?.mechanism === 'oauthbearer'
+            ? 'Check --kafka-sasl-oauthbearer-token-file'
+            : 'Check --kafka-sasl-username and --kafka-sasl-password(-file)';
+        return new PermanentSinkError(`Kafka SASL authentication failed ${who}: ${cause}. ${fix}`, { cause: error });
+      }
       case 'authorization':
         return new PermanentSinkError(
           `Kafka refused access: ${cause}. Grant Write on topic "${topic}" (and IdempotentWrite on the cluster for the idempotent producer)`,
@@ -286,17 +388,29 @@ export class KafkaSink implements Sink {
     }
   }
 
-  private recreateProducer(stuck: ProducerGeneration, reason: string): void {
-    this.consecutiveFailures = 0;
+  private replaceGeneration(old: ProducerGeneration, reason: string, maxMessageBytes: number): void {
     this.metrics.producerRecreations.inc();
-    const replacement = this.newGeneration();
-    this.context.logger.warn('rebuilding the Kafka producer', {
-      reason,
-      previousGeneration: stuck.number,
-      generation: replacement.number,
-    });
-    stuck.producer.disconnect().catch((error: unknown) =>
-      this.context.logger.debug('disconnecting the replaced Kafka producer failed', { error: rootMessage(error) }),
+    const replacement = this.newGeneration(maxMessageBytes);
+    this.context.logger.warn('replacing the Kafka producer', { reason, previousGeneration: old.number, generation: replacement.number, maxMessageBytes });
+    this.retire(old).catch((error: unknown) =>
+      this.context.logger.debug('closing the replaced Kafka producer failed', { error: rootMessage(error) }),
     );
+  }
+
+  /**
+   * Lets the producer deliver what it holds (briefly), then closes it. Sends still producing into
+   * it fail at their next message, and those still waiting for reports once it is closed fail
+   * too (a closed producer reports nothing more): the agent sends their batches again.
+   */
+  private async retire(generation: ProducerGeneration): Promise<void> {
+    const replaced = new Error('the Kafka producer was replaced while the batch was in flight');
+    generation.broken ??= replaced;
+    for (const resolve of generation.roomWaiters.splice(0)) resolve();
+    const { producer } = generation;
+    if (producer.isConnected()) {
+      await new Promise<void>((resolve) => producer.flush(CLOSE_FLUSH_MS, () => resolve()));
+      await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+    }
+    for (const tracker of generation.trackers) tracker.fail(replaced);
   }
 }

@@ -101,6 +101,8 @@ describe('start modes, copytruncate, and the CLI', function () {
   });
 
   it('exits 2 with one message naming the option for bad configuration, from flags and from KAF_* variables', async () => {
+    const notADirectory = path.join(new AgentWorkspace().root, 'file');
+    writeFileSync(notADirectory, 'a file, not a directory');
     const attempts: Array<[string[], Record<string, string>, RegExp]> = [
       [['run', '--batch-max-events', 'many'], {}, /--batch-max-events: "many" is not an integer/],
       [['run', '--start-at', 'middle'], {}, /--start-at: "middle" is not one of checkpoint, beginning, end/],
@@ -111,9 +113,15 @@ describe('start modes, copytruncate, and the CLI', function () {
       [['run'], { KAF_FILE_FSYNC: 'maybe' }, /KAF_FILE_FSYNC: "maybe" is not a boolean/],
       [['run'], { KAF_SINKK: 'file' }, /KAF_SINKK is not a setting \(did you mean KAF_SINK\?\)/],
       [['run', '--unknown-flag'], {}, /Unknown argument/],
+      [['run', '--checkpoint-dir', '/proc/x'], {}, /--checkpoint-dir: cannot create \/proc\/x: ENOENT/],
+      [['run'], { KAF_CHECKPOINT_DIR: '/proc/x' }, /KAF_CHECKPOINT_DIR: cannot create \/proc\/x: ENOENT/],
+      [['run', '--checkpoint-dir', notADirectory], {}, new RegExp(`--checkpoint-dir: ${notADirectory} exists and is not a directory`)],
+      [['run', '--http-host', 'not-an-ip'], {}, /--http-host: "not-an-ip" is not an IP address/],
+      [['run'], { KAF_HTTP_HOST: 'not-an-ip' }, /KAF_HTTP_HOST: "not-an-ip" is not an IP address/],
     ];
     for (const [args, env, message] of attempts) {
-      const failure = await run(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env } }).then(
+      // Bounded: an uncreatable checkpoint directory once made the agent spin in mkdir, deaf to SIGTERM.
+      const failure = await run(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, KAF_HTTP_PORT: '0', ...env }, timeout: 30_000, killSignal: 'SIGKILL' }).then(
         () => undefined,
         (error: { code: number; stderr: string }) => error,
       );

@@ -47,7 +47,7 @@ describe('container image and DaemonSet, without a container engine', function (
   it('runs the Dockerfile steps: the runtime stage holds the compiled agent and production dependencies only', async () => {
     await stat(image.hostPath('/app/dist/src/cli.js'));
     const modules = await readdir(image.hostPath('/app/node_modules'));
-    for (const runtimeDependency of ['kafkajs', 'prom-client', 'winston', 'yargs', 'chokidar']) {
+    for (const runtimeDependency of ['@confluentinc', 'prom-client', 'winston', 'yargs', 'chokidar']) {
       assert.ok(modules.includes(runtimeDependency), `${runtimeDependency} is installed`);
     }
     const { devDependencies } = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
@@ -59,6 +59,23 @@ describe('container image and DaemonSet, without a container engine', function (
     assert.deepEqual(await readdir(image.hostPath('/app')).then((names) => names.sort()), ['LICENSE', 'THIRD-PARTY-NOTICES.md', 'dist', 'node_modules', 'package.json']);
     assert.equal(image.env.NODE_ENV, 'production');
     console.log(`      Dockerfile RUN steps (ms): ${JSON.stringify(image.runTimesMs)}`);
+  });
+
+  it("holds the Kafka client's native addon, built in the image's build stage: it loads, with every codec and SASL mechanism", async () => {
+    const script = [
+      "const k = require('@confluentinc/kafka-javascript');",
+      "console.log(JSON.stringify({ version: k.librdkafkaVersion, features: k.features }));",
+    ].join(' ');
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: image.hostPath('/app'), env: { PATH: process.env.PATH, ...image.env } });
+    const { version, features } = JSON.parse(stdout) as { version: string; features: string[] };
+    assert.match(version, /^2\.\d+\.\d+$/);
+    for (const feature of ['gzip', 'snappy', 'lz4', 'zstd', 'ssl', 'sasl_plain', 'sasl_scram', 'sasl_oauthbearer']) {
+      assert.ok(features.includes(feature), `librdkafka ${version} has ${feature}`);
+    }
+    // The distroless runtime has glibc and OpenSSL, no zlib or zstd: librdkafka must link those in.
+    const { stdout: linked } = await promisify(execFile)('ldd', [image.hostPath('/app/node_modules/@confluentinc/kafka-javascript/build/deps/librdkafka.so.1')]);
+    const libraries = linked.split('\n').map((line) => line.trim().split(/\s/)[0]!).filter((name) => name.length > 0);
+    for (const library of libraries) assert.match(library, /^(linux-vdso|\/lib64\/ld-linux|libc|libm|libssl|libcrypto)\b/, `librdkafka needs ${library}`);
   });
 
   it("starts from the image's ENTRYPOINT and CMD and answers --help", async () => {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -29,6 +30,15 @@ export interface BrokerAddresses {
   tlsClientCertFile?: string;
   tlsClientKeyFile?: string;
   logFile: string;
+}
+
+/** One record as `kafka.sh read-topic` printed it. */
+export interface JavaReadRecord {
+  partition: number;
+  offset: number;
+  key: string | null;
+  headers: Record<string, string>;
+  value: Buffer;
 }
 
 /** The user scripts/kafka.sh creates for SCRAM-SHA-256/512 and PLAIN unless told otherwise. */
@@ -85,6 +95,47 @@ export class KafkaBroker {
     const match = /^KAFKA_PID=(\d+)$/m.exec(stdout);
     if (!match) throw new Error(`broker ${this.spec.name} is not running`);
     return Number(match[1]);
+  }
+
+  /**
+   * Every record of a topic as the Java client of the broker's own version reads it
+   * (`kafka.sh read-topic`): a reader that shares no code with librdkafka, and decodes every codec.
+   */
+  async readTopic(topic: string): Promise<JavaReadRecord[]> {
+    const { stdout } = await run(KAFKA_SH, ['read-topic', ...this.flags(), '--topic', topic], { timeout: 180_000, maxBuffer: 1024 ** 3 });
+    return stdout
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => {
+        const [partition, offset, key, headers, value] = line.split(' ');
+        return {
+          partition: Number(partition),
+          offset: Number(offset),
+          key: key === '-' ? null : Buffer.from(key!, 'base64').toString('utf8'),
+          headers: headers === '-' ? {} : Object.fromEntries(headers!.split(',').map((entry) => {
+            const [name, encoded] = entry.split('=');
+            return [name!, Buffer.from(encoded!, 'base64').toString('utf8')];
+          })),
+          value: Buffer.from(value!, 'base64'),
+        };
+      });
+  }
+
+  /** The codec (attributes & 7) of every record batch the broker stored for the topic, read from its log segments. */
+  storedCodecs(topic: string): Set<number> {
+    const dataDir = path.join(process.env.KAFKA_CACHE_DIR ?? path.join(REPO_ROOT, '.cache/kafka'), 'brokers', this.spec.name, 'data');
+    const codecs = new Set<number>();
+    for (const directory of readdirSync(dataDir).filter((entry) => entry.startsWith(`${topic}-`))) {
+      for (const segment of readdirSync(path.join(dataDir, directory)).filter((entry) => entry.endsWith('.log'))) {
+        const bytes = readFileSync(path.join(dataDir, directory, segment));
+        // v2 record batch: baseOffset int64, batchLength int32 (bytes after it), leader epoch int32,
+        // magic int8, crc int32, attributes int16 whose low three bits name the codec.
+        for (let at = 0; at + 23 <= bytes.length; at += 12 + bytes.readInt32BE(at + 8)) {
+          codecs.add(bytes.readInt16BE(at + 21) & 7);
+        }
+      }
+    }
+    return codecs;
   }
 
   get bootstrap(): string {

@@ -28,7 +28,9 @@ function headerStrings(headers: IHeaders | undefined): Record<string, string> {
 }
 
 /**
- * Reads a topic from its beginning with a real consumer (its own group) while a test runs, and
+ * Reads a topic from its beginning with a real consumer, kafkajs: a pure-JavaScript client that
+ * shares no code with the agent's librdkafka (it reads uncompressed and gzip batches; the codec
+ * tests read with the Java client through KafkaBroker.readTopic) (its own group) while a test runs, and
  * keeps every message, so the test can wait until all written events arrived and then compare.
  */
 export class TopicReader {
@@ -95,11 +97,20 @@ export class TopicReader {
 }
 
 /** Creates a topic with several partitions, so keys and ordering are exercised across partitions. */
-export async function createTopic(bootstrap: string, topic: string, partitions = 3): Promise<void> {
+export async function createTopic(
+  bootstrap: string,
+  topic: string,
+  partitions = 3,
+  options: { replicationFactor?: number; config?: Record<string, string> } = {},
+): Promise<void> {
   const admin = new Kafka({ brokers: [bootstrap], clientId: 'kafka-it-admin', logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    const configEntries = Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: options.replicationFactor ?? 1, configEntries }],
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }

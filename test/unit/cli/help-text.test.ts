@@ -20,6 +20,11 @@ describe('--help', function () {
     assert.doesNotMatch(help, /\[default: "\d+"\]/);
   });
 
+  it('prints the examples once, with or without the run command', async () => {
+    const bare = (await run(process.execPath, [CLI_PATH, '--help'])).stdout;
+    for (const text of [help, bare]) assert.equal(text.split('\nExamples:\n').length, 2, text.slice(text.indexOf('Examples:')));
+  });
+
   it('prints each example whole, on lines of at most 80 columns, and every example parses', async () => {
     const examples = help.slice(help.indexOf('Examples:'));
     for (const example of HELP_EXAMPLES) {

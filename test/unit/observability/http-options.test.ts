@@ -24,4 +24,9 @@ describe('HTTP endpoint options', () => {
     });
     assert.throws(() => parse(['--http-port', '70000']), /--http-port: 70000 is not between 0 and 65535$/);
   });
+
+  it('reject a host that is not an IP address, naming the flag or the variable as given', () => {
+    assert.throws(() => parse(['--http-host', 'not-an-ip']), /^ConfigError: --http-host: "not-an-ip" is not an IP address/);
+    assert.throws(() => parse([], { KAF_HTTP_HOST: 'localhost' }), /^ConfigError: KAF_HTTP_HOST: "localhost" is not an IP address/);
+  });
 });

@@ -1,49 +1,53 @@
 import assert from 'node:assert/strict';
-import kafkajs from 'kafkajs';
-import { classifyKafkaFailure, rootMessage } from '../../../../src/sinks/kafka/kafka-failure.js';
+import RdKafka from '@confluentinc/kafka-javascript';
+import { LIBRDKAFKA_ERRORS, classifyKafkaFailure, rootMessage } from '../../../../src/sinks/kafka/kafka-failure.js';
 
-const {
-  KafkaJSConnectionError,
-  KafkaJSNumberOfRetriesExceeded,
-  KafkaJSProtocolError,
-  KafkaJSRequestTimeoutError,
-  KafkaJSSASLAuthenticationError,
-} = kafkajs;
+const { CODES } = RdKafka;
 
-// Some kafkajs error typings declare no constructor arguments; at run time they take the message.
-function protocolError(type: string): Error {
-  return new KafkaJSProtocolError({ message: `broker says ${type}`, type, code: 0, retriable: false } as never);
+/** An error as librdkafka hands it to JavaScript: a code and librdkafka's text. */
+function librdkafkaError(code: number, message: string, isFatal = false): Error {
+  return Object.assign(new Error(message), { code, isFatal });
 }
 
-describe('classifying kafkajs failures', () => {
-  it('sees a refused connection behind the retry wrapper as an unreachable broker', () => {
-    const error = new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:9092'), { retryCount: 5 } as never);
-    assert.equal(classifyKafkaFailure(error), 'unreachable');
-    assert.match(rootMessage(error), /ECONNREFUSED 127\.0\.0\.1:9092/);
+describe('classifying librdkafka failures', () => {
+  it("uses librdkafka's own error codes", () => {
+    const codes = CODES.ERRORS as Record<string, number>;
+    for (const [name, code] of Object.entries(LIBRDKAFKA_ERRORS)) {
+      // Local errors (negative) are ERR__NAME, the broker's ERR_NAME.
+      const librdkafkaName = code < 0 ? `ERR__${name}` : `ERR_${name}`;
+      assert.equal(codes[librdkafkaName], code, librdkafkaName);
+    }
   });
 
-  it("sees kafkajs' plain 'Broker not connected' error as an unreachable broker", () => {
-    assert.equal(classifyKafkaFailure(new Error('Broker not connected')), 'unreachable');
-  });
-
-  it('sees a request timeout as an unreachable broker', () => {
-    const TimeoutError = KafkaJSRequestTimeoutError as unknown as new (message: string) => Error;
-    assert.equal(classifyKafkaFailure(new TimeoutError('Request Produce(key: 0, version: 7) timed out')), 'unreachable');
+  it('sees brokers that are down, a timed-out message and a transport failure as unreachable', () => {
+    assert.equal(classifyKafkaFailure(librdkafkaError(-187, 'Local: All broker connections are down')), 'unreachable');
+    assert.equal(classifyKafkaFailure(librdkafkaError(-192, 'Local: Message timed out')), 'unreachable');
+    assert.equal(classifyKafkaFailure(librdkafkaError(-195, '127.0.0.1:9092/bootstrap: Connect to ipv4#127.0.0.1:9092 failed: Connection refused')), 'unreachable');
   });
 
   it('tells a SASL failure, an ACL refusal and a certificate problem apart from an outage', () => {
-    const SaslError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
-    assert.equal(classifyKafkaFailure(new SaslError('SASL SCRAM SHA256 authentication failed')), 'authentication');
-    assert.equal(classifyKafkaFailure(protocolError('TOPIC_AUTHORIZATION_FAILED')), 'authorization');
-    const tls = new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: self-signed certificate in certificate chain'), { retryCount: 5 } as never);
-    assert.equal(classifyKafkaFailure(tls), 'tls');
+    assert.equal(classifyKafkaFailure(librdkafkaError(-169, 'SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256')), 'authentication');
+    assert.equal(classifyKafkaFailure(librdkafkaError(29, 'Broker: Topic authorization failed')), 'authorization');
+    assert.equal(classifyKafkaFailure(librdkafkaError(-181, 'SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified')), 'tls');
   });
 
-  it('recognises a request the broker finds too large, a broken idempotence sequence and a missing topic', () => {
-    assert.equal(classifyKafkaFailure(protocolError('MESSAGE_TOO_LARGE')), 'message-too-large');
-    assert.equal(classifyKafkaFailure(protocolError('RECORD_LIST_TOO_LARGE')), 'message-too-large');
-    assert.equal(classifyKafkaFailure(protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER')), 'producer-state');
-    assert.equal(classifyKafkaFailure(protocolError('UNKNOWN_TOPIC_OR_PARTITION')), 'unknown-topic');
+  it("reads the generic texts of librdkafka's error events, which come with code -1", () => {
+    assert.equal(classifyKafkaFailure(librdkafkaError(-1, 'authentication failure')), 'authentication');
+    assert.equal(classifyKafkaFailure(librdkafkaError(-1, 'ssl error')), 'tls');
+    assert.equal(classifyKafkaFailure(librdkafkaError(-1, 'all broker connections are down')), 'other');
+  });
+
+  it('recognises a batch the broker finds too large, a fatal idempotence state and a missing topic', () => {
+    assert.equal(classifyKafkaFailure(librdkafkaError(10, 'Broker: Message size too large')), 'message-too-large');
+    assert.equal(classifyKafkaFailure(librdkafkaError(-150, 'Local: Fatal error', true)), 'producer-state');
+    assert.equal(classifyKafkaFailure(librdkafkaError(45, 'Broker: Out of order sequence number')), 'producer-state');
+    assert.equal(classifyKafkaFailure(librdkafkaError(3, 'Broker: Unknown topic or partition')), 'unknown-topic');
+  });
+
+  it('looks through a wrapping error to its cause', () => {
+    const wrapped = new Error('Kafka send failed', { cause: librdkafkaError(-169, 'SASL authentication error') });
+    assert.equal(classifyKafkaFailure(wrapped), 'authentication');
+    assert.equal(rootMessage(wrapped), 'Kafka send failed: SASL authentication error');
   });
 
   it('calls anything else other, including non-errors', () => {

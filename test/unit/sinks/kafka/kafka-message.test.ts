@@ -40,8 +40,8 @@ describe('Kafka message for an audit record', () => {
   it('copies the configured fields into headers and leaves out fields the event lacks', () => {
     const record = recordOf(podEvent({ objectRef: { resource: 'nodes', name: 'node-1' } }));
     const { message } = toKafkaMessage(record, 'auditID', HEADER_CHOICES);
-    assert.deepEqual(message.headers, { stage: 'ResponseComplete', verb: 'get', resource: 'nodes', level: 'Metadata' });
-    assert.deepEqual(toKafkaMessage(record, 'auditID', ['verb']).message.headers, { verb: 'get' });
+    assert.deepEqual(message.headers, [{ stage: 'ResponseComplete' }, { verb: 'get' }, { resource: 'nodes' }, { level: 'Metadata' }]);
+    assert.deepEqual(toKafkaMessage(record, 'auditID', ['verb']).message.headers, [{ verb: 'get' }]);
     assert.equal(toKafkaMessage(record, 'auditID', []).message.headers, undefined);
   });
 
@@ -71,8 +71,8 @@ describe('Kafka message for an audit record', () => {
         const { message, bytes } = toKafkaMessage(recordOf(event), key, HEADER_CHOICES);
         const encoded = encodeRecord({
           key: message.key as string | null,
-          value: message.value as Buffer,
-          headers: (message.headers ?? {}) as Record<string, string>,
+          value: message.value,
+          headers: Object.assign({}, ...(message.headers ?? [])) as Record<string, string>,
           offsetDelta: 2_000_000,
           timestampDelta: 86_400_000,
         });

@@ -85,10 +85,32 @@ describe('Kafka sink options', () => {
       '--kafka-brokers', 'b:9092', '--kafka-sasl-mechanism', 'scram-sha-256',
       '--kafka-sasl-username', 'u', '--kafka-sasl-password-file', passwordFile,
     ]);
-    assert.equal(config.sasl?.password, 'from-secret');
+    assert.equal(config.sasl?.mechanism === 'scram-sha-256' && config.sasl.password, 'from-secret');
     assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-password', 'p'], /needs --kafka-sasl-username/);
     assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', 'u'], /needs --kafka-sasl-password/);
     assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-sasl-username', 'u'], /--kafka-sasl-mechanism is none/);
+  });
+
+  it('takes OAUTHBEARER with a readable token file and nothing else', () => {
+    const tokenFile = path.join(directory, 'token.jwt');
+    writeFileSync(tokenFile, 'e30.e30.\n');
+    assert.deepEqual(read(['--kafka-brokers', 'b:9092', '--kafka-sasl-mechanism', 'oauthbearer', '--kafka-sasl-oauthbearer-token-file', tokenFile]).sasl, {
+      mechanism: 'oauthbearer',
+      tokenFile,
+    });
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-sasl-mechanism', 'oauthbearer'], /needs --kafka-sasl-oauthbearer-token-file/);
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-sasl-mechanism', 'oauthbearer', '--kafka-sasl-oauthbearer-token-file', path.join(directory, 'none.jwt')], /--kafka-sasl-oauthbearer-token-file: cannot read/);
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-sasl-oauthbearer-token-file', tokenFile], /needs --kafka-sasl-mechanism oauthbearer/);
+  });
+
+  it('takes repeated --kafka-option key=value (commas kept in a value), one per line from KAF_KAFKA_OPTION', () => {
+    const config = read(['--kafka-brokers', 'b:9092', '--kafka-option', 'linger.ms=20', '--kafka-option', 'ssl.cipher.suites=A,B']);
+    assert.deepEqual(config.librdkafkaOptions, { 'linger.ms': '20', 'ssl.cipher.suites': 'A,B' });
+    assert.deepEqual(read(['--kafka-brokers', 'b:9092'], { KAF_KAFKA_OPTION: 'linger.ms=5\nbatch.size=65536' }).librdkafkaOptions, {
+      'linger.ms': '5',
+      'batch.size': '65536',
+    });
+    assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-option', 'linger.ms'], /--kafka-option: "linger.ms" is not key=value/);
   });
 
   it('turns TLS on when a CA file is given and checks the PEM files at start-up', () => {

@@ -26,7 +26,7 @@ function sinkFor(port: number): KafkaSink {
 describe('Kafka sink readiness', function () {
   this.timeout(60_000);
 
-  it('turns not ready while a send waits longer than the request timeout, before kafkajs gives up', async () => {
+  it('turns not ready while a send waits longer than the request timeout, before librdkafka gives up', async () => {
     const broker = await silentBroker();
     const sink = sinkFor(broker.port);
     await sink.start();

@@ -1,0 +1,51 @@
+import type { KafkaSinkConfig } from './kafka-sink-config.js';
+
+/** A librdkafka configuration as the Producer constructor takes it: settings, and callbacks such as oauthbearer_token_refresh_cb. */
+export type LibrdkafkaConfig = Record<string, string | number | boolean | (() => Promise<unknown>)>;
+
+/**
+ * The librdkafka producer settings for the sink's configuration, then the expert's
+ * `--kafka-option` entries over them.
+ * - partitioner murmur2_random: the Java client's placement of keyed messages (murmur2 of the
+ *   key), random for messages without key, so a key lands where a Java producer puts it.
+ * - No message.timeout.ms of our own: librdkafka retries a message until its default (300 s)
+ *   ends; a broker away longer fails the batch's send, and the agent retries it.
+ * - The security protocol follows from TLS and SASL being set, as with the Java client.
+ */
+export function librdkafkaConfig(config: KafkaSinkConfig, maxMessageBytes: number): LibrdkafkaConfig {
+  const { tls, sasl } = config;
+  const settings: LibrdkafkaConfig = {
+    'bootstrap.servers': config.brokers.join(','),
+    'client.id': config.clientId,
+    acks: config.acks === 'all' ? -1 : 1,
+    'enable.idempotence': config.idempotent,
+    'compression.codec': config.compression,
+    partitioner: 'murmur2_random',
+    'message.max.bytes': maxMessageBytes,
+    // librdkafka's ranges: request.timeout.ms up to 900 s, the connect timeout from 1 s.
+    'request.timeout.ms': Math.min(config.requestTimeoutMs, 900_000),
+    'socket.connection.setup.timeout.ms': Math.max(config.connectionTimeoutMs, 1000),
+    'security.protocol': `${sasl ? 'sasl_' : ''}${tls ? 'ssl' : 'plaintext'}`,
+    // Delivery reports, without a copy of each value: the opaque says which batch a message belongs to.
+    dr_cb: true,
+  };
+  if (tls) {
+    if (tls.ca !== undefined) settings['ssl.ca.pem'] = tls.ca;
+    if (tls.cert !== undefined && tls.key !== undefined) {
+      settings['ssl.certificate.pem'] = tls.cert;
+      settings['ssl.key.pem'] = tls.key;
+    }
+    if (tls.insecureSkipVerify) {
+      settings['enable.ssl.certificate.verification'] = false;
+      settings['ssl.endpoint.identification.algorithm'] = 'none';
+    }
+  }
+  if (sasl) {
+    settings['sasl.mechanisms'] = sasl.mechanism.toUpperCase();
+    if (sasl.mechanism !== 'oauthbearer') {
+      settings['sasl.username'] = sasl.username;
+      settings['sasl.password'] = sasl.password;
+    }
+  }
+  return { ...settings, ...config.librdkafkaOptions };
+}
