@@ -58,6 +58,15 @@ describe('start modes, copytruncate, and the CLI', function () {
     assert.equal((await agent.waitForExit()).code, 0);
   });
 
+  it('--exit-when-caught-up with a missing log directory exits 0 at once, saying the directory is missing: there is nothing to catch up', async () => {
+    const workspace = new AgentWorkspace();
+    const startedAt = performance.now();
+    const agent = await workspace.catchUp(['--path', path.join(workspace.root, 'nowhere', 'audit.log')]);
+    assert.ok(performance.now() - startedAt < 30_000);
+    assert.equal(agent.logsWith('log directory cannot be listed; waiting for it').length, 1);
+    assert.equal(agent.logsWith('agent stopped')[0]?.linesRead, 0);
+  });
+
   it('follows logrotate copytruncate (copy, then truncate in place) without losing what it had read', async () => {
     const workspace = new AgentWorkspace();
     const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 128 * 1024, copyTruncate: true, compress: true });
