@@ -24,8 +24,10 @@ $(NODE_MODULES): $(NODE) package.json package-lock.json scripts/kafka-addon.sh
 	npm ci --ignore-scripts --no-audit --no-fund
 	bash scripts/kafka-addon.sh install
 
+## Incremental (build state in dist/); outputs of deleted sources are pruned, or their tests would still run.
 build: $(NODE_MODULES)
 	npm run --silent build
+	$(NODE) dist/scripts/prune-dist.js
 
 ## A simulated kube-apiserver writes a rotating, gzip-compressing audit log into a temp dir and
 ## the agent ships it to the file sink, printing progress. Ctrl-C stops both cleanly.

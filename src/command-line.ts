@@ -6,7 +6,7 @@ import { boolean } from './config-values.js';
 import { coreOptions, readAgentConfig, type AgentConfig } from './config.js';
 import type { ParsedArgs } from './option-group.js';
 import { runOptionGroups } from './run-option-groups.js';
-import { collectSettings, rejectUnknownVariables, type OptionSpecs } from './settings-sources.js';
+import { collectSettings, namingSettingsAsGiven, rejectUnknownVariables, type OptionSpecs } from './settings-sources.js';
 import { PARSER_CONFIGURATION, spellOutBooleanFlags, yargsOptions } from './yargs-options.js';
 
 /** What the command line asks for, validated; undefined when it only asked for --help or --version. */
@@ -85,7 +85,8 @@ export async function parseCommandLine(args: readonly string[], env: NodeJS.Proc
           .reduce<Argv>((built, group) => define(built, group.options).group(Object.keys(group.options), group.title), argv)
           .epilogue(examplesEpilogue()),
       (argv) => {
-        invocation = { command: 'run', config: readAgentConfig(settings(argv, runOptions())) };
+        const values = settings(argv, runOptions());
+        invocation = { command: 'run', config: namingSettingsAsGiven(values, () => readAgentConfig(values)) };
       },
     )
     .command(

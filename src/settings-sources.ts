@@ -29,6 +29,22 @@ export function collectSettings(options: OptionSpecs, commandLine: Record<string
   return values;
 }
 
+/**
+ * Runs `read` so that a ConfigError it throws names every option the way the user gave it: a
+ * message that says `--kafka-brokers` (or `--kafka-acks` beside it) says `KAF_KAFKA_BROKERS` when
+ * that variable set it. Readers can then write plain flag names and still point at the right place.
+ */
+export function namingSettingsAsGiven<T>(values: ParsedArgs, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const given = values[GIVEN_AS] ?? {};
+    error.message = error.message.replace(/--([a-z0-9][a-z0-9-]*)/g, (text, flag: string) => given[flag] ?? text);
+    throw error;
+  }
+}
+
 /** The options the user set (from a flag or the environment), as opposed to defaults. */
 export function givenOptions(argv: ParsedArgs): string[] {
   return Object.keys(argv[GIVEN_AS] ?? {});

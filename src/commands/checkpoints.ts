@@ -25,8 +25,9 @@ interface FileOnDisk {
   orderKey: string;
   /** Undefined while its first line is incomplete: the agent does not track it yet either. */
   fingerprint: Fingerprint | undefined;
-  /** Decompressed bytes (what offsets count); undefined for a `.gz` that cannot be read to its end. */
-  size: number | undefined;
+  compressed: boolean;
+  /** Bytes on disk: a plain file's size, or the compressed size of a `.gz`. */
+  bytesOnDisk: number;
 }
 
 /**
@@ -56,11 +57,14 @@ export async function printCheckpoints(
   const matched = new Set<string>();
   for (const file of onDisk) {
     const entry = file.fingerprint && entries.get(file.fingerprint.hash);
+    // A finished backup's size is the one the checkpoint knows: a .gz is not decompressed for it
+    // (a hundred 100 MB backups would take a minute).
+    const size = entry && entry.completed && file.compressed ? entry.size : await decompressedSizeOf(file);
     if (entry) {
       matched.add(entry.fingerprint.hash);
-      rows.push({ ...trackedRow(entry, file), knownSize: entry.size });
+      rows.push({ ...trackedRow(entry, file.path, size), knownSize: entry.size });
     } else {
-      untracked.push(untrackedRow(file));
+      untracked.push(untrackedRow(file, size));
     }
   }
   // Remembered files no longer on disk: finished, or deleted before they were read to the end.
@@ -91,24 +95,28 @@ async function filesOfLog(logPath: string): Promise<FileOnDisk[]> {
     const opened = info && (await openAndFingerprint(fullPath, classified.compressed, info).catch(() => undefined));
     if (!info || !opened) continue; // Renamed or deleted while listed, or unreadable.
     await opened.handle.close();
-    const size = classified.compressed ? await decompressedSize(fullPath).catch(() => undefined) : info.size;
-    files.push({ path: fullPath, orderKey: classified.orderKey, fingerprint: opened.fingerprint, size });
+    files.push({ path: fullPath, orderKey: classified.orderKey, fingerprint: opened.fingerprint, compressed: classified.compressed, bytesOnDisk: info.size });
   }
   return files.sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));
 }
 
-function trackedRow(entry: CheckpointEntry, file: FileOnDisk): PositionRow {
-  const common = { file: file.path, fingerprint: shortHash(entry.fingerprint), offset: entry.offset, sizeOnDisk: file.size };
-  if (entry.completed) return { ...common, lag: 0, state: 'done' };
-  if (file.size === undefined) return { ...common, lag: undefined, state: 'reading' };
-  // Same first line but shorter than the position: truncated and written again; read from 0.
-  if (file.size < entry.offset) return { ...common, lag: file.size, state: 'truncated' };
-  return { ...common, lag: file.size - entry.offset, state: 'reading' };
+/** What offsets count: decompressed bytes; undefined for a `.gz` that cannot be read to its end. */
+function decompressedSizeOf(file: FileOnDisk): Promise<number | undefined> {
+  return file.compressed ? decompressedSize(file.path).catch(() => undefined) : Promise.resolve(file.bytesOnDisk);
 }
 
-function untrackedRow(file: FileOnDisk): PositionRow {
+function trackedRow(entry: CheckpointEntry, filePath: string, size: number | undefined): PositionRow {
+  const common = { file: filePath, fingerprint: shortHash(entry.fingerprint), offset: entry.offset, sizeOnDisk: size };
+  if (entry.completed) return { ...common, lag: 0, state: 'done' };
+  if (size === undefined) return { ...common, lag: undefined, state: 'reading' };
+  // Same first line but shorter than the position: truncated and written again; read from 0.
+  if (size < entry.offset) return { ...common, lag: size, state: 'truncated' };
+  return { ...common, lag: size - entry.offset, state: 'reading' };
+}
+
+function untrackedRow(file: FileOnDisk, size: number | undefined): PositionRow {
   const fingerprint = file.fingerprint && shortHash(file.fingerprint);
-  return { file: file.path, fingerprint, offset: undefined, sizeOnDisk: file.size, lag: file.size, state: 'new' };
+  return { file: file.path, fingerprint, offset: undefined, sizeOnDisk: size, lag: size, state: 'new' };
 }
 
 function goneRow(entry: CheckpointEntry): PositionRow {

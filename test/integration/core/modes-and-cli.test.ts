@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { CLI_PATH, waitUntil } from '../../helpers/agent-process.js';
@@ -55,6 +56,15 @@ describe('start modes, copytruncate, and the CLI', function () {
     await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.length === 1, 30_000, 'the event');
     agent.kill('SIGTERM');
     assert.equal((await agent.waitForExit()).code, 0);
+  });
+
+  it('--exit-when-caught-up with a missing log directory exits 0 at once, saying the directory is missing: there is nothing to catch up', async () => {
+    const workspace = new AgentWorkspace();
+    const startedAt = performance.now();
+    const agent = await workspace.catchUp(['--path', path.join(workspace.root, 'nowhere', 'audit.log')]);
+    assert.ok(performance.now() - startedAt < 30_000);
+    assert.equal(agent.logsWith('log directory cannot be listed; waiting for it').length, 1);
+    assert.equal(agent.logsWith('agent stopped')[0]?.linesRead, 0);
   });
 
   it('follows logrotate copytruncate (copy, then truncate in place) without losing what it had read', async () => {
@@ -215,5 +225,31 @@ describe('start modes, copytruncate, and the CLI', function () {
       { state: 'not under --path', sizeOnDisk: null },
       { state: 'not under --path', sizeOnDisk: null },
     ]);
+  });
+
+  it('checkpoints follows files into their .gz by identity, counting decompressed bytes', async () => {
+    const workspace = new AgentWorkspace();
+    const finished = path.join(workspace.logDir, 'audit-2026-11-27T14-00-00.000.log');
+    writeFileSync(finished, `${event('f-1')}\n${event('f-2')}\n`);
+    writeFileSync(workspace.livePath, `${event('a-1')}\n`);
+    await workspace.catchUp();
+    const finishedSize = statSync(finished).size;
+    const liveSize = statSync(workspace.livePath).size;
+    // While the agent is down: the finished backup is compressed, the live file rotated and compressed.
+    writeFileSync(`${finished}.gz`, gzipSync(readFileSync(finished)));
+    unlinkSync(finished);
+    const rotated = path.join(workspace.logDir, 'audit-2026-11-27T14-30-01.123.log');
+    writeFileSync(`${rotated}.gz`, gzipSync(readFileSync(workspace.livePath)));
+    unlinkSync(workspace.livePath);
+    const { stdout } = await run(process.execPath, [CLI_PATH, 'checkpoints', '--checkpoint-dir', workspace.checkpointDir, '--path', workspace.livePath, '--json']);
+    const { files, untracked } = JSON.parse(stdout) as { files: Array<Record<string, unknown>>; untracked: unknown[] };
+    assert.deepEqual(
+      files.map(({ file, offset, sizeOnDisk, lag, state }) => ({ file, offset, sizeOnDisk, lag, state })),
+      [
+        { file: `${finished}.gz`, offset: finishedSize, sizeOnDisk: finishedSize, lag: 0, state: 'done' },
+        { file: `${rotated}.gz`, offset: liveSize, sizeOnDisk: liveSize, lag: 0, state: 'reading' },
+      ],
+    );
+    assert.deepEqual(untracked, []);
   });
 });
