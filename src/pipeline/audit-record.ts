@@ -27,16 +27,10 @@ export interface AuditRecord {
    */
   releaseEvent?(): void;
   /**
-   * The bytes of a top-level member's value as the line holds them (the last one, if the key
-   * repeats), `null` when the line has no such member, `undefined` when that is not known (the
-   * event was parsed whole, or `value` was rewritten). Lets a processor rule out a field
-   * without parsing it.
-   */
-  topLevelBytes?(key: string): Buffer | null | undefined;
-  /**
    * The line's bytes and where its top-level members lie, when `value` is still the line the
    * byte scanner read (undefined once parsed whole or rewritten): lets the detection rules read
-   * small fields from the bytes without building the event.
+   * small fields from the bytes without building the event, and redaction see that a line has
+   * no request or response body.
    */
   scannedLine?(): ScannedLine | undefined;
 }

@@ -121,6 +121,14 @@ export function membersOfLastScan(memberCount: number): MemberTable {
   return scratchMembers.slice(0, memberCount * MEMBER_FIELDS);
 }
 
+/** The same, copied into `into` (reused by a caller that reads many small objects and keeps none). */
+export function copyMembersOfLastScan(memberCount: number, into: number[]): MemberTable {
+  const length = memberCount * MEMBER_FIELDS;
+  for (let index = 0; index < length; index += 1) into[index] = scratchMembers[index]!;
+  into.length = length;
+  return into;
+}
+
 function finish(bytes: Uint8Array, index: number, end: number, memberCount: number): number {
   return skipWhitespace(bytes, index, end) === end ? memberCount : INVALID;
 }

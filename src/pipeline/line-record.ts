@@ -2,7 +2,7 @@ import type { AuditEvent } from '../audit/audit-event.js';
 import type { AuditRecord, RecordOrigin, ScannedLine } from './audit-record.js';
 import { decodeLine } from './decoder.js';
 import type { MemberTable } from './json-scanner.js';
-import { lazyAuditEvent, lastMemberNamed } from './lazy-event.js';
+import { lazyAuditEvent } from './lazy-event.js';
 
 /**
  * The record of one log line. Unless the pipeline parsed it whole up front (see parseLine), its
@@ -23,6 +23,8 @@ export class LineRecord implements AuditRecord {
   /** Where the top-level members of `bytes` lie; undefined once `value` was replaced. */
   private members: MemberTable | undefined;
   private parsed: AuditEvent | undefined;
+  /** What scannedLine gave, for the processors that ask after the first. */
+  private line: ScannedLine | undefined;
 
   private constructor(
     value: Buffer,
@@ -65,15 +67,11 @@ export class LineRecord implements AuditRecord {
     this.members = undefined;
   }
 
-  topLevelBytes(key: string): Buffer | null | undefined {
+  scannedLine(): ScannedLine | undefined {
     const members = this.members;
     if (members === undefined) return undefined;
-    const at = lastMemberNamed(this.bytes, members, key);
-    return at < 0 ? null : this.bytes.subarray(members[at + 2], members[at + 3]);
-  }
-
-  scannedLine(): ScannedLine | undefined {
-    return this.members === undefined ? undefined : { bytes: this.bytes, members: this.members };
+    if (this.line?.members !== members) this.line = { bytes: this.bytes, members };
+    return this.line;
   }
 
   /** Lets go of the parsed event and the member table: both are found again from `value` if needed. */

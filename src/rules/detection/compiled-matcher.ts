@@ -30,7 +30,11 @@ export interface MatchInput {
  */
 export class CompiledMatcher {
   private readonly rules: CompiledRule[];
-  private readonly candidatesByKey = new Map<string, Candidate[]>();
+  /** Candidate lists by indexed values, one level of maps per indexed field (no key to build per event). */
+  private readonly candidatesByValues: IndexLevel = new Map();
+  private cachedCombinations = 0;
+  /** The indexed values of the line being matched (matching is synchronous). */
+  private readonly lineValues: (readonly unknown[])[] = [];
   /** Reused for every line: matching is synchronous. */
   private readonly fields = new LineFields();
 
@@ -58,16 +62,29 @@ export class CompiledMatcher {
   }
 
   private candidatesFor(input: MatchInput, fields: LineFields | undefined): Candidate[] {
-    const values = (fields && indexValuesOf(fields)) ?? INDEX_READERS.map((read) => read(input.event));
-    const key = indexKey(values);
-    const known = key === undefined ? undefined : this.candidatesByKey.get(key);
-    if (known) return known;
-    const candidates = this.candidatesAmong(values);
-    if (key !== undefined) {
-      // Bounded: odd logs (a verb per request?) must not grow it without end.
-      if (this.candidatesByKey.size >= MAX_KEYS) this.candidatesByKey.clear();
-      this.candidatesByKey.set(key, candidates);
+    const values = (fields && indexValuesOf(fields, this.lineValues)) || INDEX_READERS.map((read) => read(input.event));
+    let level = this.candidatesByValues;
+    for (let field = 0; field < values.length; field += 1) {
+      const key = indexKeyOf(values[field]!);
+      if (key === UNCACHEABLE) return this.candidatesAmong(values);
+      let next = level.get(key);
+      if (next === undefined) {
+        next = field === values.length - 1 ? this.cache(this.candidatesAmong(values)) : new Map();
+        level.set(key, next);
+      }
+      if (Array.isArray(next)) return next;
+      level = next as IndexLevel;
     }
+    throw new Error('unreachable: the last indexed field holds candidate lists');
+  }
+
+  private cache(candidates: Candidate[]): Candidate[] {
+    // Bounded: odd logs (a verb per request?) must not grow it without end.
+    if (this.cachedCombinations >= MAX_COMBINATIONS) {
+      this.candidatesByValues.clear();
+      this.cachedCombinations = 0;
+    }
+    this.cachedCombinations += 1;
     return candidates;
   }
 
@@ -92,6 +109,7 @@ export class CompiledMatcher {
 }
 
 type Requirements = readonly Requirement[];
+type IndexLevel = Map<unknown, IndexLevel | Candidate[]>;
 
 interface IndexTest {
   readonly field: number;
@@ -145,16 +163,15 @@ const INDEX_FIELDS: Readonly<Record<string, number>> = {
 const INDEXED = ['verb', 'objectRef.resource', 'objectRef.subresource', 'stage', 'responseStatus.code'];
 const INDEX_READERS = INDEXED.map((field) => compileEventField(field));
 const INDEX_BYTE_READERS = INDEXED.map((field) => compileByteFieldReader(field)!);
-const MAX_KEYS = 16_384;
+const MAX_COMBINATIONS = 16_384;
 
 
-/** The indexed values from the line's bytes; undefined when its members are not known. */
-function indexValuesOf(fields: LineFields): (readonly unknown[])[] | undefined {
-  const values: (readonly unknown[])[] = [];
-  for (const read of INDEX_BYTE_READERS) {
-    const value = fields.valuesOf(read);
+/** The indexed values from the line's bytes, into `values`; undefined when the bytes cannot tell. */
+function indexValuesOf(fields: LineFields, values: (readonly unknown[])[]): (readonly unknown[])[] | undefined {
+  for (let field = 0; field < INDEX_BYTE_READERS.length; field += 1) {
+    const value = fields.valuesOf(INDEX_BYTE_READERS[field]!);
     if (value === undefined) return undefined;
-    values.push(value);
+    values[field] = value;
   }
   return values;
 }
@@ -176,19 +193,17 @@ function asConditionMap(spec: unknown): Record<string, unknown> {
   return spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
 }
 
+const ABSENT = Symbol('absent');
+const UNCACHEABLE = Symbol('uncacheable');
+
 /**
- * One string per combination of indexed values (each absent, or one string or number, typed and
- * length-prefixed so no two combinations collide); undefined for unusual shapes (arrays, objects),
- * which are then resolved without the cache.
+ * A field's values as one map key: absent, or its one string or number (a string and a number
+ * never collide as Map keys); UNCACHEABLE for unusual shapes (arrays, objects), which are then
+ * resolved without the cache.
  */
-function indexKey(values: readonly (readonly unknown[])[]): string | undefined {
-  let key = '';
-  for (const list of values) {
-    if (list.length === 0) key += '|-';
-    else if (list.length !== 1) return undefined;
-    else if (typeof list[0] === 'string') key += `|s${list[0].length}:${list[0]}`;
-    else if (typeof list[0] === 'number') key += `|n${list[0]}`;
-    else return undefined;
-  }
-  return key;
+function indexKeyOf(values: readonly unknown[]): unknown {
+  if (values.length === 0) return ABSENT;
+  if (values.length !== 1) return UNCACHEABLE;
+  const value = values[0];
+  return typeof value === 'string' || typeof value === 'number' ? value : UNCACHEABLE;
 }

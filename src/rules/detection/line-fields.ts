@@ -1,4 +1,4 @@
-import { INVALID, membersOfLastScan, scanJsonObject, type MemberTable } from '../../pipeline/json-scanner.js';
+import { copyMembersOfLastScan, INVALID, scanJsonObject, type MemberTable } from '../../pipeline/json-scanner.js';
 import { lastMemberNamed, parseValueAt } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
@@ -19,11 +19,15 @@ export class LineFields {
   private readonly memberIndexes: number[] = [];
   private memberCount = 0;
   private readonly scanStarts: number[] = [];
-  private readonly scanTables: (MemberTable | undefined)[] = [];
+  /** Reused from line to line, so reading a line allocates only the values it reads. */
+  private readonly scanTables: number[][] = [];
+  private readonly scanValid: boolean[] = [];
   private scanCount = 0;
   private generation = 0;
   private readonly readGenerations: number[] = [];
   private readonly readValues: (unknown[] | undefined)[] = [];
+  /** Per reader, the one-element list its single values are given in (read once per line, not kept). */
+  private readonly singles: unknown[][] = [];
 
   /** Points at another line. */
   reset(line: ScannedLine): void {
@@ -38,7 +42,7 @@ export class LineFields {
   valuesOf(reader: ByteFieldReader): unknown[] | undefined {
     const id = reader.id;
     if (this.readGenerations[id] === this.generation) return this.readValues[id];
-    const values = this.readPath(reader.segments);
+    const values = this.readPath(reader.segments, (this.singles[id] ??= []));
     this.readGenerations[id] = this.generation;
     this.readValues[id] = values;
     return values;
@@ -56,9 +60,9 @@ export class LineFields {
   }
 
   /** The values of a plain field path (see plainFieldPath); undefined if the bytes cannot tell. */
-  private readPath(segments: readonly PathSegment[]): unknown[] | undefined {
+  private readPath(segments: readonly PathSegment[], single: unknown[]): unknown[] | undefined {
     const at = this.topLevel((segments[0] as { name: string }).name);
-    return at < 0 ? [] : this.readBelow(this.members[at + 2]!, this.members[at + 3]!, segments, 1);
+    return at < 0 ? NOTHING : this.readBelow(this.members[at + 2]!, this.members[at + 3]!, segments, 1, single);
   }
 
   private topLevel(key: string): number {
@@ -71,28 +75,37 @@ export class LineFields {
   }
 
   /** Key steps into objects follow member tables; the value where they stop is parsed and read on. */
-  private readBelow(start: number, end: number, segments: readonly PathSegment[], depth: number): unknown[] | undefined {
+  private readBelow(start: number, end: number, segments: readonly PathSegment[], depth: number, single: unknown[]): unknown[] | undefined {
     const segment = segments[depth];
-    if (segment?.kind !== 'key' || this.bytes[start] !== OPEN_BRACE) return valuesBelow(parseValueAt(this.bytes, start, end), segments.slice(depth));
+    if (segment?.kind !== 'key' || this.bytes[start] !== OPEN_BRACE) {
+      const value = parseValueAt(this.bytes, start, end);
+      if (segment !== undefined || value === null || typeof value === 'object') return valuesBelow(value, segments.slice(depth));
+      single[0] = value;
+      return single;
+    }
     const members = this.membersOf(start, end);
     if (members === undefined) return undefined;
     const at = lastMemberNamed(this.bytes, members, segment.name);
-    return at < 0 ? [] : this.readBelow(members[at + 2]!, members[at + 3]!, segments, depth + 1);
+    return at < 0 ? NOTHING : this.readBelow(members[at + 2]!, members[at + 3]!, segments, depth + 1, single);
   }
 
   /** Where the members of the object at `bytes[start, end)` lie (it was validated with the line). */
   private membersOf(start: number, end: number): MemberTable | undefined {
-    for (let index = 0; index < this.scanCount; index += 1) if (this.scanStarts[index] === start) return this.scanTables[index];
-    const count = scanJsonObject(this.bytes, start, end);
-    const members = count === INVALID ? undefined : membersOfLastScan(count);
-    this.scanStarts[this.scanCount] = start;
-    this.scanTables[this.scanCount] = members;
+    for (let index = 0; index < this.scanCount; index += 1) {
+      if (this.scanStarts[index] === start) return this.scanValid[index] ? this.scanTables[index] : undefined;
+    }
+    const slot = this.scanCount;
     this.scanCount += 1;
-    return members;
+    const count = scanJsonObject(this.bytes, start, end);
+    this.scanStarts[slot] = start;
+    this.scanValid[slot] = count !== INVALID;
+    if (count === INVALID) return undefined;
+    return copyMembersOfLastScan(count, (this.scanTables[slot] ??= []));
   }
 }
 
 const OPEN_BRACE = 0x7b;
+const NOTHING = Object.freeze([]) as readonly unknown[] as unknown[];
 
 /**
  * A field to read from the line's bytes: the values the compiled field reader would give on the

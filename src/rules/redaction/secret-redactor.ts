@@ -2,6 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { AuditEvent } from '../../audit/audit-event.js';
 import type { AuditRecord } from '../../pipeline/audit-record.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
+import { lastMemberNamed } from '../../pipeline/lazy-event.js';
 import { rewritePath } from '../language/field-path.js';
 import { HintScanner } from './hint-scanner.js';
 import { parseRedactionPath, type RedactionPath } from './redaction-path.js';
@@ -99,9 +100,10 @@ export class SecretRedactor implements Processor {
     const bytes = record.value;
     if (this.userHints !== undefined) return this.userHints.foundIn(bytes);
     if (!this.builtin) return false;
-    const hasBody = OBJECT_FIELDS.map((field) => record.topLevelBytes?.(field));
-    if (hasBody.every((body) => body === null)) return false;
-    if (hasBody.some((body) => body === undefined) && !OBJECT_FIELD_BYTES.some((field) => bytes.includes(field))) return false;
+    const line = record.scannedLine?.();
+    if (line !== undefined) {
+      if (OBJECT_FIELDS.every((field) => lastMemberNamed(line.bytes, line.members, field) < 0)) return false;
+    } else if (!OBJECT_FIELD_BYTES.some((field) => bytes.includes(field))) return false;
     return BUILTIN_SCANNER.foundIn(bytes);
   }
 
