@@ -1,7 +1,6 @@
 import { Agent } from '../agent.js';
 import { Alerting } from '../alerts/alerting.js';
-import { CheckpointStore } from '../checkpoint/checkpoint-store.js';
-import { UnusableDirectoryError } from '../checkpoint/usable-directory.js';
+import { ensureUsableDirectory, UnusableDirectoryError } from '../checkpoint/usable-directory.js';
 import { ConfigError } from '../config-error.js';
 import type { AgentConfig } from '../config.js';
 import { startHttpServer, type HttpServerHandle } from '../observability/http-server.js';
@@ -15,7 +14,7 @@ import type { StopSignals } from './stop-signals.js';
  * with --exit-when-caught-up, until everything on disk is delivered). Exit 0 after a clean drain.
  */
 export async function runAgent(config: AgentConfig, stopSignals: StopSignals): Promise<number> {
-  await checkpointDirectoryUsable(config);
+  await directoriesUsable(config);
   const logger = createLogger(config.logLevel);
   stopSignals.attachLog(logger);
   if (stopSignals.signal) return 0; // stopped before anything was read: nothing to drain
@@ -53,12 +52,21 @@ export async function runAgent(config: AgentConfig, stopSignals: StopSignals): P
   return 0;
 }
 
-/** A checkpoint directory that cannot be created or written is bad configuration, found before any log line. */
-async function checkpointDirectoryUsable(config: AgentConfig): Promise<void> {
-  try {
-    await new CheckpointStore(config.checkpointDir).ensureDirectory();
-  } catch (error) {
-    if (error instanceof UnusableDirectoryError) throw new ConfigError(`${config.settingName('checkpoint-dir')}: ${error.message}`);
-    throw error;
+/**
+ * A checkpoint or dead-letter directory that cannot be created or written is bad configuration,
+ * found before any log line. Both are created now: the dead-letter file is opened only when a
+ * first line goes there, too late to be told apart from a runtime failure.
+ */
+async function directoriesUsable(config: AgentConfig): Promise<void> {
+  for (const [flag, directory] of [
+    ['checkpoint-dir', config.checkpointDir],
+    ['dead-letter-dir', config.deadLetterDir],
+  ] as const) {
+    try {
+      await ensureUsableDirectory(directory);
+    } catch (error) {
+      if (error instanceof UnusableDirectoryError) throw new ConfigError(`${config.settingName(flag)}: ${error.message}`);
+      throw error;
+    }
   }
 }

@@ -18,3 +18,8 @@ export function readCheckpointView(checkpointDir: string): CheckpointView {
   const parsed = JSON.parse(json) as { writtenAt: string; files: Array<{ file: string; offset: number; knownSize: number }> };
   return { writtenAtMs: Date.parse(parsed.writtenAt), files: parsed.files.map(({ file, offset, knownSize }) => ({ file, offset, knownSize })) };
 }
+
+/** The offsets of the checkpoint summed: how many bytes of the files on disk a restart skips. */
+export function checkpointedBytes(checkpointDir: string): number {
+  return readCheckpointView(checkpointDir).files.reduce((sum, file) => sum + file.offset, 0);
+}

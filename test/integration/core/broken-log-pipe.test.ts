@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { CLI_PATH, waitUntil } from '../../helpers/agent-process.js';
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
+import { checkpointedBytes } from '../../helpers/checkpoint-view.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { duplicateCount, missingKeys, readFileSinkOutput } from '../../helpers/sink-output.js';
 import { writtenKeys } from '../../helpers/writer-driver.js';
-
-/** The offset of every file in the last checkpoint written, summed. */
-function checkpointedBytes(checkpointDir: string): number {
-  try {
-    const envelope = JSON.parse(readFileSync(path.join(checkpointDir, 'checkpoint.json'), 'utf8')) as { body: string };
-    return (JSON.parse(envelope.body) as { files: Array<{ offset: number }> }).files.reduce((sum, file) => sum + file.offset, 0);
-  } catch {
-    return -1;
-  }
-}
 
 describe('a broken log pipe (`run 2>&1 | head -3`)', function () {
   this.timeout(180_000);

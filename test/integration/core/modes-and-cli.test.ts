@@ -126,6 +126,7 @@ describe('start modes, copytruncate, and the CLI', function () {
       [['run', '--checkpoint-dir', '/proc/x'], {}, /--checkpoint-dir: cannot create \/proc\/x: ENOENT/],
       [['run'], { KAF_CHECKPOINT_DIR: '/proc/x' }, /KAF_CHECKPOINT_DIR: cannot create \/proc\/x: ENOENT/],
       [['run', '--checkpoint-dir', notADirectory], {}, new RegExp(`--checkpoint-dir: ${notADirectory} exists and is not a directory`)],
+      [['run', '--checkpoint-dir', path.join(path.dirname(notADirectory), 'checkpoint'), '--dead-letter-dir', '/proc/x/dead-letter'], {}, /--dead-letter-dir: cannot create \/proc\/x: ENOENT/],
       [['run', '--http-host', 'not-an-ip'], {}, /--http-host: "not-an-ip" is not an IP address/],
       [['run'], { KAF_HTTP_HOST: 'not-an-ip' }, /KAF_HTTP_HOST: "not-an-ip" is not an IP address/],
     ];

@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { CLI_PATH, waitUntil, type AgentProcess } from '../../helpers/agent-process.js';
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
+import { checkpointedBytes } from '../../helpers/checkpoint-view.js';
 import { freePort } from '../../helpers/forward/server-scripts.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { duplicateCount, missingKeys, readFileSinkOutput } from '../../helpers/sink-output.js';
 import { writtenKeys } from '../../helpers/writer-driver.js';
-
-/** The positions of the last checkpoint written, summed: what a restart would start from. */
-function checkpointedBytes(checkpointDir: string): number {
-  try {
-    const envelope = JSON.parse(readFileSync(path.join(checkpointDir, 'checkpoint.json'), 'utf8')) as { body: string };
-    const body = JSON.parse(envelope.body) as { files: Array<{ offset: number }> };
-    return body.files.reduce((sum, file) => sum + file.offset, 0);
-  } catch {
-    return -1;
-  }
-}
 
 /** An agent whose drain cannot end: a batch is in flight to a forward port where nothing listens. */
 async function agentStuckDraining(workspace: AgentWorkspace): Promise<AgentProcess> {

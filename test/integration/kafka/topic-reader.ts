@@ -45,7 +45,7 @@ export class TopicReader {
   ) {}
 
   async start(): Promise<void> {
-    const kafka = new Kafka({ brokers: [this.bootstrap], clientId: 'kafka-it-reader', logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: this.bootstrap.split(','), clientId: 'kafka-it-reader', logLevel: logLevel.NOTHING });
     this.consumer = kafka.consumer({
       groupId: `reader-${this.topic}-${process.pid}-${Date.now()}`,
       maxBytes: 16 * 1024 ** 2,
@@ -103,7 +103,7 @@ export async function createTopic(
   partitions = 3,
   options: { replicationFactor?: number; config?: Record<string, string> } = {},
 ): Promise<void> {
-  const admin = new Kafka({ brokers: [bootstrap], clientId: 'kafka-it-admin', logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ brokers: bootstrap.split(','), clientId: 'kafka-it-admin', logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const configEntries = Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value }));
