@@ -129,6 +129,7 @@ export class Agent {
       start: { startAt: config.startAt, replay: config.replay, checkpointUnusable: restored.unusable },
       events: sourceEventLog(logger, metrics),
       onLine: (file, line) => lineHandler.handle(file, file.path, line),
+      hasCapacity: () => this.delivery.hasCapacity(),
       waitForCapacity: () => this.delivery.waitForCapacity(),
     });
     this.writtenSignature = signatureOf(restored.entries);

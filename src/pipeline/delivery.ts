@@ -131,7 +131,8 @@ export class Delivery<F> {
     if (this.idle) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private hasCapacity(): boolean {
+  /** Whether fewer bytes and batches are in flight than the limits. */
+  hasCapacity(): boolean {
     return (
       this.options.commits.inflightBytes < this.options.maxInflightBytes &&
       this.inflightBatches < this.options.maxInflightBatches

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-schema.js';
 import { DirectoryWatcher } from './directory-watcher.js';
 import { FileDiscovery } from './file-discovery.js';
@@ -21,7 +22,9 @@ export interface AuditLogSourceOptions {
   events: SourceEvents;
   /** Receives every complete line, in file order, files in the order they were written. */
   onLine(file: SourceFile, line: Line): void;
-  /** Resolves when the pipeline has room for more; reading pauses until then (the file is the buffer). */
+  /** Whether the pipeline has room for more now; reading pauses until it has (the file is the buffer). */
+  hasCapacity(): boolean;
+  /** Resolves when the pipeline has room for more. */
   waitForCapacity(): Promise<void>;
   /** Watch the directory for hints (off in unit tests that drive scans themselves). */
   watch?: boolean;
@@ -61,6 +64,8 @@ export class AuditLogSource {
   private readonly stopRequested: Promise<void>;
   private resolveStop!: () => void;
   private running?: Promise<void>;
+  /** The one wait for capacity while the pipeline is full, shared by the loop's turns. */
+  private capacityFreed?: Promise<void>;
 
   constructor(private readonly options: AuditLogSourceOptions) {
     this.discovery = new FileDiscovery({
@@ -164,9 +169,10 @@ export class AuditLogSource {
         continue;
       }
       this.idle = false;
-      // A sink that is down never frees capacity: stopping must not wait for it.
-      await Promise.race([this.options.waitForCapacity(), this.stopRequested]);
-      if (this.stopped) break;
+      if (!this.options.hasCapacity()) {
+        await this.capacityOrNextScan();
+        continue;
+      }
       const outcome = await reader.read((line) => this.options.onLine(reader, line));
       if (outcome === 'idle' || outcome === 'failed') this.drained.add(reader);
       if (outcome === 'rescan') {
@@ -174,6 +180,22 @@ export class AuditLogSource {
         this.scanDue = true;
       }
     }
+  }
+
+  /**
+   * Waits for room in the pipeline, for stop, or for the next scan. A sink that is down frees no
+   * room: stopping must not wait for it, and the directory is still scanned every poll meanwhile,
+   * so the files the writer creates during the outage are found, held open and their sizes
+   * checkpointed: a maxbackup deletion can then neither take their bytes nor their loss report away.
+   */
+  private async capacityOrNextScan(): Promise<void> {
+    this.capacityFreed ??= this.options.waitForCapacity().finally(() => {
+      this.capacityFreed = undefined;
+    });
+    const untilScan = new AbortController();
+    const scanDue = delay(Math.max(1, this.options.pollIntervalMs - (Date.now() - this.lastScanAt)), undefined, { signal: untilScan.signal });
+    await Promise.race([this.capacityFreed, this.stopRequested, scanDue.catch(() => undefined)]);
+    untilScan.abort();
   }
 
   private nextToRead(): FileReader | undefined {

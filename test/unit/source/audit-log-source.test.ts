@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CheckpointEntry } from '../../../src/checkpoint/checkpoint-schema.js';
@@ -21,7 +21,15 @@ describe('AuditLogSource', function () {
     source = undefined;
   });
 
-  function start(options: { capacity?: () => Promise<void>; checkpoint?: CheckpointEntry[] } = {}) {
+  /** A pipeline that has no room until `release()`. */
+  function closedGate() {
+    let open = false;
+    let release!: () => void;
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    return { has: () => open, wait: () => opened, release: () => ((open = true), release()) };
+  }
+
+  function start(options: { capacity?: { has(): boolean; wait(): Promise<void> }; checkpoint?: CheckpointEntry[] } = {}) {
     const recorder = recordingSourceEvents();
     const lines: Array<{ file: SourceFile; text: string; end: number }> = [];
     source = new AuditLogSource({
@@ -33,7 +41,8 @@ describe('AuditLogSource', function () {
       start: { startAt: 'beginning', replay: false, checkpointUnusable: false },
       events: recorder.events,
       onLine: (file, line) => lines.push({ file, text: line.bytes.toString(), end: line.end }),
-      waitForCapacity: options.capacity ?? (() => Promise.resolve()),
+      hasCapacity: options.capacity?.has ?? (() => true),
+      waitForCapacity: options.capacity?.wait ?? (() => Promise.resolve()),
       watch: false,
     });
     void source.start();
@@ -99,12 +108,33 @@ describe('AuditLogSource', function () {
 
   it('reads nothing while the pipeline has no capacity, and goes on once it has', async () => {
     writeFileSync(path.join(dir, 'audit.log'), '{"n":1}\n');
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const { lines } = start({ capacity: () => gate });
+    const gate = closedGate();
+    const { lines } = start({ capacity: gate });
     await waitUntil(() => source!.files().length === 1, 5_000, 'the file found');
     assert.equal(lines.length, 0);
-    release();
+    gate.release();
     await waitUntil(() => lines.length === 1, 5_000, 'read once there is room');
+  });
+
+  it('goes on scanning while the pipeline has no room: a file rotated and deleted meanwhile is found, held open and read once there is room', async () => {
+    writeFileSync(path.join(dir, 'audit.log'), '{"n":1}\n');
+    const gate = closedGate();
+    const { lines } = start({ capacity: gate });
+    await waitUntil(() => source!.files().length === 1, 5_000, 'the first file found');
+    const backup = path.join(dir, 'audit-2026-12-01T10-00-00.000.log');
+    renameSync(path.join(dir, 'audit.log'), backup);
+    writeFileSync(path.join(dir, 'audit.log'), '{"n":2}\n{"n":3}\n');
+    await waitUntil(() => source!.files().length === 2, 5_000, 'the new live file found while the pipeline is full');
+    renameSync(path.join(dir, 'audit.log'), path.join(dir, 'audit-2026-12-01T10-05-00.000.log'));
+    writeFileSync(path.join(dir, 'audit.log'), '{"n":4}\n');
+    await waitUntil(() => source!.files().length === 3, 5_000, 'the second rotation followed too');
+    unlinkSync(path.join(dir, 'audit-2026-12-01T10-05-00.000.log'));
+    assert.equal(lines.length, 0);
+    gate.release();
+    await waitUntil(() => lines.length === 4, 5_000, 'every line, the deleted backup\'s among them');
+    assert.deepEqual(
+      lines.map((line) => line.text),
+      ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}'],
+    );
   });
 });
