@@ -366,6 +366,8 @@ export class FileDiscovery {
   }
 
   private async detach(copy: FileCopy, file: DiscoveredFile): Promise<void> {
+    // Its last copy may be leaving: a loss report must still say which file it was.
+    file.reader.rememberName();
     this.copiesByInode.delete(`${copy.dev}:${copy.ino}`);
     const index = file.copies.indexOf(copy);
     if (index >= 0) file.copies.splice(index, 1);

@@ -82,9 +82,14 @@ export class FileReader implements SourceFile {
 
   /** Full path of the display copy; the last one known once no copy is left. */
   get path(): string {
+    this.rememberName();
+    return this.named.path;
+  }
+
+  /** Keeps the display copy's name, for when no copy is left (discovery calls it before a copy leaves). */
+  rememberName(): void {
     const name = this.displayName;
     if (name && this.named.name !== name) this.named = { name, path: path.join(this.options.directory, name) };
-    return this.named.path;
   }
 
   /** Just past the last complete line handed on. */

@@ -158,7 +158,7 @@ describe('FileDiscovery', () => {
     );
   });
 
-  it('reports the unread bytes of a truncated file with no copy as lost, only after two settled scans without it', async () => {
+  it('reports the unread bytes of a truncated file with no copy as lost, with its path, only after two settled scans without it', async () => {
     write('audit.log', A);
     const { discovery: found, named } = discovery();
     await found.scan(); // tracked, not read
@@ -168,8 +168,8 @@ describe('FileDiscovery', () => {
     assert.equal(named('lost').length, 0, 'one scan without it proves nothing yet');
     await found.scan();
     assert.deepEqual(
-      named('lost').map((event) => [event.fromByte, event.toByte]),
-      [[0, A.length]],
+      named('lost').map((event) => [event.path, event.fromByte, event.toByte]),
+      [[path.join(dir, 'audit.log'), 0, A.length]],
     );
   });
 
