@@ -174,8 +174,14 @@ function unreportedForgottenFiles(result: RunResult, reports: LossReport[], cand
     for (const row of end.checkpoint.files) {
       if (row.offset >= row.knownSize) continue;
       const name = path.basename(row.file);
+      // Names move from content to content (numbered copies shift), the identity does not.
       const candidates = log.contents.filter(
-        (content) => content.names.has(name) && content.isBoundary(row.offset) && row.knownSize <= content.size && !end.contentsOnDiskAtNextStart!.has(content),
+        (content) =>
+          content.names.has(name) &&
+          content.fingerprint?.startsWith(row.fingerprint) !== false &&
+          content.isBoundary(row.offset) &&
+          row.knownSize <= content.size &&
+          !end.contentsOnDiskAtNextStart!.has(content),
       );
       if (candidates.length !== 1) continue;
       const reported = reports.some(
