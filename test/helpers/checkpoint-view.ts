@@ -5,7 +5,8 @@ import { CLI_PATH } from './agent-process.js';
 export interface CheckpointView {
   /** Undefined when there is no checkpoint yet. */
   readonly writtenAtMs: number | undefined;
-  readonly files: ReadonlyArray<{ readonly file: string; readonly offset: number; readonly knownSize: number }>;
+  /** `fingerprint`: the start of the hash of the file's first line, the identity the agent matches files by (the CLI prints 12 hex digits). */
+  readonly files: ReadonlyArray<{ readonly file: string; readonly fingerprint: string; readonly offset: number; readonly knownSize: number }>;
 }
 
 /** Reads the checkpoint through the CLI, as an operator would (the agent need not run). */
@@ -15,8 +16,11 @@ export function readCheckpointView(checkpointDir: string): CheckpointView {
   if (result.status !== 0) throw new Error(`checkpoints command failed (${result.status}): ${result.stderr}`);
   // Warnings about an unusable generation come first, one a line; the JSON document follows.
   const json = result.stdout.slice(result.stdout.startsWith('{') ? 0 : result.stdout.indexOf('\n{') + 1);
-  const parsed = JSON.parse(json) as { writtenAt: string; files: Array<{ file: string; offset: number; knownSize: number }> };
-  return { writtenAtMs: Date.parse(parsed.writtenAt), files: parsed.files.map(({ file, offset, knownSize }) => ({ file, offset, knownSize })) };
+  const parsed = JSON.parse(json) as { writtenAt: string; files: Array<{ file: string; fingerprint: string; offset: number; knownSize: number }> };
+  return {
+    writtenAtMs: Date.parse(parsed.writtenAt),
+    files: parsed.files.map(({ file, fingerprint, offset, knownSize }) => ({ file, fingerprint, offset, knownSize })),
+  };
 }
 
 /** The offsets of the checkpoint summed: how many bytes of the files on disk a restart skips. */

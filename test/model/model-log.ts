@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { fingerprintOf } from '../../src/source/fingerprint.js';
 import { LumberjackWriter } from '../helpers/lumberjack-writer.js';
 import { rotateNumbered } from '../helpers/numbered-logrotate.js';
 import { keyOfLine } from '../helpers/sink-output.js';
@@ -40,6 +41,12 @@ export class Content {
   /** Set at the end: whether a complete copy of it is still in the directory. */
   onDisk = false;
   size = 0;
+  /**
+   * The identity the agent gives it, from its first line (the agent's own function: a second
+   * implementation here would be a twin). Checkpoint rows are matched to contents by it: the name
+   * does not tell them apart (every lumberjack content was `audit.log`) and neither does offset 0.
+   */
+  fingerprint?: string;
 
   constructor(readonly id: number, liveName: string) {
     this.names.add(liveName);
@@ -62,7 +69,7 @@ export class ModelLog {
   readonly livePath: string;
   private readonly lumberjack?: LumberjackWriter;
   private live: Content;
-  private pending?: { key: string; offset: number; length: number; content: Content };
+  private pending?: { key: string; offset: number; bytes: Buffer; content: Content };
   /** numbered: which content each `audit.log.N` holds (index N). */
   private readonly numberedSlots: Array<Content | undefined> = [];
 
@@ -103,7 +110,7 @@ export class ModelLog {
     if (!this.fits(bytes.length)) this.rotate();
     const offset = this.liveSize;
     this.rawWrite(bytes.subarray(0, cut));
-    this.pending = { key, offset, length: bytes.length, content: this.live };
+    this.pending = { key, offset, bytes, content: this.live };
     return bytes.subarray(cut);
   }
 
@@ -112,7 +119,7 @@ export class ModelLog {
     if (!pending) throw new Error('no partial line');
     this.rawWrite(rest);
     this.pending = undefined;
-    this.addRecord(pending.key, pending.content, pending.offset, pending.length);
+    this.addRecord(pending.key, pending.content, pending.offset, pending.bytes);
   }
 
   get hasPartialLine(): boolean {
@@ -187,12 +194,12 @@ export class ModelLog {
       this.withBackupNames(() => this.lumberjack!.writeRaw(bytes), before);
       if (this.lumberjack.stats.rotations !== rotations) this.live = this.newContent();
       const line = this.lumberjack.lines[this.lumberjack.lines.length - 1]!;
-      this.addRecord(key, this.live, line.offset, line.length);
+      this.addRecord(key, this.live, line.offset, bytes);
       return;
     }
     const offset = this.liveSize;
     this.rawWrite(bytes);
-    this.addRecord(key, this.live, offset, bytes.length);
+    this.addRecord(key, this.live, offset, bytes);
   }
 
   private rawWrite(bytes: Buffer): void {
@@ -222,10 +229,11 @@ export class ModelLog {
     return content;
   }
 
-  private addRecord(key: string, content: Content, offset: number, length: number): void {
-    const record: ModelRecord = { key, content, offset, length, index: this.records.length };
+  private addRecord(key: string, content: Content, offset: number, bytes: Buffer): void {
+    const record: ModelRecord = { key, content, offset, length: bytes.length, index: this.records.length };
+    if (offset === 0) content.fingerprint = fingerprintOf(bytes)?.hash;
     content.records.push(record);
-    content.size = Math.max(content.size, offset + length);
+    content.size = Math.max(content.size, offset + bytes.length);
     this.records.push(record);
     this.byKey.set(key, record);
   }

@@ -174,12 +174,14 @@ function unreportedForgottenFiles(result: RunResult, reports: LossReport[], cand
     for (const row of end.checkpoint.files) {
       if (row.offset >= row.knownSize) continue;
       const name = path.basename(row.file);
-      const candidates = log.contents.filter(
-        (content) => content.names.has(name) && content.isBoundary(row.offset) && row.knownSize <= content.size && !end.contentsOnDiskAtNextStart!.has(content),
-      );
-      if (candidates.length !== 1) continue;
+      // The row's content is the one with its fingerprint, as the agent matches them. By name and
+      // offset alone a row at offset 0 of `audit.log` fits every lumberjack content big enough:
+      // an agent killed under load before it shipped a line of the live file has such a row, and
+      // the live file, renamed to a backup that stayed on disk, was taken for an older deleted one.
+      const content = log.contents.find((candidate) => candidate.fingerprint !== undefined && candidate.fingerprint.startsWith(row.fingerprint));
+      if (!content || end.contentsOnDiskAtNextStart.has(content)) continue;
       const reported = reports.some(
-        (report) => report.incarnation > index && report.from === row.offset && report.to === row.knownSize && candidatesOf(report).includes(candidates[0]!),
+        (report) => report.incarnation > index && report.from === row.offset && report.to === row.knownSize && candidatesOf(report).includes(content),
       );
       if (!reported) {
         failures.push(
