@@ -7,7 +7,7 @@ import { measureBaseline, measureCatchUp, type CatchUpMeasurement } from './catc
 import { ensureCorpus, type Corpus } from './corpus.js';
 import { currentLoad, describeMachine } from './machine.js';
 import { formatTable, type BenchResults } from './report.js';
-import { AckOnlyForwardServer, BenchForwardServer, BenchKafka, fileTarget, type SinkTarget } from './sink-targets.js';
+import { AckOnlyForwardServer, BenchForwardServer, BenchKafka, fileTarget, type KafkaTarget, type SinkTarget } from './sink-targets.js';
 import { plainCorpusOf } from './peers/plain-corpus.js';
 import { compareWithFluentBit, fluentBitVersion, type SideBySideResults } from './peers/side-by-side.js';
 import { measureSteadyState } from './steady-state.js';
@@ -20,7 +20,7 @@ import { freePort } from '../test/helpers/forward/server-scripts.js';
  */
 
 const SINKS = ['file', 'kafka', 'forward'] as const;
-const KAFKA_CODECS = ['none', 'gzip', 'snappy', 'zstd'] as const;
+const KAFKA_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 /** The processors run by default; turned off, events pass through as the bytes that were read. */
 const WITHOUT_PROCESSORS = ['--no-redaction', '--no-detections'];
 
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       'fluent-bit': {
         type: 'string',
         default: process.env.FLUENT_BIT,
-        describe: 'a fluent-bit binary (default: the FLUENT_BIT environment variable): its file and forward catch-ups run beside the agent\'s',
+        describe: 'a fluent-bit binary (default: the FLUENT_BIT environment variable): its file, forward and Kafka catch-ups run beside the agent\'s',
       },
     })
     .strict()
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     await catchUp('forward, ack-only server, no processors', await ackOnly.target('none'), WITHOUT_PROCESSORS);
   }
   if (argv['fluent-bit']) {
-    results.sideBySide = await runBesideFluentBit(argv['fluent-bit'], corpus, argv.sinks, scratch);
+    results.sideBySide = await runBesideFluentBit(argv['fluent-bit'], corpus, argv.sinks, scratch, { version: argv['kafka-version'], port: argv['kafka-port'] });
   }
   if (argv['steady-seconds'] > 0) {
     log(`steady state: ${argv['steady-rate']} events/s for ${argv['steady-seconds']} s`);
@@ -163,7 +163,13 @@ async function main(): Promise<void> {
  * The file and forward catch-ups of Fluent Bit and of the agent (defaults, then processors off)
  * one after the other on the plain-files copy of the corpus, into the same receiver.
  */
-async function runBesideFluentBit(binary: string, corpus: Corpus, sinks: string[], scratch: string): Promise<SideBySideResults> {
+async function runBesideFluentBit(
+  binary: string,
+  corpus: Corpus,
+  sinks: string[],
+  scratch: string,
+  kafkaBroker: { version: string; port: number },
+): Promise<SideBySideResults> {
   const results: SideBySideResults = { fluentBit: { binary, version: fluentBitVersion(binary) }, comparisons: [] };
   const plain = await plainCorpusOf(corpus);
   const workDir = path.join(scratch, 'beside-fluent-bit');
@@ -201,6 +207,29 @@ async function runBesideFluentBit(binary: string, corpus: Corpus, sinks: string[
         variants,
       }),
     );
+  }
+  if (sinks.includes('kafka')) {
+    // out_kafka with acks -1 and idempotence on (bench/peers/fluent-bit.ts), uncompressed like the agent's default.
+    const kafka = new BenchKafka(kafkaBroker.version, kafkaBroker.port);
+    log(`beside ${results.fluentBit.version}: kafka ${kafkaBroker.version}`);
+    await kafka.start();
+    let runs = 0;
+    try {
+      results.comparisons.push(
+        await compareWithFluentBit({
+          corpus: plain,
+          binary,
+          workDir,
+          output: 'kafka',
+          target: async () => kafka.target(`bench-beside-fluent-bit-${(runs += 1)}-${Date.now()}`, 'none'),
+          fluentBitOutput: (target) => ({ kind: 'kafka', brokers: kafka.bootstrap, topic: (target as KafkaTarget).topic }),
+          runAgent,
+          variants,
+        }),
+      );
+    } finally {
+      await kafka.stop();
+    }
   }
   if (sinks.includes('forward')) {
     const server = new BenchForwardServer(path.join(workDir, 'forward-server'));

@@ -28,6 +28,11 @@ export function fileTarget(outputPath: string): SinkTarget {
   };
 }
 
+/** A Kafka topic as a catch-up's far side: Fluent Bit's out_kafka is pointed at the same one. */
+export interface KafkaTarget extends SinkTarget {
+  topic: string;
+}
+
 /** A real single-node Kafka broker (scripts/kafka.sh), fresh for the benchmark and removed after it. */
 export class BenchKafka {
   private readonly broker: KafkaBroker;
@@ -44,12 +49,17 @@ export class BenchKafka {
     await runServerScript('kafka.sh', ['clean', '--version', this.broker.spec.version, '--name', this.broker.spec.name]);
   }
 
+  get bootstrap(): string {
+    return this.broker.bootstrap;
+  }
+
   /** A new three-partition topic per run, so each count starts from zero. */
-  async target(topic: string, codec: string): Promise<SinkTarget> {
+  async target(topic: string, codec: string): Promise<KafkaTarget> {
     const bootstrap = this.broker.bootstrap;
     await createTopic(bootstrap, topic);
     const admin = new Kafka({ brokers: [bootstrap], clientId: 'kaf-bench-admin', logLevel: logLevel.NOTHING }).admin();
     return {
+      topic,
       sinkArgs: ['--sink', 'kafka', '--kafka-brokers', bootstrap, '--kafka-topic', topic, '--kafka-compression', codec],
       countDelivered: async () => {
         await admin.connect();

@@ -105,7 +105,7 @@ export class Agent {
   /** Restores the checkpoint, starts the sink and begins reading. */
   async start(): Promise<void> {
     const { config, logger, metrics } = this.deps;
-    await this.store.ensureDirectory();
+    this.store.ensureDirectory();
     const restored = await this.restoreCheckpoint();
     await this.deps.sink.start();
     const lineHandler = new LineHandler<SourceFile>({

@@ -21,8 +21,8 @@ export class CheckpointStore {
   constructor(readonly directory: string) {}
 
   /** Creates the directory if needed; throws UnusableDirectoryError when it cannot be used. */
-  ensureDirectory(): Promise<void> {
-    return ensureUsableDirectory(this.directory);
+  ensureDirectory(): void {
+    ensureUsableDirectory(this.directory);
   }
 
   /** Writes a new generation: `files` as they stand, `progressAt` the time a position last changed. */

@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The directory does not exist and cannot be created, is not a directory, or cannot be written. */
@@ -13,13 +12,14 @@ export class UnusableDirectoryError extends Error {
 /**
  * `mkdir -p` that gives up: Node's `mkdir(…, { recursive: true })` loops forever, at full CPU and
  * deaf to signals, on a path under /proc (the kernel answers ENOENT for a parent that exists).
- * Missing ancestors are created one at a time, each failure ends it, and the result must be writable.
+ * Missing ancestors are created one at a time, each failure ends it, and the result must be
+ * writable. Synchronous: the dead-letter file creates its directory from a synchronous append.
  */
-export async function ensureUsableDirectory(directory: string): Promise<void> {
+export function ensureUsableDirectory(directory: string): void {
   const missing: string[] = [];
   let current = path.resolve(directory);
   for (;;) {
-    const kind = await entryKind(current);
+    const kind = entryKind(current);
     if (kind === 'directory') break;
     if (kind === 'other') throw new UnusableDirectoryError(`${current} exists and is not a directory`);
     missing.push(current);
@@ -29,22 +29,22 @@ export async function ensureUsableDirectory(directory: string): Promise<void> {
   }
   for (const dir of missing.reverse()) {
     try {
-      await mkdir(dir);
+      mkdirSync(dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await entryKind(dir)) === 'directory') continue;
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && entryKind(dir) === 'directory') continue;
       throw new UnusableDirectoryError(`cannot create ${dir}: ${(error as Error).message}`);
     }
   }
   try {
-    await access(directory, constants.W_OK | constants.X_OK);
+    accessSync(directory, constants.W_OK | constants.X_OK);
   } catch (error) {
     throw new UnusableDirectoryError(`${path.resolve(directory)} is not writable: ${(error as Error).message}`);
   }
 }
 
-async function entryKind(entry: string): Promise<'directory' | 'other' | 'missing'> {
+function entryKind(entry: string): 'directory' | 'other' | 'missing' {
   try {
-    return (await stat(entry)).isDirectory() ? 'directory' : 'other';
+    return statSync(entry).isDirectory() ? 'directory' : 'other';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';

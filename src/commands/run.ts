@@ -14,7 +14,7 @@ import type { StopSignals } from './stop-signals.js';
  * with --exit-when-caught-up, until everything on disk is delivered). Exit 0 after a clean drain.
  */
 export async function runAgent(config: AgentConfig, stopSignals: StopSignals): Promise<number> {
-  await directoriesUsable(config);
+  directoriesUsable(config);
   const logger = createLogger(config.logLevel);
   stopSignals.attachLog(logger);
   if (stopSignals.signal) return 0; // stopped before anything was read: nothing to drain
@@ -57,13 +57,13 @@ export async function runAgent(config: AgentConfig, stopSignals: StopSignals): P
  * found before any log line. Both are created now: the dead-letter file is opened only when a
  * first line goes there, too late to be told apart from a runtime failure.
  */
-async function directoriesUsable(config: AgentConfig): Promise<void> {
+function directoriesUsable(config: AgentConfig): void {
   for (const [flag, directory] of [
     ['checkpoint-dir', config.checkpointDir],
     ['dead-letter-dir', config.deadLetterDir],
   ] as const) {
     try {
-      await ensureUsableDirectory(directory);
+      ensureUsableDirectory(directory);
     } catch (error) {
       if (error instanceof UnusableDirectoryError) throw new ConfigError(`${config.settingName(flag)}: ${error.message}`);
       throw error;

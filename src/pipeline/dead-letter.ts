@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { ensureUsableDirectory } from '../checkpoint/usable-directory.js';
 
 /**
  * Lines the agent will not ship (not JSON, too large) go here as JSON lines with their origin,
@@ -18,7 +19,7 @@ export class DeadLetterFile {
 
   write(entry: { file: string; offset: number; reason: string; line: Buffer; originalBytes: number }): void {
     if (this.fd === undefined) {
-      mkdirSync(path.dirname(this.path), { recursive: true });
+      ensureUsableDirectory(path.dirname(this.path));
       this.fd = openSync(this.path, 'a', 0o600);
     }
     const text = isUtf8(entry.line);

@@ -5,7 +5,7 @@ import { CLI_PATH } from './agent-process.js';
 export interface CheckpointView {
   /** Undefined when there is no checkpoint yet. */
   readonly writtenAtMs: number | undefined;
-  /** `fingerprint`: the start of the hash of the file's first line, the identity the agent matches files by (the CLI prints 12 hex digits). */
+  /** `fingerprint`: the first 12 hex digits of the file's identity, as the command prints it. */
   readonly files: ReadonlyArray<{ readonly file: string; readonly fingerprint: string; readonly offset: number; readonly knownSize: number }>;
 }
 

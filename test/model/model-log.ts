@@ -1,9 +1,9 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { fingerprintOf } from '../../src/source/fingerprint.js';
 import { LumberjackWriter } from '../helpers/lumberjack-writer.js';
 import { rotateNumbered } from '../helpers/numbered-logrotate.js';
+import { fingerprintOf } from '../../src/source/fingerprint.js';
 import { keyOfLine } from '../helpers/sink-output.js';
 
 /** How the log under test is rotated: the three ways a control-plane node rotates its audit log. */
@@ -41,11 +41,7 @@ export class Content {
   /** Set at the end: whether a complete copy of it is still in the directory. */
   onDisk = false;
   size = 0;
-  /**
-   * The identity the agent gives it, from its first line (the agent's own function: a second
-   * implementation here would be a twin). Checkpoint rows are matched to contents by it: the name
-   * does not tell them apart (every lumberjack content was `audit.log`) and neither does offset 0.
-   */
+  /** The agent's identity of it (the hash of its first line), once that line is written whole. */
   fingerprint?: string;
 
   constructor(readonly id: number, liveName: string) {
@@ -233,7 +229,7 @@ export class ModelLog {
     const record: ModelRecord = { key, content, offset, length: bytes.length, index: this.records.length };
     if (offset === 0) content.fingerprint = fingerprintOf(bytes)?.hash;
     content.records.push(record);
-    content.size = Math.max(content.size, offset + bytes.length);
+    content.size = Math.max(content.size, offset + record.length);
     this.records.push(record);
     this.byKey.set(key, record);
   }

@@ -7,7 +7,6 @@ import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { compileByteFieldReader, LineFields } from './line-fields.js';
 import { isFailureCodeAmong } from './rule-scope.js';
 
-
 /** What the matcher reads an event from: `event` is only read for the rules that get past the index and the guards. */
 export interface MatchInput {
   readonly event: AuditEvent;
@@ -25,8 +24,8 @@ export interface MatchInput {
  *   events cost a few field reads and one lookup.
  * - Byte guards (see byte-guard.ts) on the line's members for every other condition: a rule
  *   about impersonation is not tried on an event without `impersonatedUser`, one about
- *   `system:anonymous` not on an event whose `user` bytes do not spell it, a pod-spec rule never
- *   parses a lease's `requestObject`.
+ *   `system:anonymous` not on an event whose `user.username`, read from the bytes, is another,
+ *   a pod-spec rule never parses a lease's `requestObject`.
  */
 export class CompiledMatcher {
   private readonly rules: CompiledRule[];
