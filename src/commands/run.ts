@@ -21,7 +21,11 @@ export async function runAgent(config: AgentConfig, stopSignals: StopSignals): P
   for (const warning of config.warnings) logger.warn('setting has no effect', { warning });
   const metrics = new AgentMetrics();
   const sink = await config.sink.create(config.sinkConfig, { logger, registry: metrics.registry });
-  const alerting = Alerting.create(config.alerts, { logger, registry: metrics.registry });
+  const alerting = Alerting.create(config.alerts, {
+    logger,
+    registry: metrics.registry,
+    rules: config.processors.detections ? config.processors.rules : [],
+  });
   if (alerting && !config.processors.detections) logger.warn('alert receivers are set but --no-detections is too: no alert will be raised');
   const processors = buildProcessors(config.processors, { logger, registry: metrics.registry, detectionListener: alerting });
   const agent = new Agent({ config, sink, processors, metrics, logger });
