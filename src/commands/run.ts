@@ -57,7 +57,7 @@ export async function runAgent(config: AgentConfig, stopSignals: StopSignals): P
 }
 
 /**
- * A checkpoint or dead-letter directory that cannot be created or written is bad configuration,
+ * A checkpoint or dead-letter directory (the core's or a sink's) that cannot be created or written is bad configuration,
  * found before any log line. Both are created now: the dead-letter file is opened only when a
  * first line goes there, too late to be told apart from a runtime failure.
  */
@@ -65,6 +65,7 @@ function directoriesUsable(config: AgentConfig): void {
   for (const [flag, directory] of [
     ['checkpoint-dir', config.checkpointDir],
     ['dead-letter-dir', config.deadLetterDir],
+    ...(config.sink.directories?.(config.sinkConfig) ?? []),
   ] as const) {
     try {
       ensureUsableDirectory(directory);
