@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from 'winston';
 import type { AuditEvent } from '../audit/audit-event.js';
+import { startAtZero } from '../observability/metrics.js';
 import { AlertMetrics } from './alert-metrics.js';
 import { severityAlerts, type AlertConfig } from './alert-options.js';
 import { AlertQueue, type RetryPolicy } from './alert-queue.js';
@@ -28,14 +29,15 @@ export class Alerting implements DetectionListener {
   private readonly queues: Array<AlertQueue<AlertmanagerAlert> | AlertQueue<WebhookMessage>> = [];
   private readonly drops: DropLog;
 
-  static create(config: AlertConfig, context: { logger: Logger; registry: Registry }): Alerting | undefined {
+  /** `rules`: the detection rules that will run, so their per-rule series are served from the start. */
+  static create(config: AlertConfig, context: { logger: Logger; registry: Registry; rules: readonly AlertingRule[] }): Alerting | undefined {
     if (config.alertmanagers.length === 0 && config.webhooks.length === 0) return undefined;
     return new Alerting(config, context);
   }
 
   private constructor(
     private readonly config: AlertConfig,
-    { logger, registry }: { logger: Logger; registry: Registry },
+    { logger, registry, rules }: { logger: Logger; registry: Registry; rules: readonly AlertingRule[] },
   ) {
     const metrics = new AlertMetrics(registry);
     this.drops = new DropLog(metrics, logger);
@@ -56,6 +58,8 @@ export class Alerting implements DetectionListener {
           new AlertQueue<WebhookMessage>({ ...common, receiver: 'webhook', endpoint: new HttpEndpoint(endpoint), maxBatch: 1, bodyOf: ([message]) => webhookBody(config.webhookFormat, message!) }),
       );
       this.queues.push(...queues);
+      const rateLimited = rules.filter((rule) => severityAlerts(rule.severity, config.minSeverity));
+      startAtZero(metrics.suppressed, rateLimited.map((rule) => ({ rule: rule.id })));
       this.webhook = new WebhookNotifier({ queues, origin, burst: config.webhookBurst, intervalMs: config.webhookIntervalMs, maxActive: config.maxActive, metrics, drops: this.drops });
     }
     logger.info('alerting', {

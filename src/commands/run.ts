@@ -21,7 +21,11 @@ export async function runAgent(config: AgentConfig, stopSignals: StopSignals): P
   for (const warning of config.warnings) logger.warn('setting has no effect', { warning });
   const metrics = new AgentMetrics();
   const sink = await config.sink.create(config.sinkConfig, { logger, registry: metrics.registry });
-  const alerting = Alerting.create(config.alerts, { logger, registry: metrics.registry });
+  const alerting = Alerting.create(config.alerts, {
+    logger,
+    registry: metrics.registry,
+    rules: config.processors.detections ? config.processors.rules : [],
+  });
   if (alerting && !config.processors.detections) logger.warn('alert receivers are set but --no-detections is too: no alert will be raised');
   const processors = buildProcessors(config.processors, { logger, registry: metrics.registry, detectionListener: alerting });
   const agent = new Agent({ config, sink, processors, metrics, logger });
@@ -53,7 +57,7 @@ export async function runAgent(config: AgentConfig, stopSignals: StopSignals): P
 }
 
 /**
- * A checkpoint or dead-letter directory that cannot be created or written is bad configuration,
+ * A checkpoint or dead-letter directory (the core's or a sink's) that cannot be created or written is bad configuration,
  * found before any log line. Both are created now: the dead-letter file is opened only when a
  * first line goes there, too late to be told apart from a runtime failure.
  */
@@ -61,6 +65,7 @@ function directoriesUsable(config: AgentConfig): void {
   for (const [flag, directory] of [
     ['checkpoint-dir', config.checkpointDir],
     ['dead-letter-dir', config.deadLetterDir],
+    ...(config.sink.directories?.(config.sinkConfig) ?? []),
   ] as const) {
     try {
       ensureUsableDirectory(directory);

@@ -18,6 +18,8 @@ export interface SinkDefinition<C> {
   readonly name: string;
   readonly description: string;
   readonly optionGroup: OptionGroup<C>;
+  /** Directories the sink writes to, by the flag that sets them: checked usable at start. */
+  directories?(config: C): Array<readonly [flag: string, directory: string]>;
   create(config: C, context: SinkContext): Promise<Sink>;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, cpSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditEventFactory } from '../helpers/audit-event-factory.js';
 import { waitUntil } from '../helpers/agent-process.js';
@@ -14,6 +14,11 @@ function lines(seed: number, count: number): string[] {
 /** Lines whose stageTimestamp lies `ageMs` in the past. */
 function linesWrittenAgo(ageMs: number, count: number): string[] {
   return new AuditEventFactory({ seed: 7, requestResponseFraction: 0, startTimeMs: Date.now() - ageMs }).lines(count);
+}
+
+/** The file entries of a checkpoint on disk (written by rename, so never seen half-written). */
+function checkpointedFiles(checkpoint: string): Array<{ offset: number; size: number }> {
+  return (JSON.parse((JSON.parse(readFileSync(checkpoint, 'utf8')) as { body: string }).body) as { files: Array<{ offset: number; size: number }> }).files;
 }
 
 function append(file: string, text: string[]): void {
@@ -55,11 +60,12 @@ describe('Agent (in process, real files, recording sink)', function () {
     append(run.livePath, lines(4, 20));
     await run.start();
     const checkpoint = path.join(run.checkpointDir, 'checkpoint.json');
-    await waitUntil(async () => run.sink.lines.length === 20 && (await run.metric('checkpoint_writes_total')) > 0, 10_000, 'caught up');
+    const acknowledged = statSync(run.livePath).size;
+    // Caught up and its final position on disk: no write for the first 20 lines is still to come.
+    await waitUntil(() => run.sink.lines.length === 20 && existsSync(checkpoint) && checkpointedFiles(checkpoint).some((file) => file.offset === acknowledged), 10_000, 'caught up');
     await waitUntil(async () => (await run.metric('checkpoint_age_seconds')) < 1, 5_000, 'a fresh position');
     const writes = await run.metric('checkpoint_writes_total');
     const written = statSync(checkpoint).mtimeMs;
-    const acknowledged = statSync(run.livePath).size;
     run.sink.failing = true;
     append(run.livePath, lines(5, 20)); // read, never acknowledged
     await waitUntil(async () => (await run.metric('checkpoint_age_seconds')) >= 2, 10_000, 'the checkpoint ages past 2 s');
@@ -67,9 +73,8 @@ describe('Agent (in process, real files, recording sink)', function () {
     // the file is recorded, once (it bounds what would be reported lost), 10 intervals later.
     assert.equal(await run.metric('checkpoint_writes_total'), writes + 1, 'one write, for the new size, and no other');
     assert.notEqual(statSync(checkpoint).mtimeMs, written);
-    const body = JSON.parse((JSON.parse(readFileSync(checkpoint, 'utf8')) as { body: string }).body) as { files: Array<{ offset: number; size: number }> };
     assert.deepEqual(
-      body.files.map((file) => [file.offset, file.size]),
+      checkpointedFiles(checkpoint).map((file) => [file.offset, file.size]),
       [[acknowledged, statSync(run.livePath).size]],
       'the acknowledged position unchanged, the size the file grew to',
     );

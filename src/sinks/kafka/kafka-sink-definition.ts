@@ -6,5 +6,6 @@ export const kafkaSinkDefinition: SinkDefinition<KafkaSinkConfig> = {
   name: 'kafka',
   description: 'Apache Kafka topic through librdkafka (acks=all, idempotent, TLS, SASL PLAIN/SCRAM/OAUTHBEARER)',
   optionGroup: kafkaOptionGroup,
+  directories: (config) => [['kafka-dead-letter-dir', config.deadLetterDir]],
   create: async (config, context) => new (await import('./kafka-sink.js')).KafkaSink(config, context),
 };

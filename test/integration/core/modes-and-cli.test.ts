@@ -127,6 +127,8 @@ describe('start modes, copytruncate, and the CLI', function () {
       [['run'], { KAF_CHECKPOINT_DIR: '/proc/x' }, /KAF_CHECKPOINT_DIR: cannot create \/proc\/x: ENOENT/],
       [['run', '--checkpoint-dir', notADirectory], {}, new RegExp(`--checkpoint-dir: ${notADirectory} exists and is not a directory`)],
       [['run', '--checkpoint-dir', path.join(path.dirname(notADirectory), 'checkpoint'), '--dead-letter-dir', '/proc/x/dead-letter'], {}, /--dead-letter-dir: cannot create \/proc\/x: ENOENT/],
+      [['run', '--checkpoint-dir', path.join(path.dirname(notADirectory), 'checkpoint'), '--sink', 'kafka', '--kafka-brokers', '127.0.0.1:9', '--kafka-dead-letter-dir', '/proc/x/kafka'], {}, /--kafka-dead-letter-dir: cannot create \/proc\/x: ENOENT/],
+      [['run', '--checkpoint-dir', path.join(path.dirname(notADirectory), 'checkpoint')], { KAF_SINK: 'kafka', KAF_KAFKA_BROKERS: '127.0.0.1:9', KAF_KAFKA_DEAD_LETTER_DIR: '/proc/x/kafka' }, /KAF_KAFKA_DEAD_LETTER_DIR: cannot create \/proc\/x: ENOENT/],
       [['run', '--http-host', 'not-an-ip'], {}, /--http-host: "not-an-ip" is not an IP address/],
       [['run'], { KAF_HTTP_HOST: 'not-an-ip' }, /KAF_HTTP_HOST: "not-an-ip" is not an IP address/],
     ];

@@ -98,9 +98,11 @@ describe('AlertQueue', function () {
 
   it('a stop with the receiver down returns at once and counts what it leaves as shutdown', async () => {
     const port = await freePort();
-    const { queue, dropped } = queueTo(`http://127.0.0.1:${port}/hook`);
+    // The retry waits a minute: once the first POST has failed, all 30 wait in the queue and none
+    // is in flight when the stop comes.
+    const { queue, registry, dropped } = queueTo(`http://127.0.0.1:${port}/hook`, { retryMinMs: 60_000 });
     for (let value = 0; value < 30; value++) queue.add({ key: `k${value}`, value });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitUntil(async () => (await registry.getSingleMetricAsString('kube_audit_forwarder_alert_posts_failed_total')).includes('receiver="webhook"} 1'), 10_000, 'a refused POST');
     const started = Date.now();
     await queue.stop(5_000);
     assert.ok(Date.now() - started < 1_000, `stop took ${Date.now() - started} ms`);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import winston from 'winston';
 import { AlertMetrics } from '../../../src/alerts/alert-metrics.js';
+import { alertOptions } from '../../../src/alerts/alert-options.js';
+import { Alerting } from '../../../src/alerts/alerting.js';
 import { AlertQueue } from '../../../src/alerts/alert-queue.js';
 import { DropLog } from '../../../src/alerts/drop-log.js';
 import { HttpEndpoint } from '../../../src/alerts/http-endpoint.js';
@@ -68,5 +70,22 @@ describe('labelled counters are served at 0 from the start, for every label know
     assert.deepEqual(await samples(registry, 'kube_audit_forwarder_alerts_sent_total'), ['{receiver="webhook"} 0']);
     assert.deepEqual(await samples(registry, 'kube_audit_forwarder_alert_posts_failed_total'), ['{receiver="webhook"} 0']);
     await queue.stop(100);
+  });
+
+  it('alerts: matches held back by the webhook rate limit, for each rule that raises alerts, before any match', async () => {
+    const registry = new Registry();
+    const defaults = Object.fromEntries(Object.entries(alertOptions.options).filter(([, option]) => option.default !== undefined).map(([flag, option]) => [flag, option.default]));
+    const config = alertOptions.read({ ...defaults, 'alert-webhook-url': `http://127.0.0.1:${await freePort()}/hook`, 'alerts-min-severity': 'high' });
+    const rules = [
+      { id: 'pod-exec', description: 'exec into a pod', severity: 'high' },
+      { id: 'secret-read', description: 'a secret read', severity: 'critical' },
+      { id: 'configmap-listed', description: 'below the minimum severity: raises no alert', severity: 'low' },
+    ];
+    const alerting = Alerting.create(config, { logger: silentLogger, registry, rules });
+    try {
+      assert.deepEqual(await samples(registry, 'kube_audit_forwarder_alerts_suppressed_total'), ['{rule="pod-exec"} 0', '{rule="secret-read"} 0']);
+    } finally {
+      await alerting?.stop();
+    }
   });
 });
