@@ -56,6 +56,13 @@ describe('README and docs/ in step with the code', () => {
     families = await servedFamilies();
   });
 
+  it('hold no merge-conflict markers', () => {
+    for (const file of DOCUMENTS) {
+      const markers = text(file).split('\n').flatMap((line, index) => (/^(<{7}|={7}|>{7})( |$)/.test(line) ? [`${file}:${index + 1}`] : []));
+      assert.deepEqual(markers, [], 'conflict markers left by a merge');
+    }
+  });
+
   it('name only metrics the agent serves (prefixed ones, and process_* / nodejs_*)', () => {
     for (const file of DOCUMENTS) {
       const names = [
