@@ -46,6 +46,7 @@ class ProducerGeneration {
    * its error events carry only a generic text ("ssl error", "authentication failure").
    */
   lastFailureLog?: string;
+  private stopConnectPolling?: () => void;
 
   constructor(
     readonly number: number,
@@ -59,9 +60,18 @@ class ProducerGeneration {
       this.rejectConnect = reject;
       // Until the producer is ready nothing polls it, and a refused login would only show as a
       // metadata time-out: poll meanwhile, so its error event arrives (and aborts the connect).
+      // The binding's poll() throws once its native handle is disconnected, which can come before
+      // its JS flag says so (a close racing the connect): that would be an uncaught exception in
+      // a timer, so a throwing poll just ends the polling.
       const poller = setInterval(() => {
-        if (this.producer.isConnected()) this.producer.poll();
+        try {
+          if (this.producer.isConnected()) this.producer.poll();
+        } catch {
+          clearInterval(poller);
+        }
       }, CONNECT_POLL_MS);
+      poller.unref();
+      this.stopConnectPolling = () => clearInterval(poller);
       this.producer.connect({ topic, timeout: timeoutMs }, (error) => {
         clearInterval(poller);
         if (error) reject(error);
@@ -73,6 +83,7 @@ class ProducerGeneration {
 
   /** Ends a connect still waiting for metadata, e.g. because the broker refused the login. */
   abortConnect(error: Error): void {
+    this.stopConnectPolling?.();
     this.rejectConnect?.(error);
   }
 
