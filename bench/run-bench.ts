@@ -192,19 +192,16 @@ async function runBesideFluentBit(
       await target.cleanUp();
     }
   };
+  const shared = { corpus: plain, binary, workDir, runAgent, variants };
   if (sinks.includes('file')) {
     const output = path.join(workDir, 'file-output.jsonl');
     log(`beside ${results.fluentBit.version}: file`);
     results.comparisons.push(
       await compareWithFluentBit({
-        corpus: plain,
-        binary,
-        workDir,
+        ...shared,
         output: 'file',
         target: async () => fileTarget(output),
         fluentBitOutput: () => ({ kind: 'file', path: output }),
-        runAgent,
-        variants,
       }),
     );
   }
@@ -217,14 +214,10 @@ async function runBesideFluentBit(
     try {
       results.comparisons.push(
         await compareWithFluentBit({
-          corpus: plain,
-          binary,
-          workDir,
+          ...shared,
           output: 'kafka',
           target: async () => kafka.target(`bench-beside-fluent-bit-${(runs += 1)}-${Date.now()}`, 'none'),
           fluentBitOutput: (target) => ({ kind: 'kafka', brokers: kafka.bootstrap, topic: (target as KafkaTarget).topic }),
-          runAgent,
-          variants,
         }),
       );
     } finally {
@@ -238,14 +231,10 @@ async function runBesideFluentBit(
     try {
       results.comparisons.push(
         await compareWithFluentBit({
-          corpus: plain,
-          binary,
-          workDir,
+          ...shared,
           output: 'forward',
           target: async () => server.target('none'),
           fluentBitOutput: () => ({ kind: 'forward', host: '127.0.0.1', port: server.port }),
-          runAgent,
-          variants,
         }),
       );
     } finally {

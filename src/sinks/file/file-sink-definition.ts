@@ -18,5 +18,5 @@ export const fileSinkDefinition: SinkDefinition<FileSinkConfig> = {
     },
     read: (argv) => ({ path: path.resolve(requiredString(argv, 'file-path')), fsync: boolean(argv, 'file-fsync') }),
   },
-  create: async (config) => new (await import('./file-sink.js')).FileSink(config),
+  create: async (config, context) => new (await import('./file-sink.js')).FileSink(config, context.logger),
 };

@@ -1,8 +1,10 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from 'winston';
 import type { Batch } from '../../pipeline/audit-record.js';
 import { batchAsJsonLines } from '../json-lines.js';
 import type { Sink, SinkHealth } from '../sink.js';
+import { cutTornLastLine } from './torn-last-line.js';
 
 export interface FileSinkConfig {
   path: string;
@@ -22,11 +24,22 @@ export class FileSink implements Sink {
   private queue: Promise<void> = Promise.resolve();
   private lastError?: string;
 
-  constructor(private readonly config: FileSinkConfig) {}
+  constructor(
+    private readonly config: FileSinkConfig,
+    private readonly logger?: Logger,
+  ) {}
 
   async start(): Promise<void> {
     await mkdir(path.dirname(this.config.path), { recursive: true });
-    this.handle = await open(this.config.path, 'a', 0o600);
+    // Read access too, for the torn-line check: appends still go to the end (O_APPEND).
+    this.handle = await open(this.config.path, 'a+', 0o600);
+    const cut = await cutTornLastLine(this.handle);
+    if (cut > 0) {
+      this.logger?.warn('file sink: removed the torn last line an interrupted write left (its events were never acknowledged and are sent again)', {
+        file: this.config.path,
+        bytes: cut,
+      });
+    }
   }
 
   send(batch: Batch): Promise<void> {
@@ -39,7 +52,11 @@ export class FileSink implements Sink {
   private async write(batch: Batch): Promise<void> {
     if (!this.handle) throw new Error('file sink used before start()');
     try {
-      await this.handle.write(batchAsJsonLines(batch));
+      const bytes = batchAsJsonLines(batch);
+      // One write(2) may write less than asked (a signal, a nearly full disk): finish the batch.
+      for (let written = 0; written < bytes.length; ) {
+        written += (await this.handle.write(bytes, written)).bytesWritten;
+      }
       if (this.config.fsync) await this.handle.datasync();
       this.lastError = undefined;
     } catch (error) {
