@@ -16,6 +16,7 @@ import type { Processor } from './pipeline/processor.js';
 import type { Sink } from './sinks/sink.js';
 import { AuditLogSource } from './source/audit-log-source.js';
 import type { SourceFile } from './source/file-reader.js';
+import type { UnreadableFile } from './source/unreadable-files.js';
 
 /** Lines longer than this are not kept whole in memory whatever --max-line-bytes says. */
 const HARD_LINE_CAP_BYTES = 64 * 1024 * 1024;
@@ -151,13 +152,21 @@ export class Agent {
     });
   }
 
-  /** Resolves the first time every file is read to its end and every batch is acknowledged. */
+  /**
+   * Resolves the first time every file it can read is read to its end and every batch is
+   * acknowledged; files that cannot be read do not hold it up (see unreadableFiles()).
+   */
   whenCaughtUp(): Promise<void> {
     // The regular check also seals batches early when the reader is idle; checking that often in
     // steady state would mean many small batches and fsyncs. A catch-up run that waits for its end
     // checks more often instead, so it does not idle for up to two periods.
     this.caughtUpWaitTimer ??= setInterval(() => this.checkCaughtUp(), CAUGHT_UP_WAIT_CHECK_MS);
     return new Promise((resolve) => this.caughtUpListeners.push(resolve));
+  }
+
+  /** The files of the log that cannot be read now: what they hold is not shipped. */
+  unreadableFiles(): UnreadableFile[] {
+    return this.source?.unreadableFiles() ?? [];
   }
 
   /** Readiness: the log directory holds the log, the checkpoint can be written and the sink delivers. */
@@ -309,6 +318,7 @@ export class Agent {
     const now = Date.now();
     return {
       filesOpen: this.source?.openHandles() ?? 0,
+      unreadableFiles: this.unreadableFiles().length,
       inflightBytes: this.commits.inflightBytes,
       checkpointAgeSeconds: Math.max(0, (now - this.progressAt) / 1000),
       lagSeconds: this.lagSeconds(files, now),

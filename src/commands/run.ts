@@ -1,3 +1,4 @@
+import type { Logger } from 'winston';
 import { Agent } from '../agent.js';
 import { Alerting } from '../alerts/alerting.js';
 import { ensureUsableDirectory, UnusableDirectoryError } from '../checkpoint/usable-directory.js';
@@ -10,8 +11,16 @@ import { buildProcessors } from '../rules/build-processors.js';
 import type { StopSignals } from './stop-signals.js';
 
 /**
+ * Exit code of `--exit-when-caught-up` when every file it could read was delivered but some file
+ * of the log could not be read: its events may be missing from the sink, which a script must not
+ * take for success (0), nor for a failure to run (1) or bad configuration (2).
+ */
+const EXIT_CAUGHT_UP_EXCEPT_UNREADABLE = 3;
+
+/**
  * `kube-audit-forwarder run`: starts the agent and keeps it running until SIGTERM/SIGINT (or,
- * with --exit-when-caught-up, until everything on disk is delivered). Exit 0 after a clean drain.
+ * with --exit-when-caught-up, until everything on disk that it can read is delivered). Exit 0
+ * after a clean drain.
  */
 export async function runAgent(config: AgentConfig, stopSignals: StopSignals): Promise<number> {
   directoriesUsable(config);
@@ -49,11 +58,29 @@ export async function runAgent(config: AgentConfig, stopSignals: StopSignals): P
     return 1;
   }
   await Promise.race([stopSignals.requested, ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp()] : [])]);
-  if (!stopSignals.signal) logger.info('caught up: every file read to its end and acknowledged');
+  const code = stopSignals.signal ? 0 : caughtUpCode(agent, logger);
   await agent.stop();
   await alerting?.stop();
   await http.close();
-  return 0;
+  return code;
+}
+
+/**
+ * What a run with --exit-when-caught-up ends with: waiting for a file that may never become
+ * readable would hang a catch-up job forever, so it ends once every readable file is delivered,
+ * and names the files it could not read.
+ */
+function caughtUpCode(agent: Agent, logger: Logger): number {
+  const unreadable = agent.unreadableFiles();
+  if (unreadable.length === 0) {
+    logger.info('caught up: every file read to its end and acknowledged');
+    return 0;
+  }
+  logger.error('caught up on every file that could be read, but these files of the log could not be read: their events may be missing from the sink', {
+    files: unreadable.map((file) => ({ path: file.path, code: file.code, error: file.error })),
+    exitCode: EXIT_CAUGHT_UP_EXCEPT_UNREADABLE,
+  });
+  return EXIT_CAUGHT_UP_EXCEPT_UNREADABLE;
 }
 
 /**

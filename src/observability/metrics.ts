@@ -20,6 +20,7 @@ export function startAtZero<L extends string>(counter: Counter<L>, labelSets: Re
 /** Figures the agent computes on demand for the sampled gauges. */
 export interface LiveFigures {
   filesOpen: number;
+  unreadableFiles: number;
   inflightBytes: number;
   checkpointAgeSeconds: number;
   lagSeconds: number;
@@ -58,6 +59,11 @@ export class AgentMetrics {
   );
   readonly filesOpen = this.sampled('files_open', 'Audit log files the agent holds open', (figures, gauge) =>
     gauge.set(figures.filesOpen),
+  );
+  readonly unreadableFiles = this.sampled(
+    'unreadable_files',
+    'Files of the audit log the agent cannot open or read now (permissions, a directory, a symbolic link to nothing): their events are not shipped',
+    (figures, gauge) => gauge.set(figures.unreadableFiles),
   );
   readonly fileLagBytes = this.sampled(
     'file_lag_bytes',

@@ -33,7 +33,15 @@ export function sourceEventLog(logger: Logger, metrics: AgentMetrics): SourceEve
         lostBytes: toByte - fromByte,
       });
     },
-    unreadable: ({ path, error }) => logger.error('audit log file cannot be read; it will be retried every scan', { path, error }),
+    unreadable: ({ path, code, error }) =>
+      logger.error('audit log file cannot be read; its events are not shipped until it can be (retried with backoff, and at once when it changes)', {
+        path,
+        code,
+        error,
+      }),
+    readableAgain: ({ path, unreadableForMs }) => logger.info('audit log file can be read again; it is read from its checkpoint offset (a file the checkpoint does not know: as a new file)', { path, unreadableForMs }),
+    unreadableGone: ({ path, unreadableForMs }) =>
+      logger.warn('an audit log file that could not be read left the directory before it could be read', { path, unreadableForMs }),
     readFailed: ({ path, error }) => logger.error('reading an audit log file failed; retrying after the next scan', { file: path, error }),
     gzipIncomplete: ({ path, readTo, error }) =>
       logger.warn('gzip backup is incomplete; it is read again when it changes', { file: path, readTo, error }),

@@ -6,6 +6,7 @@ import type { FileReader, SourceFile } from './file-reader.js';
 import type { Line } from './line-splitter.js';
 import type { SourceEvents } from './source-events.js';
 import type { StartSettings } from './start-position.js';
+import type { UnreadableFile } from './unreadable-files.js';
 import { WakeSignal } from './wake-signal.js';
 
 export interface AuditLogSourceOptions {
@@ -107,7 +108,8 @@ export class AuditLogSource {
 
   /**
    * True when every file was read as far as it goes (only a growing live file may have more) and
-   * every file that left the disk was forgotten or reported lost.
+   * every file that left the disk was forgotten or reported lost. Files that cannot be read do not
+   * hold it up: `unreadableFiles()` tells what may still be unread.
    */
   get caughtUp(): boolean {
     return this.idle && !this.discovery.decisionsPending;
@@ -143,6 +145,11 @@ export class AuditLogSource {
       ackedOffset: reader.ackedOffset,
       mtimeMs,
     }));
+  }
+
+  /** The files of the log that cannot be read now. */
+  unreadableFiles(): UnreadableFile[] {
+    return this.discovery.unreadableFiles();
   }
 
   openHandles(): number {

@@ -1,4 +1,4 @@
-import { readdir, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckpointEntry } from '../checkpoint/checkpoint-schema.js';
 import { LogFileNaming, type LogFileName } from './backup-names.js';
@@ -7,6 +7,7 @@ import { FileReader } from './file-reader.js';
 import { openAndFingerprint, type Fingerprint } from './fingerprint.js';
 import type { SourceEvents } from './source-events.js';
 import { decideStart, decompressedSize, endOfLastCompleteLine, type StartSettings } from './start-position.js';
+import { UnreadableFiles, type EntryStamp, type UnreadableFile } from './unreadable-files.js';
 
 export interface FileDiscoveryOptions {
   livePath: string;
@@ -39,11 +40,13 @@ const FIRST_LINE_GRACE_MS = 2_000;
 
 /**
  * What a directory entry turned out to be. `unidentified`: it cannot be told apart yet, and may
- * be a copy of a tracked file (its name moved during the scan, it cannot be read, or it is being
- * written), so no file may be declared gone. `holds no tracked file`: it has no complete first
- * line and never will as it is, while every tracked file has one, so it is no copy of any.
+ * be a copy of a tracked file (its name moved during the scan, or it is being written), so no
+ * file may be declared gone. `holds no tracked file`: it has no complete first line and never
+ * will as it is, while every tracked file has one, so it is no copy of any. `unreadable`: it
+ * cannot be opened (permissions, a directory, a symbolic link to nothing) and may stay so for
+ * good: it holds back only the checkpoint entry of its own inode, not every decision.
  */
-type Observed = FileCopy | 'unidentified' | 'holds no tracked file' | undefined;
+type Observed = FileCopy | 'unidentified' | 'holds no tracked file' | 'unreadable' | undefined;
 
 /** One logical file as discovery knows it: its copies on disk, and its reader. */
 class DiscoveredFile implements CopiesView {
@@ -92,7 +95,7 @@ export class FileDiscovery {
   private readonly unmatched = new Map<string, CheckpointEntry>();
   /** Finished files no longer on disk, with when they were found gone. */
   private readonly finished = new Map<string, { entry: CheckpointEntry; goneAt: number }>();
-  private readonly unreadable = new Set<string>();
+  private readonly unreadable = new UnreadableFiles();
   private scans = 0;
   private settledScans = 0;
   private listable?: boolean;
@@ -142,10 +145,18 @@ export class FileDiscovery {
 
   /**
    * Whether a decision still waits for a settled directory: a checkpoint entry not matched to a
-   * file yet, or a file with no copy left that is not yet forgotten or reported lost.
+   * file yet, or a file with no copy left that is not yet forgotten or reported lost. An entry
+   * held back by an unreadable file at its inode waits for that file, not for the directory.
    */
   get decisionsPending(): boolean {
-    return this.unmatched.size > 0 || [...this.files.values()].some((file) => file.copies.length === 0);
+    return (
+      [...this.unmatched.values()].some((entry) => !this.heldByUnreadable(entry)) || [...this.files.values()].some((file) => file.copies.length === 0)
+    );
+  }
+
+  /** The files of the log that cannot be read now. */
+  unreadableFiles(): UnreadableFile[] {
+    return this.unreadable.list();
   }
 
   /** Closes every handle the readers hold (the source stops). */
@@ -159,21 +170,25 @@ export class FileDiscovery {
     const before = await this.directoryStamp();
     const names = await this.listDirectory();
     const seen = new Set<FileCopy>();
+    const listed = new Set<string>();
     let unidentified = 0;
     for (const name of names) {
       const classified = this.naming.classify(name);
       if (!classified) continue;
       this.anyLogFileSeen = true;
+      listed.add(name);
       const copy = await this.observe(classified);
       if (copy === 'unidentified') unidentified += 1;
-      else if (copy && copy !== 'holds no tracked file') seen.add(copy);
+      else if (copy !== 'unreadable') this.noLongerUnreadable(name, 'readable'); // a tracked copy took its name
+      if (copy && typeof copy === 'object') seen.add(copy);
     }
+    if (this.listable) for (const file of this.unreadable.list()) if (!listed.has(path.basename(file.path))) this.noLongerUnreadable(path.basename(file.path), 'gone');
     const after = await this.directoryStamp();
     await this.forgetVanished(seen);
     for (const file of this.files.values()) this.refreshLiveness(file);
     await this.closeFinished();
-    // Only a scan that identified every file and during which no name changed shows for sure
-    // that a file is missing: then it may be forgotten, or reported lost.
+    // Only a scan that identified every file it could read and during which no name changed shows
+    // for sure that a file is missing: then it may be forgotten, or reported lost.
     const settled = unidentified === 0 && before !== undefined && before === after;
     if (settled) {
       this.settledScans += 1;
@@ -214,10 +229,8 @@ export class FileDiscovery {
     let info;
     try {
       info = await stat(fullPath);
-    } catch {
-      // Renamed or deleted between readdir and stat: decide nothing about it until a scan sees
-      // the directory settled.
-      return 'unidentified';
+    } catch (error) {
+      return this.statFailed(fullPath, error as NodeJS.ErrnoException);
     }
     const known = this.copiesByInode.get(`${info.dev}:${info.ino}`);
     if (known && !this.isSameFile(known.copy, known.file, name)) {
@@ -240,6 +253,43 @@ export class FileDiscovery {
   }
 
   /**
+   * A name that stat cannot follow. Gone since the listing (renamed or deleted): decide nothing
+   * about it until a scan sees the directory settled. Still there (a symbolic link to nothing, a
+   * name whose permissions stat cannot pass): unreadable.
+   */
+  private async statFailed(fullPath: string, error: NodeJS.ErrnoException): Promise<'unidentified' | 'unreadable'> {
+    if (error.code !== 'ENOENT') return this.cannotRead(fullPath, error, undefined);
+    try {
+      return this.cannotRead(fullPath, error, stampOf(await lstat(fullPath)));
+    } catch {
+      return 'unidentified';
+    }
+  }
+
+  /** Records a failed attempt at a file of the log: reported the first time, retried with backoff. */
+  private cannotRead(fullPath: string, error: NodeJS.ErrnoException, stamp: EntryStamp | undefined): 'unreadable' {
+    if (this.unreadable.failed(fullPath, error, stamp, this.scans === 1)) {
+      this.options.events.unreadable({ path: fullPath, code: error.code ?? 'EIO', error: error.message });
+    }
+    return 'unreadable';
+  }
+
+  /** A file reported unreadable was opened after all, or left the directory unread. */
+  private noLongerUnreadable(name: string, how: 'readable' | 'gone'): void {
+    const fullPath = path.join(this.naming.directory, name);
+    const known = this.unreadable.remove(fullPath);
+    if (!known) return;
+    const unreadableForMs = Date.now() - known.sinceMs;
+    if (how === 'readable') this.options.events.readableAgain({ path: fullPath, unreadableForMs });
+    else this.options.events.unreadableGone({ path: fullPath, unreadableForMs });
+  }
+
+  /** Whether a checkpoint entry's inode holds a file that cannot be read: it may be that file. */
+  private heldByUnreadable(entry: CheckpointEntry): boolean {
+    return this.unreadable.atInode(entry.dev, entry.ino);
+  }
+
+  /**
    * Whether a known inode still holds the file we know. The only rename a log file goes through
    * is live → plain backup; any other change of name, or a live file whose handle is no longer
    * held (so its inode may have been freed and handed to a new file), means the inode was reused
@@ -250,11 +300,9 @@ export class FileDiscovery {
     return copy.name === this.naming.liveName && !name.live && !name.compressed;
   }
 
-  private async identify(
-    name: LogFileName,
-    fullPath: string,
-    info: { dev: number; ino: number; size: number; mtimeMs: number },
-  ): Promise<Exclude<Observed, undefined>> {
+  private async identify(name: LogFileName, fullPath: string, info: EntryStamp): Promise<Exclude<Observed, undefined>> {
+    const stamp = stampOf(info);
+    if (!this.unreadable.retryDue(fullPath, stamp)) return 'unreadable';
     const copy: FileCopy = {
       name: name.name,
       dev: info.dev,
@@ -271,18 +319,15 @@ export class FileDiscovery {
     } catch (error) {
       // Renamed or deleted since the directory was listed: the next scan finds it where it went.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'unidentified';
-      if (!this.unreadable.has(fullPath)) {
-        this.unreadable.add(fullPath);
-        this.options.events.unreadable({ path: fullPath, error: (error as Error).message });
-      }
-      return 'unidentified';
+      return this.cannotRead(fullPath, error as NodeJS.ErrnoException, stamp);
     }
     if (!opened) return 'unidentified'; // The name leads to another inode now: the next scan sorts it out.
+    const onDiskAtFirstScan = this.scans === 1 || this.unreadable.get(fullPath)?.onDiskAtFirstScan === true;
+    this.noLongerUnreadable(name.name, 'readable');
     const { handle, fingerprint, gzipComplete } = opened;
     if (!fingerprint || name.compressed) await handle.close();
     if (!fingerprint) return this.withoutFirstLineYet(name, info, gzipComplete);
-    this.unreadable.delete(fullPath);
-    const file = await this.fileFor(fingerprint, copy, name.compressed ? undefined : handle);
+    const file = await this.fileFor(fingerprint, copy, name.compressed ? undefined : handle, onDiskAtFirstScan);
     file.copies.push(copy);
     file.absentScans = 0;
     if (!copy.compressed) {
@@ -308,7 +353,7 @@ export class FileDiscovery {
     return sinceChange >= (this.options.firstLineGraceMs ?? FIRST_LINE_GRACE_MS) ? 'holds no tracked file' : 'unidentified';
   }
 
-  private async fileFor(fingerprint: Fingerprint, copy: FileCopy, handle: FileHandle | undefined): Promise<DiscoveredFile> {
+  private async fileFor(fingerprint: Fingerprint, copy: FileCopy, handle: FileHandle | undefined, onDiskAtFirstScan: boolean): Promise<DiscoveredFile> {
     const existing = this.files.get(fingerprint.hash);
     if (existing) return existing;
     const fullPath = path.join(this.naming.directory, copy.name);
@@ -322,7 +367,7 @@ export class FileDiscovery {
       this.unmatched.delete(fingerprint.hash);
       start = await decideStart(this.options.start, {
         ...(entry ? { entry } : {}),
-        foundAtFirstScan: this.scans === 1,
+        foundAtFirstScan: onDiskAtFirstScan,
         endOfFile: () => (handle ? endOfLastCompleteLine(handle, copy.size) : decompressedSize(fullPath)),
       });
       if (start.origin === 'replay' && entry) {
@@ -403,9 +448,14 @@ export class FileDiscovery {
     }
   }
 
-  /** Checkpoint entries still unmatched once the directory was seen settled were removed while the agent was down. */
+  /**
+   * Checkpoint entries still unmatched once the directory was seen settled were removed while the
+   * agent was down; except one whose inode holds an unreadable file: it stays until that file can
+   * be read (and is matched, from its checkpoint offset) or leaves.
+   */
   private settleCheckpointEntries(): void {
     for (const [hash, entry] of this.unmatched) {
+      if (this.heldByUnreadable(entry)) continue;
       this.unmatched.delete(hash);
       if (entry.completed || entry.offset >= entry.size) {
         this.finished.set(hash, { entry: { ...entry, completed: true }, goneAt: Date.now() });
@@ -455,4 +505,8 @@ export class FileDiscovery {
     if (to <= from) return;
     this.options.events.lost({ path: filePath, fingerprint, fromByte: from, toByte: to, reason });
   }
+}
+
+function stampOf(info: EntryStamp): EntryStamp {
+  return { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs };
 }

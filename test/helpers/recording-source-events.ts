@@ -14,6 +14,8 @@ export function recordingSourceEvents(): { events: SourceEvents; recorded: Recor
     truncated: true,
     lost: true,
     unreadable: true,
+    readableAgain: true,
+    unreadableGone: true,
     readFailed: true,
     gzipIncomplete: true,
     copyMoved: true,
