@@ -284,6 +284,12 @@ export class FileDiscovery {
     else this.options.events.unreadableGone({ path: fullPath, unreadableForMs });
   }
 
+  /** The same inode was at this name, unreadable, at the first scan: a file on disk at start. */
+  private wasUnreadableSinceFirstScan(fullPath: string, info: EntryStamp): boolean {
+    const known = this.unreadable.get(fullPath);
+    return known?.onDiskAtFirstScan === true && known.stamp?.dev === info.dev && known.stamp.ino === info.ino;
+  }
+
   /** Whether a checkpoint entry's inode holds a file that cannot be read: it may be that file. */
   private heldByUnreadable(entry: CheckpointEntry): boolean {
     return this.unreadable.atInode(entry.dev, entry.ino);
@@ -322,7 +328,7 @@ export class FileDiscovery {
       return this.cannotRead(fullPath, error as NodeJS.ErrnoException, stamp);
     }
     if (!opened) return 'unidentified'; // The name leads to another inode now: the next scan sorts it out.
-    const onDiskAtFirstScan = this.scans === 1 || this.unreadable.get(fullPath)?.onDiskAtFirstScan === true;
+    const onDiskAtFirstScan = this.scans === 1 || this.wasUnreadableSinceFirstScan(fullPath, info);
     this.noLongerUnreadable(name.name, 'readable');
     const { handle, fingerprint, gzipComplete } = opened;
     if (!fingerprint || name.compressed) await handle.close();

@@ -69,7 +69,8 @@ export class UnreadableFiles {
       sinceMs: known?.sinceMs ?? this.now(),
       attempts,
       stamp,
-      onDiskAtFirstScan: known?.onDiskAtFirstScan ?? onDiskAtFirstScan,
+      // Another inode at the name is another file: it was not there at the first scan.
+      onDiskAtFirstScan: known && known.stamp?.dev === stamp?.dev && known.stamp?.ino === stamp?.ino ? known.onDiskAtFirstScan : onDiskAtFirstScan,
     };
     this.byPath.set(path, { file, retryAtMs: this.now() + wait });
     return known === undefined;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -279,5 +279,108 @@ describe('FileDiscovery', () => {
     mkdirSync(path.dirname(livePath));
     await found.scan();
     assert.equal(recorder.named('directoryListable').length, 1);
+  });
+
+  // Running as root, chmod 000 stops no read: a directory (EISDIR) and a symbolic link to nothing
+  // (ENOENT at the name) are the entries nobody can open; EACCES is proven as another user in
+  // test/integration/core/bad-input.test.ts.
+  it('reports a backup that cannot be opened once, with its path and errno, and still reports the loss of a deleted checkpointed file', async () => {
+    write('audit.log', C);
+    mkdirSync(path.join(dir, BACKUP));
+    const { discovery: found, named } = discovery({ checkpoint: [entry(A, 17, false, 'audit-2026-12-01T08-00-00.000.log')] });
+    await found.scan();
+    await found.scan();
+    await found.scan();
+    assert.deepEqual(
+      named('unreadable').map((event) => [event.path, event.code]),
+      [[path.join(dir, BACKUP), 'EISDIR']],
+      'reported once',
+    );
+    assert.deepEqual(
+      named('lost').map((event) => [event.fromByte, event.toByte]),
+      [[17, A.length]],
+    );
+    assert.equal(found.decisionsPending, false);
+    assert.deepEqual(found.unreadableFiles().map((file) => file.path), [path.join(dir, BACKUP)]);
+    assert.deepEqual(found.ordered().map((reader) => reader.displayName), ['audit.log'], 'the other files are read');
+  });
+
+  it('reports a symbolic link to nothing named like a backup as unreadable, and forgets a file done and gone meanwhile', async () => {
+    write(BACKUP, A);
+    write('audit.log', C);
+    const { discovery: found, named } = discovery();
+    await found.scan();
+    await readAll(found.ordered()[0]!);
+    renameSync(path.join(dir, BACKUP), path.join(dir, 'elsewhere'));
+    symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'audit-2026-12-01T11-00-00.000.log'));
+    for (let scan = 0; scan < 4; scan += 1) await found.scan();
+    assert.deepEqual(
+      named('unreadable').map((event) => event.code),
+      ['ENOENT'],
+    );
+    assert.equal(named('forgotten').length, 1);
+    assert.equal(found.decisionsPending, false);
+  });
+
+  it('holds back the checkpoint entry at the inode of an unreadable file: not reported lost, kept, not pending; reported once that file left', async () => {
+    write('audit.log', C);
+    const locked = path.join(dir, BACKUP);
+    mkdirSync(locked);
+    const { dev, ino } = statSync(locked);
+    const held = { ...entry(A, 17, false, BACKUP), dev, ino };
+    const { discovery: found, named } = discovery({ checkpoint: [held] });
+    await found.scan();
+    await found.scan();
+    await found.scan();
+    assert.equal(named('lost').length, 0, 'it may be that file: nothing is lost while it is there');
+    assert.ok(found.checkpointEntries().some((kept) => kept.fingerprint.hash === held.fingerprint.hash && kept.offset === 17));
+    assert.equal(found.decisionsPending, false, 'nothing the directory can settle');
+    rmdirSync(locked);
+    await found.scan();
+    await found.scan();
+    assert.deepEqual(
+      named('unreadableGone').map((event) => event.path),
+      [locked],
+    );
+    assert.deepEqual(
+      named('lost').map((event) => [event.path, event.fromByte, event.toByte]),
+      [[locked, 17, A.length]],
+    );
+    assert.deepEqual(found.unreadableFiles(), []);
+  });
+
+  it('reads a file that was unreadable as soon as a file that can be read takes its name, from its start, and says it is readable again', async () => {
+    write('audit.log', C);
+    mkdirSync(path.join(dir, BACKUP));
+    const { discovery: found, named } = discovery();
+    await found.scan();
+    rmdirSync(path.join(dir, BACKUP));
+    write(BACKUP, B);
+    await found.scan();
+    assert.deepEqual(
+      named('readableAgain').map((event) => event.path),
+      [path.join(dir, BACKUP)],
+    );
+    const [backup] = found.ordered();
+    assert.equal(backup!.displayName, BACKUP);
+    assert.deepEqual(await readAll(backup!), B.trimEnd().split('\n'));
+  });
+
+  it('reads a new file that takes the name of one unreadable at the first scan from its start, whatever --start-at says', async () => {
+    write('audit.log', C);
+    mkdirSync(path.join(dir, BACKUP));
+    const { discovery: found, named } = discovery({ start: { startAt: 'end' } });
+    await found.scan();
+    write('new', B); // created while the directory holds its inode: another inode
+    rmdirSync(path.join(dir, BACKUP));
+    renameSync(path.join(dir, 'new'), path.join(dir, BACKUP));
+    await found.scan();
+    assert.deepEqual(
+      named('fileFound').map((event) => [path.basename(String(event.path)), event.origin, event.offset]),
+      [
+        ['audit.log', 'start-at-end', C.length],
+        [BACKUP, 'created-while-running', 0],
+      ],
+    );
   });
 });
