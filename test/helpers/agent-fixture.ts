@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AgentProcess, CLI_PATH } from './agent-process.js';
@@ -47,14 +47,22 @@ export class AgentWorkspace {
   }
 
   /**
-   * Starts the agent as another user (root only), to meet files it may not read. It runs a copy
-   * of this Node binary: the one under the installing user's home (~/.cache) is out of reach of
-   * another user when that home is private, as root's is.
+   * Starts the agent as another user (root only), to meet files it may not read: the log
+   * directory is readable by all, the checkpoint directory and the sink's output are that user's
+   * (left so for the next start, as root or not).
+   * It runs a copy of this Node binary: the one under the installing user's home (~/.cache) is
+   * out of reach of another user when that home is private, as root's is.
    */
   startAs(uid: number, extra: string[] = []): AgentProcess {
     const node = path.join(this.root, 'node');
-    copyFileSync(process.execPath, node);
+    if (!existsSync(node)) copyFileSync(process.execPath, node);
     chmodSync(node, 0o755);
+    chmodSync(this.root, 0o777); // the sink may create files beside its output
+    chmodSync(this.logDir, 0o755);
+    mkdirSync(this.checkpointDir, { recursive: true });
+    chownSync(this.checkpointDir, uid, uid);
+    if (!existsSync(this.outputPath)) writeFileSync(this.outputPath, '');
+    chownSync(this.outputPath, uid, uid);
     return new AgentProcess(this.args(extra), {}, { uid, gid: uid, launcher: [node, CLI_PATH] });
   }
 
