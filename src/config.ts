@@ -153,7 +153,8 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
     'exit-when-caught-up': {
       kind: 'boolean',
       default: false,
-      describe: 'Exit 0 once every file is read to its end and acknowledged, and every file that vanished unread is reported lost (catch-up and benchmarks)',
+      describe:
+        'Exit once every file it can read is read to its end and acknowledged, and every file that vanished unread is reported lost (catch-up and benchmarks): 0, or 3 when a file of the log could not be read (named in an error log; its events may be missing)',
     },
     'progress-interval-ms': {
       kind: 'integer',
