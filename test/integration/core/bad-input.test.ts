@@ -226,6 +226,8 @@ describe('bad input gets its documented behaviour and the agent keeps running', 
       chmodSync(backup, 0o600);
       const agent = workspace.startAs(NOBODY, ['--start-at', 'end']);
       await agent.waitForLog((entry) => /cannot be read/.test(entry.message));
+      // Written once the live file's start is decided (at its end then), so it is a line to ship.
+      await agent.waitForLog((entry) => entry.message === 'tracking a new file' && entry.file === workspace.livePath);
       appendFileSync(workspace.livePath, `${event('new')}\n`);
       await waitUntil(() => readFileSinkOutput(workspace.outputPath).keys.includes('new/ResponseComplete'), 30_000, 'the line written after the start');
       chmodSync(backup, 0o644);
