@@ -290,9 +290,14 @@ export class FileDiscovery {
     return known?.onDiskAtFirstScan === true && known.stamp?.dev === info.dev && known.stamp.ino === info.ino;
   }
 
-  /** Whether a checkpoint entry's inode holds a file that cannot be read: it may be that file. */
+  /**
+   * Whether a file that cannot be read may be the checkpoint entry's file: it is at the entry's
+   * inode, or it is named as the `.gz` of the entry's copy (lumberjack gives the `.gz` the mode
+   * of the file it compresses, so a backup locked while the agent was down stays locked gzipped).
+   * Holding an entry back wrongly only delays its loss report until that file is read or leaves.
+   */
   private heldByUnreadable(entry: CheckpointEntry): boolean {
-    return this.unreadable.atInode(entry.dev, entry.ino);
+    return this.unreadable.atInode(entry.dev, entry.ino) || this.unreadable.get(`${entry.path}.gz`) !== undefined;
   }
 
   /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -347,6 +347,24 @@ describe('FileDiscovery', () => {
       [[locked, 17, A.length]],
     );
     assert.deepEqual(found.unreadableFiles(), []);
+  });
+
+  it('holds back the checkpoint entry of a backup whose .gz cannot be read, and reports it lost once that .gz left', async () => {
+    write('audit.log', C);
+    const gz = path.join(dir, `${BACKUP}.gz`);
+    symlinkSync(path.join(dir, 'nowhere'), gz);
+    const { discovery: found, named } = discovery({ checkpoint: [entry(A, 17, false, BACKUP)] });
+    await found.scan();
+    await found.scan();
+    assert.equal(named('lost').length, 0, 'the .gz may hold its unread bytes');
+    assert.equal(found.decisionsPending, false);
+    rmSync(gz);
+    await found.scan();
+    await found.scan();
+    assert.deepEqual(
+      named('lost').map((event) => [event.fromByte, event.toByte]),
+      [[17, A.length]],
+    );
   });
 
   it('reads a file that was unreadable as soon as a file that can be read takes its name, from its start, and says it is readable again', async () => {
