@@ -44,7 +44,7 @@ const FIRST_LINE_GRACE_MS = 2_000;
  * file may be declared gone. `holds no tracked file`: it has no complete first line and never
  * will as it is, while every tracked file has one, so it is no copy of any. `unreadable`: it
  * cannot be opened (permissions, a directory, a symbolic link to nothing) and may stay so for
- * good: it holds back only the checkpoint entry of its own inode, not every decision.
+ * good: it holds back only the checkpoint entry it may be (see heldByUnreadable), not every decision.
  */
 type Observed = FileCopy | 'unidentified' | 'holds no tracked file' | 'unreadable' | undefined;
 
@@ -146,7 +146,7 @@ export class FileDiscovery {
   /**
    * Whether a decision still waits for a settled directory: a checkpoint entry not matched to a
    * file yet, or a file with no copy left that is not yet forgotten or reported lost. An entry
-   * held back by an unreadable file at its inode waits for that file, not for the directory.
+   * held back by an unreadable file waits for that file, not for the directory.
    */
   get decisionsPending(): boolean {
     return (
@@ -461,8 +461,8 @@ export class FileDiscovery {
 
   /**
    * Checkpoint entries still unmatched once the directory was seen settled were removed while the
-   * agent was down; except one whose inode holds an unreadable file: it stays until that file can
-   * be read (and is matched, from its checkpoint offset) or leaves.
+   * agent was down; except one an unreadable file may be: it stays until that file can be read
+   * (and is matched, from its checkpoint offset) or leaves.
    */
   private settleCheckpointEntries(): void {
     for (const [hash, entry] of this.unmatched) {

@@ -40,7 +40,7 @@ const RETRY_MAX_MS = 30_000;
  * The files of the log that could not be opened, each reported once and tried again with a
  * growing backoff, or at once when stat shows it changed. An unreadable file cannot be told
  * apart from the others (its first line is out of reach), so it holds back nothing but the
- * checkpoint entry of its own inode (see FileDiscovery).
+ * checkpoint entry it may be (see FileDiscovery.heldByUnreadable).
  */
 export class UnreadableFiles {
   private readonly byPath = new Map<string, Tracked>();
