@@ -18,7 +18,8 @@ describe('against a real kube-apiserver: lumberjack rotation, gzip and maxbackup
   let binaries: string;
 
   before(async function () {
-    // A cold build compiles kube-apiserver and etcd (`make services` does it before the tests).
+    // A cold build compiles kube-apiserver and etcd: `make test` starts it before the first test
+    // and runs these tests last, so this waits for the rest of that build (the script's lock).
     this.timeout(3_600_000);
     binaries = await kubeBinaries();
   });
