@@ -48,12 +48,17 @@ export async function runAgent(config: AgentConfig, stopSignals: StopSignals): P
     await http.close();
     return 1;
   }
-  await Promise.race([stopSignals.requested, ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp()] : [])]);
-  if (!stopSignals.signal) logger.info('caught up: every file read to its end and acknowledged');
+  const outcome = await Promise.race([
+    stopSignals.requested.then(() => 'stop' as const),
+    agent.whenFenced().then(() => 'fenced' as const),
+    ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp().then(() => 'caught-up' as const)] : []),
+  ]);
+  if (outcome === 'caught-up') logger.info('caught up: every file read to its end and acknowledged');
   await agent.stop();
   await alerting?.stop();
   await http.close();
-  return 0;
+  // Exiting lets the pod restart (and fence back) only after its restart back-off; the log says why.
+  return outcome === 'fenced' ? 1 : 0;
 }
 
 /**

@@ -1,15 +1,19 @@
 import { createSecureContext } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import RdKafka from '@confluentinc/kafka-javascript';
+import type { CheckpointDocument } from '../../checkpoint/checkpoint-schema.js';
 import type { AuditRecord, Batch } from '../../pipeline/audit-record.js';
+import { backoffDelay } from '../../pipeline/backoff.js';
 import { DeadLetterFile } from '../../pipeline/dead-letter.js';
-import { PermanentSinkError, type Sink, type SinkHealth } from '../sink.js';
+import { PermanentSinkError, SinkFencedError, type Sink, type SinkHealth, type SinkTransactions } from '../sink.js';
 import type { SinkContext } from '../sink-definition.js';
+import { readCommittedCheckpoint } from './checkpoint-topic.js';
 import { DeliveryTracker, type DeliveryError } from './delivery-tracker.js';
 import { LIBRDKAFKA_ERRORS, classifyKafkaFailure, rootMessage, type KafkaFailureKind } from './kafka-failure.js';
 import { recordBytesLimit, toKafkaMessage, type SizedMessage } from './kafka-message.js';
-import type { KafkaSinkConfig } from './kafka-sink-config.js';
+import type { KafkaExactlyOnceConfig, KafkaSinkConfig } from './kafka-sink-config.js';
 import { KafkaSinkMetrics } from './kafka-sink-metrics.js';
-import { librdkafkaConfig } from './librdkafka-config.js';
+import { connectionSettings, librdkafkaConfig, type LibrdkafkaConfig } from './librdkafka-config.js';
 import { readOauthbearerToken } from './oauthbearer-token-file.js';
 import { OversizeEvents } from './oversize-events.js';
 
@@ -23,12 +27,13 @@ const CONNECT_POLL_MS = 100;
 const CLOSE_FLUSH_MS = 10_000;
 /** The smallest message.max.bytes refusals may lower it to (the option's own minimum). */
 const MIN_MESSAGE_MAX_BYTES = 4096;
+/** Backoff between attempts to read the committed checkpoint at start. */
+const CHECKPOINT_READ_RETRY_MIN_MS = 500;
+const CHECKPOINT_READ_RETRY_MAX_MS = 10_000;
 
-/** One message of a batch, produced to one topic; librdkafka hands it back as the report's opaque. */
+/** One message of a batch; librdkafka hands it back as the report's opaque. */
 interface Outgoing {
   record: AuditRecord;
-  message: SizedMessage;
-  topic: string;
   tracker: DeliveryTracker;
 }
 
@@ -54,8 +59,12 @@ class ProducerGeneration {
     readonly maxMessageBytes: number,
   ) {}
 
-  /** Connects once (librdkafka then reconnects by itself); concurrent callers share the attempt. */
-  connect(topic: string, timeoutMs: number): Promise<void> {
+  /**
+   * Connects once (librdkafka then reconnects by itself); concurrent callers share the attempt.
+   * A transactional producer also registers its transactional id, which fences every earlier
+   * producer of that id and ends (aborts, or completes a commit already decided) its open transaction.
+   */
+  connect(topic: string, timeoutMs: number, transactional: boolean): Promise<void> {
     this.connecting ??= new Promise<void>((resolve, reject) => {
       this.rejectConnect = reject;
       // Until the producer is ready nothing polls it, and a refused login would only show as a
@@ -75,7 +84,8 @@ class ProducerGeneration {
       this.producer.connect({ topic, timeout: timeoutMs }, (error) => {
         clearInterval(poller);
         if (error) reject(error);
-        else resolve();
+        else if (!transactional) resolve();
+        else this.producer.initTransactions(timeoutMs, (initError) => (initError ? reject(initError) : resolve()));
       });
     });
     return this.connecting;
@@ -115,6 +125,13 @@ export class KafkaSink implements Sink {
   private readonly deadLetterFile: DeadLetterFile;
   private generation?: ProducerGeneration;
   private generations = 0;
+  readonly transactions?: SinkTransactions;
+  /**
+   * The checkpoint record of a commit whose outcome is unknown (the commit call failed without
+   * saying the transaction was aborted): the next commit first looks whether it is the one the
+   * topic holds, which means that transaction did commit.
+   */
+  private uncertainCommit?: Buffer;
   private state: SinkHealth = { ready: false, detail: 'not started' };
   /** When each unsettled send began: a broker that accepts connections but never answers shows here first. */
   private readonly pending = new Set<{ startedAt: number }>();
@@ -132,6 +149,15 @@ export class KafkaSink implements Sink {
       this.metrics,
       context.logger,
     );
+    const { exactlyOnce } = config;
+    if (exactlyOnce) {
+      this.transactions = {
+        maxEvents: exactlyOnce.transactionMaxEvents,
+        intervalMs: exactlyOnce.transactionIntervalMs,
+        committedCheckpoint: () => this.committedCheckpoint(exactlyOnce),
+        commit: (batches, checkpoint) => this.sendTransaction(exactlyOnce, batches, checkpoint),
+      };
+    }
   }
 
   async start(): Promise<void> {
@@ -155,7 +181,9 @@ export class KafkaSink implements Sink {
     );
   }
 
+  /** With --kafka-delivery exactly-once, a transaction of the batch's events alone. */
   async send(batch: Batch): Promise<void> {
+    if (this.config.exactlyOnce) return this.sendTransaction(this.config.exactlyOnce, [batch]);
     const attempt = { startedAt: Date.now() };
     this.pending.add(attempt);
     let generation = this.currentGeneration();
@@ -186,6 +214,134 @@ export class KafkaSink implements Sink {
     }
   }
 
+  /**
+   * The checkpoint committed with the last transaction of this transactional id, read back with a
+   * read_committed consumer once the producer registered the id: from then on no earlier
+   * incarnation can commit, so what is read is final. Retried until the brokers answer.
+   */
+  private async committedCheckpoint(exactlyOnce: KafkaExactlyOnceConfig): Promise<unknown> {
+    for (let attempt = 0; ; attempt += 1) {
+      const generation = this.currentGeneration();
+      try {
+        await this.connected(generation);
+        const value = await this.readCheckpointRecord(exactlyOnce);
+        this.markHealthy(generation);
+        if (value === undefined) return undefined;
+        const text = value.toString('utf8');
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          return text; // The agent reports it as unusable.
+        }
+      } catch (error) {
+        const failure = this.noteFailure(error, generation);
+        if (failure instanceof SinkFencedError) throw failure;
+        const delay = backoffDelay(attempt, CHECKPOINT_READ_RETRY_MIN_MS, CHECKPOINT_READ_RETRY_MAX_MS);
+        this.context.logger.warn('reading the committed checkpoint from Kafka failed; retrying', {
+          checkpointTopic: exactlyOnce.checkpointTopic,
+          attempt: attempt + 1,
+          retryInMs: delay,
+          error: failure.message,
+        });
+        await sleep(delay);
+      }
+    }
+  }
+
+  private readCheckpointRecord(exactlyOnce: KafkaExactlyOnceConfig): Promise<Buffer | undefined> {
+    const settings: LibrdkafkaConfig = connectionSettings(this.config);
+    const { sasl } = this.config;
+    if (sasl?.mechanism === 'oauthbearer') settings.oauthbearer_token_refresh_cb = () => readOauthbearerToken(sasl.tokenFile);
+    const timeoutMs = this.config.connectionTimeoutMs + this.config.requestTimeoutMs;
+    return readCommittedCheckpoint(settings, exactlyOnce.checkpointTopic, exactlyOnce.transactionalId, timeoutMs);
+  }
+
+  /**
+   * One transaction: every event of the batches (and their alerts), then the checkpoint record
+   * keyed by the transactional id, committed together. Any failure aborts it, so none of it is
+   * visible to read_committed consumers, and the caller sends it all again.
+   */
+  private async sendTransaction(exactlyOnce: KafkaExactlyOnceConfig, batches: readonly Batch[], checkpoint?: CheckpointDocument): Promise<void> {
+    const attempt = { startedAt: Date.now() };
+    this.pending.add(attempt);
+    const generation = this.currentGeneration();
+    const checkpointValue = checkpoint === undefined ? undefined : Buffer.from(JSON.stringify(checkpoint));
+    const tracker = new DeliveryTracker((error) => error.code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE);
+    generation.trackers.add(tracker);
+    let stage: 'connecting' | 'open' | 'committing' = 'connecting';
+    try {
+      await this.connected(generation);
+      if (await this.uncertainCommitWasCommitted(exactlyOnce)) {
+        this.markHealthy(generation);
+        return;
+      }
+      const { producer } = generation;
+      await transactionCall((done) => producer.beginTransaction(done));
+      stage = 'open';
+      const deadLetters: AuditRecord[] = [];
+      for (const batch of batches) await this.produceRecords(generation, tracker, batch.records, deadLetters);
+      if (checkpointValue !== undefined) {
+        await this.produceOne(generation, exactlyOnce.checkpointTopic, { value: checkpointValue, key: exactlyOnce.transactionalId });
+      }
+      if (tracker.tooLarge.length > 0) throw Object.assign(new Error('events larger than message.max.bytes'), { code: LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE });
+      // On disk before the commit passes them (a transaction sent again writes them again).
+      this.oversize.writeDeadLetters(deadLetters);
+      stage = 'committing';
+      this.uncertainCommit = checkpointValue;
+      await transactionCall((done) => producer.commitTransaction(this.config.requestTimeoutMs, done));
+      this.uncertainCommit = undefined;
+      this.metrics.transactions.inc({ outcome: 'committed' });
+      this.markHealthy(generation);
+    } catch (error) {
+      const failure = this.noteFailure(error, generation);
+      if (!(failure instanceof SinkFencedError)) await this.afterFailedTransaction(generation, stage, error, tracker);
+      throw failure;
+    } finally {
+      generation.trackers.delete(tracker);
+      this.pending.delete(attempt);
+    }
+  }
+
+  /**
+   * Ends a failed transaction so the next one can begin: aborted when it was open or its commit
+   * was refused as abortable. A commit that failed otherwise may or may not have happened: the
+   * producer is replaced, whose registration settles it, and the next commit looks which it was.
+   */
+  private async afterFailedTransaction(generation: ProducerGeneration, stage: 'connecting' | 'open' | 'committing', error: unknown, tracker: DeliveryTracker): Promise<void> {
+    if (stage === 'connecting') return;
+    const abortable = stage === 'open' || (error as { isTxnRequiresAbort?: boolean }).isTxnRequiresAbort === true;
+    if (abortable && !generation.broken) {
+      try {
+        await transactionCall((done) => generation.producer.abortTransaction(this.config.requestTimeoutMs, done));
+        this.uncertainCommit = undefined;
+        this.metrics.transactions.inc({ outcome: 'aborted' });
+      } catch (abortError) {
+        generation.broken ??= new Error(`aborting the transaction failed: ${rootMessage(abortError)}`, { cause: abortError });
+      }
+    } else {
+      generation.broken ??= new Error(`the transaction's commit failed: ${rootMessage(error)}`, { cause: error });
+    }
+    if (tracker.tooLarge.length > 0) {
+      await this.afterTooLarge(generation, tracker.tooLarge.length);
+    } else if (generation.broken && generation === this.generation) {
+      this.replaceGeneration(generation, generation.broken.message, generation.maxMessageBytes);
+    }
+  }
+
+  /** After a commit of unknown outcome: whether its checkpoint record is the one the topic holds (then it committed). */
+  private async uncertainCommitWasCommitted(exactlyOnce: KafkaExactlyOnceConfig): Promise<boolean> {
+    const expected = this.uncertainCommit;
+    if (expected === undefined) return false;
+    const committed = await this.readCheckpointRecord(exactlyOnce);
+    this.uncertainCommit = undefined;
+    const wasCommitted = committed !== undefined && committed.equals(expected);
+    this.context.logger.warn(`a transaction whose commit failed to answer turned out ${wasCommitted ? 'committed' : 'aborted'}`, {
+      checkpointTopic: exactlyOnce.checkpointTopic,
+    });
+    if (wasCommitted) this.metrics.transactions.inc({ outcome: 'committed' });
+    return wasCommitted;
+  }
+
   async close(): Promise<void> {
     const generation = this.generation;
     this.generation = undefined;
@@ -214,20 +370,8 @@ export class KafkaSink implements Sink {
 
   /** Hands every record (and the alerts among them) to librdkafka; the tracker learns of each message. */
   private async produceAll(generation: ProducerGeneration, tracker: DeliveryTracker, records: readonly AuditRecord[], deadLetters: AuditRecord[]): Promise<void> {
-    const limitBytes = recordBytesLimit(generation.maxMessageBytes);
-    const { alertsTopic } = this.config;
     try {
-      for (const record of records) {
-        const built = this.toMessage(record);
-        const message = built.bytes <= limitBytes ? built : this.oversize.fit(record, built, limitBytes, deadLetters);
-        // The message has the key and headers: the parsed event would only wait for the report in memory.
-        record.releaseEvent?.();
-        if (message === undefined) continue;
-        await this.produceOne(generation, { record, message, topic: this.config.topic, tracker });
-        if (alertsTopic !== undefined && (record.detections?.length ?? 0) > 0) {
-          await this.produceOne(generation, { record, message, topic: alertsTopic, tracker });
-        }
-      }
+      await this.produceRecords(generation, tracker, records, deadLetters);
     } catch (error) {
       tracker.fail(error as DeliveryError);
       return;
@@ -235,13 +379,30 @@ export class KafkaSink implements Sink {
     tracker.allProduced();
   }
 
-  private async produceOne(generation: ProducerGeneration, item: Outgoing): Promise<void> {
-    const { value, key, headers } = item.message.message;
+  private async produceRecords(generation: ProducerGeneration, tracker: DeliveryTracker, records: readonly AuditRecord[], deadLetters: AuditRecord[]): Promise<void> {
+    const limitBytes = recordBytesLimit(generation.maxMessageBytes);
+    const { alertsTopic } = this.config;
+    for (const record of records) {
+      const built = this.toMessage(record);
+      const message = built.bytes <= limitBytes ? built : this.oversize.fit(record, built, limitBytes, deadLetters);
+      // The message has the key and headers: the parsed event would only wait for the report in memory.
+      record.releaseEvent?.();
+      if (message === undefined) continue;
+      await this.produceOne(generation, this.config.topic, message.message, { record, tracker });
+      if (alertsTopic !== undefined && (record.detections?.length ?? 0) > 0) {
+        await this.produceOne(generation, alertsTopic, message.message, { record, tracker });
+      }
+    }
+  }
+
+  /** Produces one message; `item`, when given, comes back with its delivery report to tell its batch. */
+  private async produceOne(generation: ProducerGeneration, topic: string, message: SizedMessage['message'], item?: Outgoing): Promise<void> {
+    const { value, key, headers } = message;
     for (;;) {
       if (generation.broken) throw generation.broken;
       try {
-        generation.producer.produce(item.topic, null, value, key, null, item, headers);
-        item.tracker.produced();
+        generation.producer.produce(topic, null, value, key, null, item, headers);
+        item?.tracker.produced();
         return;
       } catch (error) {
         const code = (error as DeliveryError).code;
@@ -250,7 +411,7 @@ export class KafkaSink implements Sink {
           await new Promise<void>((resolve) => generation.roomWaiters.push(resolve));
           continue;
         }
-        if (code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE) {
+        if (code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE && item) {
           // librdkafka's own count of the message is above message.max.bytes: as if the broker refused it.
           item.tracker.produced();
           item.tracker.report(item.record, error as DeliveryError);
@@ -290,7 +451,7 @@ export class KafkaSink implements Sink {
   private async connected(generation: ProducerGeneration): Promise<void> {
     if (generation.broken) throw generation.broken;
     try {
-      await generation.connect(this.config.topic, this.config.connectionTimeoutMs + this.config.requestTimeoutMs);
+      await generation.connect(this.config.topic, this.config.connectionTimeoutMs + this.config.requestTimeoutMs, this.config.exactlyOnce !== undefined);
     } catch (error) {
       if (generation === this.generation) this.replaceGeneration(generation, `connecting failed: ${rootMessage(error)}`, generation.maxMessageBytes);
       throw error;
@@ -308,9 +469,12 @@ export class KafkaSink implements Sink {
     this.generations += 1;
     const generation = new ProducerGeneration(this.generations, producer, maxMessageBytes);
     producer.on('delivery-report', (error, report) => {
-      const item = report.opaque as Outgoing;
-      if (!error) this.metrics.deliveredMessages.inc();
-      item.tracker.report(item.record, error as unknown as DeliveryError | null);
+      // The checkpoint record has no item: its fate is the transaction's.
+      const item = report.opaque as Outgoing | undefined;
+      if (item) {
+        if (!error) this.metrics.deliveredMessages.inc();
+        item.tracker.report(item.record, error as unknown as DeliveryError | null);
+      }
       generation.madeRoom();
     });
     producer.on('event.log', (log: { severity: number; message: string }) => generation.noteLog(log));
@@ -330,7 +494,7 @@ export class KafkaSink implements Sink {
     if (generation !== this.generation) return;
     const reason = generation.lastFailureLog;
     const kind = classifyKafkaFailure(reason === undefined ? error : Object.assign(new Error(error.message, { cause: new Error(reason) }), { code: error.code, isFatal: error.isFatal }));
-    if (PERMANENT_KINDS.has(kind) || kind === 'producer-state') {
+    if (PERMANENT_KINDS.has(kind) || kind === 'producer-state' || kind === 'fenced') {
       const failure = this.describeFailure(kind, reason ?? rootMessage(error), error);
       generation.broken = failure;
       generation.abortConnect(failure);
@@ -353,9 +517,13 @@ export class KafkaSink implements Sink {
     const kind = classifyKafkaFailure(error);
     this.metrics.sendFailures.inc({ kind });
     const failure = error instanceof PermanentSinkError ? error : this.describeFailure(kind, rootMessage(error), error);
+    // Fenced is final: a new producer would fence the agent that took over, which would fence it back.
+    if (failure instanceof SinkFencedError) generation.broken = failure;
     if (generation === this.generation) {
       this.state = { ready: false, detail: failure.message };
-      if (generation.broken) this.replaceGeneration(generation, failure.message, generation.maxMessageBytes);
+      if (generation.broken && !(generation.broken instanceof SinkFencedError)) {
+        this.replaceGeneration(generation, failure.message, generation.maxMessageBytes);
+      }
     }
     return failure;
   }
@@ -388,6 +556,12 @@ export class KafkaSink implements Sink {
           : 'Check --kafka-tls-ca-file and that the broker certificate names the host in --kafka-brokers';
         return new PermanentSinkError(`TLS with Kafka failed: ${cause}. ${hint}`, { cause: error });
       }
+      case 'fenced':
+        return new SinkFencedError(
+          `another producer registered the transactional id "${this.config.exactlyOnce?.transactionalId}" (a second agent with the same --kafka-transactional-id or NODE_NAME): ` +
+            `this agent stops producing so that nothing is written twice. ${cause}`,
+          { cause: error },
+        );
       case 'unknown-topic':
         // Not permanent: the topic may be created while the agent waits.
         return new Error(
@@ -424,4 +598,9 @@ export class KafkaSink implements Sink {
     }
     for (const tracker of generation.trackers) tracker.fail(replaced);
   }
+}
+
+/** Runs one of librdkafka's transaction calls, which answer through a callback. */
+function transactionCall(start: (done: (error: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => start((error) => (error ? reject(error) : resolve())));
 }
