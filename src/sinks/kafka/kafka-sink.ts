@@ -27,6 +27,8 @@ const CONNECT_POLL_MS = 100;
 const CLOSE_FLUSH_MS = 10_000;
 /** The smallest message.max.bytes refusals may lower it to (the option's own minimum). */
 const MIN_MESSAGE_MAX_BYTES = 4096;
+/** How long a failed transaction waits for the error event of a fatal error, which tells a fencing apart. */
+const FATAL_EVENT_WAIT_MS = 2000;
 /** Backoff between attempts to read the committed checkpoint at start. */
 const CHECKPOINT_READ_RETRY_MIN_MS = 500;
 const CHECKPOINT_READ_RETRY_MAX_MS = 10_000;
@@ -52,6 +54,9 @@ class ProducerGeneration {
    */
   lastFailureLog?: string;
   private stopConnectPolling?: () => void;
+  private fatalReported?: () => void;
+  /** Resolves once librdkafka's error event of a fatal error arrived (it says why: fenced, or another cause). */
+  readonly fatalErrorEvent = new Promise<void>((resolve) => (this.fatalReported = resolve));
 
   constructor(
     readonly number: number,
@@ -95,6 +100,10 @@ class ProducerGeneration {
   abortConnect(error: Error): void {
     this.stopConnectPolling?.();
     this.rejectConnect?.(error);
+  }
+
+  noteFatal(): void {
+    this.fatalReported?.();
   }
 
   /** librdkafka's reason for the latest failure, with the thread prefix left out. */
@@ -293,6 +302,9 @@ export class KafkaSink implements Sink {
       this.metrics.transactions.inc({ outcome: 'committed' });
       this.markHealthy(generation);
     } catch (error) {
+      // A call can fail with librdkafka's generic "Fatal error" before the error event that says
+      // why arrives: if it is a fencing, a new producer must not be made.
+      if (classifyKafkaFailure(error) === 'producer-state') await Promise.race([generation.fatalErrorEvent, sleep(FATAL_EVENT_WAIT_MS)]);
       const failure = this.noteFailure(error, generation);
       if (!(failure instanceof SinkFencedError)) await this.afterFailedTransaction(generation, stage, error, tracker);
       throw failure;
@@ -323,7 +335,7 @@ export class KafkaSink implements Sink {
     }
     if (tracker.tooLarge.length > 0) {
       await this.afterTooLarge(generation, tracker.tooLarge.length);
-    } else if (generation.broken && generation === this.generation) {
+    } else if (generation.broken && !(generation.broken instanceof SinkFencedError) && generation === this.generation) {
       this.replaceGeneration(generation, generation.broken.message, generation.maxMessageBytes);
     }
   }
@@ -492,6 +504,7 @@ export class KafkaSink implements Sink {
    */
   private onClientError(generation: ProducerGeneration, error: { message: string; code?: number; isFatal?: boolean }): void {
     if (generation !== this.generation) return;
+    if (error.isFatal) generation.noteFatal();
     const reason = generation.lastFailureLog;
     const kind = classifyKafkaFailure(reason === undefined ? error : Object.assign(new Error(error.message, { cause: new Error(reason) }), { code: error.code, isFatal: error.isFatal }));
     if (PERMANENT_KINDS.has(kind) || kind === 'producer-state' || kind === 'fenced') {
@@ -516,9 +529,11 @@ export class KafkaSink implements Sink {
   private noteFailure(error: unknown, generation: ProducerGeneration): Error {
     const kind = classifyKafkaFailure(error);
     this.metrics.sendFailures.inc({ kind });
-    const failure = error instanceof PermanentSinkError ? error : this.describeFailure(kind, rootMessage(error), error);
-    // Fenced is final: a new producer would fence the agent that took over, which would fence it back.
+    let failure = error instanceof PermanentSinkError ? error : this.describeFailure(kind, rootMessage(error), error);
+    // Fenced is final: a new producer would fence the agent that took over, which would fence it
+    // back. Whatever a fenced producer's calls fail with later ("Local: Fatal error"), it is that.
     if (failure instanceof SinkFencedError) generation.broken = failure;
+    if (generation.broken instanceof SinkFencedError) failure = generation.broken;
     if (generation === this.generation) {
       this.state = { ready: false, detail: failure.message };
       if (generation.broken && !(generation.broken instanceof SinkFencedError)) {

@@ -41,6 +41,30 @@ export interface JavaReadRecord {
   value: Buffer;
 }
 
+/** The Java consumer's isolation.level. */
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+
+/** Runs `kafka.sh read-topic` with `flags` (the broker, topic, isolation) and parses what it printed. */
+export async function readTopicWithJava(flags: string[]): Promise<JavaReadRecord[]> {
+  const { stdout } = await run(KAFKA_SH, ['read-topic', ...flags], { timeout: 180_000, maxBuffer: 1024 ** 3 });
+  return stdout
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const [partition, offset, key, headers, value] = line.split(' ');
+      return {
+        partition: Number(partition),
+        offset: Number(offset),
+        key: key === '-' ? null : Buffer.from(key!, 'base64').toString('utf8'),
+        headers: headers === '-' ? {} : Object.fromEntries(headers!.split(',').map((entry) => {
+          const [name, encoded] = entry.split('=');
+          return [name!, Buffer.from(encoded!, 'base64').toString('utf8')];
+        })),
+        value: Buffer.from(value!, 'base64'),
+      };
+    });
+}
+
 /** The user scripts/kafka.sh creates for SCRAM-SHA-256/512 and PLAIN unless told otherwise. */
 export const SASL_USER = { username: 'kafka-test', password: 'kafka-test-secret' };
 
@@ -100,25 +124,10 @@ export class KafkaBroker {
   /**
    * Every record of a topic as the Java client of the broker's own version reads it
    * (`kafka.sh read-topic`): a reader that shares no code with librdkafka, and decodes every codec.
+   * read_committed leaves out what aborted (or still open) transactions wrote.
    */
-  async readTopic(topic: string): Promise<JavaReadRecord[]> {
-    const { stdout } = await run(KAFKA_SH, ['read-topic', ...this.flags(), '--topic', topic], { timeout: 180_000, maxBuffer: 1024 ** 3 });
-    return stdout
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => {
-        const [partition, offset, key, headers, value] = line.split(' ');
-        return {
-          partition: Number(partition),
-          offset: Number(offset),
-          key: key === '-' ? null : Buffer.from(key!, 'base64').toString('utf8'),
-          headers: headers === '-' ? {} : Object.fromEntries(headers!.split(',').map((entry) => {
-            const [name, encoded] = entry.split('=');
-            return [name!, Buffer.from(encoded!, 'base64').toString('utf8')];
-          })),
-          value: Buffer.from(value!, 'base64'),
-        };
-      });
+  async readTopic(topic: string, isolation: IsolationLevel = 'read_uncommitted'): Promise<JavaReadRecord[]> {
+    return readTopicWithJava([...this.flags(), '--topic', topic, '--isolation', isolation]);
   }
 
   /** The codec (attributes & 7) of every record batch the broker stored for the topic, read from its log segments. */
