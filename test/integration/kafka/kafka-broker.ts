@@ -132,19 +132,37 @@ export class KafkaBroker {
 
   /** The codec (attributes & 7) of every record batch the broker stored for the topic, read from its log segments. */
   storedCodecs(topic: string): Set<number> {
-    const dataDir = path.join(process.env.KAFKA_CACHE_DIR ?? path.join(REPO_ROOT, '.cache/kafka'), 'brokers', this.spec.name, 'data');
     const codecs = new Set<number>();
+    this.forEachStoredBatch(topic, (bytes, at) => codecs.add(bytes.readInt16BE(at + 21) & 7));
+    return codecs;
+  }
+
+  /**
+   * Records the broker stored for the topic outside control batches (the commit and abort
+   * markers of transactions, which take offsets too), read from its log segments.
+   */
+  storedDataRecords(topic: string): number {
+    let records = 0;
+    this.forEachStoredBatch(topic, (bytes, at) => {
+      // Attributes bit 5 marks a control batch; the record count is the int32 at byte 57.
+      if ((bytes.readInt16BE(at + 21) & 0x20) === 0) records += bytes.readInt32BE(at + 57);
+    });
+    return records;
+  }
+
+  /**
+   * Calls `visit` with each v2 record batch of the topic's log segments: baseOffset int64,
+   * batchLength int32 (bytes after it), leader epoch int32, magic int8, crc int32, attributes
+   * int16 (codec in the low three bits), ..., record count int32 at byte 57.
+   */
+  private forEachStoredBatch(topic: string, visit: (bytes: Buffer, at: number) => void): void {
+    const dataDir = path.join(process.env.KAFKA_CACHE_DIR ?? path.join(REPO_ROOT, '.cache/kafka'), 'brokers', this.spec.name, 'data');
     for (const directory of readdirSync(dataDir).filter((entry) => entry.startsWith(`${topic}-`))) {
       for (const segment of readdirSync(path.join(dataDir, directory)).filter((entry) => entry.endsWith('.log'))) {
         const bytes = readFileSync(path.join(dataDir, directory, segment));
-        // v2 record batch: baseOffset int64, batchLength int32 (bytes after it), leader epoch int32,
-        // magic int8, crc int32, attributes int16 whose low three bits name the codec.
-        for (let at = 0; at + 23 <= bytes.length; at += 12 + bytes.readInt32BE(at + 8)) {
-          codecs.add(bytes.readInt16BE(at + 21) & 7);
-        }
+        for (let at = 0; at + 61 <= bytes.length; at += 12 + bytes.readInt32BE(at + 8)) visit(bytes, at);
       }
     }
-    return codecs;
   }
 
   get bootstrap(): string {
