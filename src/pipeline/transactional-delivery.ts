@@ -32,9 +32,10 @@ interface Sealed<F> {
  * Sends sealed batches as transactions, one at a time and in the order they were sealed: each
  * carries the events of the batches waiting (up to the sink's transaction size) and the
  * checkpoint they advance the files to, so the sink's side holds events and positions that always
- * agree. While one transaction commits, the reader fills the next. A transaction is committed
- * once it is full, its oldest batch waited the commit interval, reading is paused on the
- * in-flight bytes, or the agent drains; a failed one is sent again whole, forever, with backoff.
+ * agree. While one transaction commits, the reader fills the next: a transaction takes at most
+ * half the in-flight bytes, so the next one has the other half. A transaction is committed once it
+ * is full, its oldest batch waited the commit interval, reading is paused on the in-flight bytes,
+ * or the agent drains; a failed one is sent again whole, forever, with backoff.
  * The batches of one transaction are acknowledged together, only once it committed.
  */
 export class TransactionalDelivery<F> implements BatchDelivery<F> {
@@ -100,7 +101,12 @@ export class TransactionalDelivery<F> implements BatchDelivery<F> {
     if (this.committing || this.fenced || this.retries.abandoned || this.waiting.length === 0) return;
     const { maxEvents, intervalMs } = this.options.transactions;
     const waitedMs = performance.now() - this.waiting[0]!.sealedAt;
-    const due = this.draining || !this.hasCapacity() || waitedMs >= intervalMs || this.waitingEvents() >= maxEvents;
+    const due =
+      this.draining ||
+      !this.hasCapacity() ||
+      waitedMs >= intervalMs ||
+      this.waitingEvents() >= maxEvents ||
+      this.waitingBytes() >= this.maxTransactionBytes();
     if (!due) {
       this.dueTimer ??= setTimeout(() => {
         this.dueTimer = undefined;
@@ -118,14 +124,26 @@ export class TransactionalDelivery<F> implements BatchDelivery<F> {
     return this.waiting.reduce((sum, sealed) => sum + sealed.batch.records.length, 0);
   }
 
-  /** The oldest waiting batches, up to the transaction size (at least one batch). */
+  private waitingBytes(): number {
+    return this.waiting.reduce((sum, sealed) => sum + sealed.commit.readBytes, 0);
+  }
+
+  private maxTransactionBytes(): number {
+    return this.options.maxInflightBytes / 2;
+  }
+
+  /** The oldest waiting batches, up to the transaction size in events and bytes (at least one batch). */
   private takeTransaction(): Sealed<F>[] {
     let events = 0;
+    let bytes = 0;
     let count = 0;
     while (count < this.waiting.length) {
-      const next = this.waiting[count]!.batch.records.length;
-      if (count > 0 && events + next > this.options.transactions.maxEvents) break;
-      events += next;
+      const next = this.waiting[count]!;
+      const nextEvents = events + next.batch.records.length;
+      const nextBytes = bytes + next.commit.readBytes;
+      if (count > 0 && (nextEvents > this.options.transactions.maxEvents || nextBytes > this.maxTransactionBytes())) break;
+      events = nextEvents;
+      bytes = nextBytes;
       count += 1;
     }
     return this.waiting.splice(0, count);

@@ -28,6 +28,7 @@ const OTHER_PROGRAMS_FLAGS = new Set([
   'max-old-space-size', 'max-semi-space-size', 'cpu-prof', 'profile', 'ignore-scripts',
   'write', 'megabytes', 'steady-seconds', 'sinks', 'kafka-codecs', 'fluent-bit', 'runs', 'variants',
   'help', 'version', 'sasl', 'ssl', 'fresh',
+  'bootstrap-server', 'create', 'topic', 'partitions', // kafka-topics.sh
   'kafka-tls-', 'forward-tls-',
 ]);
 

@@ -157,7 +157,9 @@ export class KafkaBroker {
    */
   private forEachStoredBatch(topic: string, visit: (bytes: Buffer, at: number) => void): void {
     const dataDir = path.join(process.env.KAFKA_CACHE_DIR ?? path.join(REPO_ROOT, '.cache/kafka'), 'brokers', this.spec.name, 'data');
-    for (const directory of readdirSync(dataDir).filter((entry) => entry.startsWith(`${topic}-`))) {
+    // A partition's directory is <topic>-<partition>; another topic may start with the same name.
+    const partitionDirectory = (entry: string): boolean => entry.startsWith(`${topic}-`) && /^\d+$/.test(entry.slice(topic.length + 1));
+    for (const directory of readdirSync(dataDir).filter(partitionDirectory)) {
       for (const segment of readdirSync(path.join(dataDir, directory)).filter((entry) => entry.endsWith('.log'))) {
         const bytes = readFileSync(path.join(dataDir, directory, segment));
         for (let at = 0; at + 61 <= bytes.length; at += 12 + bytes.readInt32BE(at + 8)) visit(bytes, at);

@@ -130,18 +130,25 @@ describe('TransactionalDelivery', () => {
     assert.equal((await metrics.sinkErrors.get()).values[0]?.value, 1);
   });
 
-  it('commits at once when reading is paused on the in-flight bytes, whatever the interval', async () => {
+  it('commits once the waiting batches take half the in-flight bytes, whatever the interval, so that the next transaction fills meanwhile', async () => {
     const transactions = new ManualTransactions(1000, 60_000);
-    const delivery = make(transactions, 150);
+    // Each batch read 100 bytes: two wait for the interval, the third makes half of 500.
+    const delivery = make(transactions, 500);
     submit(delivery, 1);
-    assert.equal(delivery.hasCapacity(), true);
     submit(delivery, 2);
+    assert.equal(transactions.commits.length, 0, 'committed before half the in-flight bytes waited');
+    submit(delivery, 3);
+    await waitUntil(() => transactions.commits.length === 1, 1_000, 'a transaction of half the in-flight bytes');
+    assert.deepEqual(transactions.commits[0]!.batches.map((batch) => batch.id), [1, 2]);
+    submit(delivery, 4);
+    submit(delivery, 5);
     assert.equal(delivery.hasCapacity(), false);
     let released = false;
     void delivery.waitForCapacity().then(() => (released = true));
-    await waitUntil(() => transactions.commits.length === 1, 1_000, 'a transaction to make room');
     transactions.commits[0]!.resolve();
     await waitUntil(() => released, 1_000, 'reading let go on');
+    await waitUntil(() => transactions.commits.length === 2, 1_000, 'the next transaction at once');
+    assert.deepEqual(transactions.commits[1]!.batches.map((batch) => batch.id), [3, 4]);
   });
 
   it('drain commits what waits without waiting for the interval', async () => {
