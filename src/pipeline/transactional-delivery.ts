@@ -29,20 +29,25 @@ interface Sealed<F> {
 }
 
 /**
- * Sends sealed batches as transactions, one at a time and in the order they were sealed: each
- * carries the events of the batches waiting (up to the sink's transaction size) and the
- * checkpoint they advance the files to, so the sink's side holds events and positions that always
- * agree. While one transaction commits, the reader fills the next: a transaction takes at most
- * half the in-flight bytes, so the next one has the other half. A transaction is committed once it
- * is full, its oldest batch waited the commit interval, reading is paused on the in-flight bytes,
- * or the agent drains; a failed one is sent again whole, forever, with backoff.
- * The batches of one transaction are acknowledged together, only once it committed.
+ * Sends sealed batches in transactions, in the order they were sealed: each batch goes into the
+ * open transaction as soon as it is sealed, and the transaction is committed with the checkpoint
+ * its batches advance the files to, so the sink's side holds events and positions that always
+ * agree. A transaction is committed once it holds the sink's transaction size in events, or half
+ * the in-flight bytes (so the next one fills while it commits), once its oldest batch waited the
+ * commit interval, when reading is paused on the in-flight bytes, or when the agent drains. Its
+ * batches are acknowledged together, only once it committed. A failed transaction is aborted and
+ * its batches sent again in a new one, forever, with backoff; a fenced sink stops everything.
+ * One worker does it all, one step at a time, as a transaction allows no concurrent calls.
  */
 export class TransactionalDelivery<F> implements BatchDelivery<F> {
-  private readonly waiting: Sealed<F>[] = [];
-  private committing = false;
+  /** Sealed, not yet in a transaction. */
+  private readonly queued: Sealed<F>[] = [];
+  /** The open transaction's batches, of which the first `added` are in it (a failure resets it to 0). */
+  private open: Sealed<F>[] = [];
+  private added = 0;
   private draining = false;
   private fenced?: SinkFencedError;
+  private wakeWorker?: () => void;
   private dueTimer?: NodeJS.Timeout;
   private readonly capacityWaiters: Array<() => void> = [];
   private readonly idleWaiters: Array<(drained: boolean) => void> = [];
@@ -50,6 +55,7 @@ export class TransactionalDelivery<F> implements BatchDelivery<F> {
 
   constructor(private readonly options: TransactionalDeliveryOptions<F>) {
     this.retries = new SendRetries({ sinkName: options.sink.name, ...options });
+    void this.work();
   }
 
   get idle(): boolean {
@@ -58,8 +64,8 @@ export class TransactionalDelivery<F> implements BatchDelivery<F> {
 
   submit(batch: Batch, commit: PendingCommit<F>): void {
     this.options.commits.sealed(commit);
-    this.waiting.push({ batch, commit, sealedAt: performance.now() });
-    this.schedule();
+    this.queued.push({ batch, commit, sealedAt: performance.now() });
+    this.wake();
   }
 
   /** Only the bytes bound reading: a transaction is meant to gather many batches. */
@@ -69,8 +75,8 @@ export class TransactionalDelivery<F> implements BatchDelivery<F> {
 
   waitForCapacity(): Promise<void> {
     if (this.hasCapacity()) return Promise.resolve();
-    // Reading stops until a commit makes room: commit what waits now rather than at the interval.
-    this.schedule();
+    // Reading stops until a commit makes room: commit now rather than at the interval.
+    this.wake();
     return new Promise((resolve) => this.capacityWaiters.push(resolve));
   }
 
@@ -79,7 +85,7 @@ export class TransactionalDelivery<F> implements BatchDelivery<F> {
     if (this.idle) return true;
     if (this.fenced) return false;
     this.draining = true;
-    this.schedule();
+    this.wake();
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       new Promise<boolean>((resolve) => this.idleWaiters.push(resolve)),
@@ -92,97 +98,117 @@ export class TransactionalDelivery<F> implements BatchDelivery<F> {
   }
 
   abandon(): void {
-    clearTimeout(this.dueTimer);
     this.retries.abandon();
+    this.wake();
   }
 
-  /** Starts the next transaction when one is due, or arms the timer of the commit interval. */
-  private schedule(): void {
-    if (this.committing || this.fenced || this.retries.abandoned || this.waiting.length === 0) return;
-    const { maxEvents, intervalMs } = this.options.transactions;
-    const waitedMs = performance.now() - this.waiting[0]!.sealedAt;
-    const due =
-      this.draining ||
-      !this.hasCapacity() ||
-      waitedMs >= intervalMs ||
-      this.waitingEvents() >= maxEvents ||
-      this.waitingBytes() >= this.maxTransactionBytes();
-    if (!due) {
-      this.dueTimer ??= setTimeout(() => {
-        this.dueTimer = undefined;
-        this.schedule();
-      }, intervalMs - waitedMs);
-      return;
-    }
-    clearTimeout(this.dueTimer);
-    this.dueTimer = undefined;
-    this.committing = true;
-    void this.commitTransaction(this.takeTransaction());
+  private wake(): void {
+    const wake = this.wakeWorker;
+    this.wakeWorker = undefined;
+    wake?.();
   }
 
-  private waitingEvents(): number {
-    return this.waiting.reduce((sum, sealed) => sum + sealed.batch.records.length, 0);
-  }
-
-  private waitingBytes(): number {
-    return this.waiting.reduce((sum, sealed) => sum + sealed.commit.readBytes, 0);
-  }
-
-  private maxTransactionBytes(): number {
-    return this.options.maxInflightBytes / 2;
-  }
-
-  /** The oldest waiting batches, up to the transaction size in events and bytes (at least one batch). */
-  private takeTransaction(): Sealed<F>[] {
-    let events = 0;
-    let bytes = 0;
-    let count = 0;
-    while (count < this.waiting.length) {
-      const next = this.waiting[count]!;
-      const nextEvents = events + next.batch.records.length;
-      const nextBytes = bytes + next.commit.readBytes;
-      if (count > 0 && (nextEvents > this.options.transactions.maxEvents || nextBytes > this.maxTransactionBytes())) break;
-      events = nextEvents;
-      bytes = nextBytes;
-      count += 1;
-    }
-    return this.waiting.splice(0, count);
-  }
-
-  private async commitTransaction(transaction: Sealed<F>[]): Promise<void> {
-    const { metrics, transactions } = this.options;
-    const batches = transaction.map((sealed) => sealed.batch);
-    const positions = new Map<F, number>();
-    for (const sealed of transaction) for (const [file, offset] of sealed.commit.positions) positions.set(file, offset);
-    const events = batches.reduce((sum, batch) => sum + batch.records.length, 0);
-    for (let attempt = 0; !this.retries.abandoned; attempt += 1) {
+  private async work(): Promise<void> {
+    for (let attempt = 0; !this.retries.abandoned; ) {
       try {
-        await transactions.commit(batches, this.options.checkpointAfter(positions));
-        const now = performance.now();
-        for (const { batch, sealedAt } of transaction) {
-          metrics.eventsShipped.inc(batch.records.length);
-          metrics.bytesShipped.inc(batch.bytes);
-          metrics.batchLatency.observe((now - sealedAt) / 1000);
+        await this.addWhatFits();
+        if (!this.commitDue()) {
+          // Batches may have come while the last add waited: sleep only when nothing is left to do.
+          if (!this.addable()) await this.nextWake();
+          continue;
         }
-        this.committed(transaction);
-        return;
+        await this.commitOpen();
+        attempt = 0;
       } catch (error) {
         if (error instanceof SinkFencedError) {
-          this.fenced = error;
-          this.options.onFenced(error);
-          for (const resolve of this.idleWaiters.splice(0)) resolve(false);
+          this.stopFenced(error);
           return;
         }
-        await this.retries.afterFailure(error, attempt, 'committing a transaction', { batches: batches.length, events });
+        await this.options.transactions.abort().catch(() => undefined);
+        this.added = 0;
+        await this.retries.afterFailure(error, attempt, 'committing a transaction', { batches: this.open.length, events: eventsOf(this.open) });
+        attempt += 1;
       }
     }
   }
 
-  private committed(transaction: Sealed<F>[]): void {
-    for (const { commit } of transaction) this.options.commits.acknowledge(commit.id);
-    this.committing = false;
+  /** Adds the open transaction's batches not in it yet, then queued ones while they fit. */
+  private async addWhatFits(): Promise<void> {
+    for (;;) {
+      if (this.added === this.open.length) {
+        const next = this.queued[0];
+        if (next === undefined || !this.fits(next)) return;
+        this.open.push(this.queued.shift()!);
+      }
+      await this.options.transactions.add(this.open[this.added]!.batch);
+      this.added += 1;
+    }
+  }
+
+  private addable(): boolean {
+    return this.added < this.open.length || (this.queued.length > 0 && this.fits(this.queued[0]!));
+  }
+
+  private fits(next: Sealed<F>): boolean {
+    if (this.open.length === 0) return true;
+    return (
+      eventsOf(this.open) + next.batch.records.length <= this.options.transactions.maxEvents &&
+      bytesOf(this.open) + next.commit.readBytes <= this.options.maxInflightBytes / 2
+    );
+  }
+
+  /** Whether the open transaction is to be committed now; arms the interval's timer when it is not yet. */
+  private commitDue(): boolean {
+    if (this.open.length === 0) return false;
+    // Queued batches that were not added are waiting for this transaction to end: it is full.
+    if (this.draining || this.queued.length > 0 || !this.hasCapacity()) return true;
+    if (eventsOf(this.open) >= this.options.transactions.maxEvents || bytesOf(this.open) >= this.options.maxInflightBytes / 2) return true;
+    const waitedMs = performance.now() - this.open[0]!.sealedAt;
+    if (waitedMs >= this.options.transactions.intervalMs) return true;
+    this.dueTimer ??= setTimeout(() => {
+      this.dueTimer = undefined;
+      this.wake();
+    }, this.options.transactions.intervalMs - waitedMs);
+    return false;
+  }
+
+  private nextWake(): Promise<void> {
+    return new Promise((resolve) => (this.wakeWorker = resolve));
+  }
+
+  private async commitOpen(): Promise<void> {
+    const { metrics, transactions } = this.options;
+    const transaction = this.open;
+    const positions = new Map<F, number>();
+    for (const sealed of transaction) for (const [file, offset] of sealed.commit.positions) positions.set(file, offset);
+    await transactions.commit(this.options.checkpointAfter(positions));
+    clearTimeout(this.dueTimer);
+    this.dueTimer = undefined;
+    this.open = [];
+    this.added = 0;
+    const now = performance.now();
+    for (const { batch, commit, sealedAt } of transaction) {
+      metrics.eventsShipped.inc(batch.records.length);
+      metrics.bytesShipped.inc(batch.bytes);
+      metrics.batchLatency.observe((now - sealedAt) / 1000);
+      this.options.commits.acknowledge(commit.id);
+    }
     if (this.hasCapacity()) for (const resolve of this.capacityWaiters.splice(0)) resolve();
     if (this.idle) for (const resolve of this.idleWaiters.splice(0)) resolve(true);
-    this.schedule();
   }
+
+  private stopFenced(error: SinkFencedError): void {
+    this.fenced = error;
+    clearTimeout(this.dueTimer);
+    this.options.onFenced(error);
+    for (const resolve of this.idleWaiters.splice(0)) resolve(false);
+  }
+}
+
+function eventsOf<F>(batches: readonly Sealed<F>[]): number {
+  return batches.reduce((sum, sealed) => sum + sealed.batch.records.length, 0);
+}
+
+function bytesOf<F>(batches: readonly Sealed<F>[]): number {
+  return batches.reduce((sum, sealed) => sum + sealed.commit.readBytes, 0);
 }

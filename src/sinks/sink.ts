@@ -54,8 +54,15 @@ export interface SinkTransactions {
    * it was read. Retries (a broker away) until it can tell.
    */
   committedCheckpoint(): Promise<unknown>;
-  /** Commits the batches' events and `checkpoint` as one transaction; a rejection means none of it is visible. */
-  commit(batches: readonly Batch[], checkpoint: CheckpointDocument): Promise<void>;
+  /**
+   * Hands a batch's events to the open transaction (begun with its first batch). A rejection
+   * means the open transaction is lost: `abort`, then add its batches again.
+   */
+  add(batch: Batch): Promise<void>;
+  /** Commits the open transaction with `checkpoint` as its last record; a rejection means none of it is visible. */
+  commit(checkpoint: CheckpointDocument): Promise<void>;
+  /** Aborts the open transaction, if any: none of it becomes visible. */
+  abort(): Promise<void>;
 }
 
 export interface SinkHealth {

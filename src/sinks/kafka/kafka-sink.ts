@@ -39,6 +39,17 @@ interface Outgoing {
   tracker: DeliveryTracker;
 }
 
+/** A transaction of the exactly-once mode, begun on one producer. */
+interface OpenTransaction {
+  generation: ProducerGeneration;
+  /** What the delivery reports of its events said (refused as too large). */
+  tracker: DeliveryTracker;
+  /** Its events set aside for the dead-letter file, written just before the commit. */
+  deadLetters: AuditRecord[];
+  /** The commit was called: a failure now may not have aborted it. */
+  committing: boolean;
+}
+
 /** One librdkafka producer, with the message.max.bytes it was made with; replaced whole when beyond repair. */
 class ProducerGeneration {
   private connecting?: Promise<void>;
@@ -141,6 +152,8 @@ export class KafkaSink implements Sink {
    * topic holds, which means that transaction did commit.
    */
   private uncertainCommit?: Buffer;
+  /** The transaction batches are being added to (exactly-once), until it is committed or aborted. */
+  private openTransaction?: OpenTransaction;
   private state: SinkHealth = { ready: false, detail: 'not started' };
   /** When each unsettled send began: a broker that accepts connections but never answers shows here first. */
   private readonly pending = new Set<{ startedAt: number }>();
@@ -164,7 +177,9 @@ export class KafkaSink implements Sink {
         maxEvents: exactlyOnce.transactionMaxEvents,
         intervalMs: exactlyOnce.transactionIntervalMs,
         committedCheckpoint: () => this.committedCheckpoint(exactlyOnce),
-        commit: (batches, checkpoint) => this.sendTransaction(exactlyOnce, batches, checkpoint),
+        add: (batch) => this.addToTransaction(batch),
+        commit: (checkpoint) => this.commitTransaction(exactlyOnce, checkpoint),
+        abort: () => this.abortTransaction(),
       };
     }
   }
@@ -192,7 +207,17 @@ export class KafkaSink implements Sink {
 
   /** With --kafka-delivery exactly-once, a transaction of the batch's events alone. */
   async send(batch: Batch): Promise<void> {
-    if (this.config.exactlyOnce) return this.sendTransaction(this.config.exactlyOnce, [batch]);
+    const { exactlyOnce } = this.config;
+    if (exactlyOnce) {
+      try {
+        await this.addToTransaction(batch);
+        await this.commitTransaction(exactlyOnce);
+      } catch (error) {
+        await this.abortTransaction();
+        throw error;
+      }
+      return;
+    }
     const attempt = { startedAt: Date.now() };
     this.pending.add(attempt);
     let generation = this.currentGeneration();
@@ -266,52 +291,99 @@ export class KafkaSink implements Sink {
   }
 
   /**
-   * One transaction: every event of the batches (and their alerts), then the checkpoint record
-   * keyed by the transactional id, committed together. Any failure aborts it, so none of it is
-   * visible to read_committed consumers, and the caller sends it all again.
+   * Hands a batch's events (and their alerts) to the open transaction, beginning one if none is
+   * open. A rejection means the open transaction is lost: the caller aborts it and begins again.
    */
-  private async sendTransaction(exactlyOnce: KafkaExactlyOnceConfig, batches: readonly Batch[], checkpoint?: CheckpointDocument): Promise<void> {
-    const attempt = { startedAt: Date.now() };
-    this.pending.add(attempt);
-    const generation = this.currentGeneration();
-    const checkpointValue = checkpoint === undefined ? undefined : Buffer.from(JSON.stringify(checkpoint));
-    const tracker = new DeliveryTracker((error) => error.code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE);
-    generation.trackers.add(tracker);
-    let stage: 'connecting' | 'open' | 'committing' = 'connecting';
-    try {
-      await this.connected(generation);
+  private async addToTransaction(batch: Batch): Promise<void> {
+    await this.inTransaction(async (transaction) => {
+      await this.produceRecords(transaction.generation, transaction.tracker, batch.records, transaction.deadLetters);
+    });
+  }
+
+  /**
+   * Commits the open transaction (an empty one if none is open) with the checkpoint record keyed
+   * by the transactional id as its last record: all of it becomes visible to read_committed
+   * consumers, or none of it. A failed commit is aborted here when it can be.
+   */
+  private async commitTransaction(exactlyOnce: KafkaExactlyOnceConfig, checkpoint?: CheckpointDocument): Promise<void> {
+    await this.inTransaction(async (transaction) => {
+      const { generation, tracker } = transaction;
       if (await this.uncertainCommitWasCommitted(exactlyOnce)) {
-        this.markHealthy(generation);
+        // What this transaction holds again is already in the topic: its copies must not commit.
+        await this.abortTransaction();
         return;
       }
-      const { producer } = generation;
-      await transactionCall((done) => producer.beginTransaction(done));
-      stage = 'open';
-      const deadLetters: AuditRecord[] = [];
-      for (const batch of batches) await this.produceRecords(generation, tracker, batch.records, deadLetters);
+      const checkpointValue = checkpoint === undefined ? undefined : Buffer.from(JSON.stringify(checkpoint));
       if (checkpointValue !== undefined) {
         await this.produceOne(generation, exactlyOnce.checkpointTopic, { value: checkpointValue, key: exactlyOnce.transactionalId });
       }
       if (tracker.tooLarge.length > 0) throw Object.assign(new Error('events larger than message.max.bytes'), { code: LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE });
       // On disk before the commit passes them (a transaction sent again writes them again).
-      this.oversize.writeDeadLetters(deadLetters);
-      stage = 'committing';
+      this.oversize.writeDeadLetters(transaction.deadLetters);
+      transaction.committing = true;
       this.uncertainCommit = checkpointValue;
-      await transactionCall((done) => producer.commitTransaction(this.config.requestTimeoutMs, done));
+      await transactionCall((done) => generation.producer.commitTransaction(this.config.requestTimeoutMs, done));
       this.uncertainCommit = undefined;
+      this.openTransaction = undefined;
       this.metrics.transactions.inc({ outcome: 'committed' });
+    });
+  }
+
+  /** Aborts the open transaction, if one is open (none of it becomes visible). */
+  private async abortTransaction(): Promise<void> {
+    const transaction = this.openTransaction;
+    if (!transaction) return;
+    this.openTransaction = undefined;
+    const { generation } = transaction;
+    if (generation.broken) return; // Replaced: the new producer's registration aborts it.
+    try {
+      await transactionCall((done) => generation.producer.abortTransaction(this.config.requestTimeoutMs, done));
+      this.uncertainCommit = undefined;
+      this.metrics.transactions.inc({ outcome: 'aborted' });
+    } catch (error) {
+      generation.broken ??= new Error(`aborting the transaction failed: ${rootMessage(error)}`, { cause: error });
+      if (generation === this.generation) this.replaceGeneration(generation, generation.broken.message, generation.maxMessageBytes);
+    }
+  }
+
+  /**
+   * Runs one step of a transaction on the open transaction (begun now if none is open), counted
+   * as a pending send for readiness. A failure ends the transaction: aborted when it was open or
+   * its commit refused as abortable, the producer replaced when that is impossible.
+   */
+  private async inTransaction(step: (transaction: OpenTransaction) => Promise<void>): Promise<void> {
+    const attempt = { startedAt: Date.now() };
+    this.pending.add(attempt);
+    let generation = this.currentGeneration();
+    try {
+      const transaction = await this.openOrBegin();
+      generation = transaction.generation;
+      await step(transaction);
       this.markHealthy(generation);
     } catch (error) {
       // A call can fail with librdkafka's generic "Fatal error" before the error event that says
       // why arrives: if it is a fencing, a new producer must not be made.
       if (classifyKafkaFailure(error) === 'producer-state') await Promise.race([generation.fatalErrorEvent, sleep(FATAL_EVENT_WAIT_MS)]);
       const failure = this.noteFailure(error, generation);
-      if (!(failure instanceof SinkFencedError)) await this.afterFailedTransaction(generation, stage, error, tracker);
+      if (!(failure instanceof SinkFencedError)) await this.afterFailedTransaction(generation, error);
       throw failure;
     } finally {
-      generation.trackers.delete(tracker);
       this.pending.delete(attempt);
     }
+  }
+
+  private async openOrBegin(): Promise<OpenTransaction> {
+    const open = this.openTransaction;
+    if (open) {
+      if (open.generation !== this.generation) throw new Error('the Kafka producer was replaced while a transaction was open');
+      return open;
+    }
+    const generation = this.currentGeneration();
+    await this.connected(generation);
+    await transactionCall((done) => generation.producer.beginTransaction(done));
+    const tracker = new DeliveryTracker((error) => error.code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE);
+    this.openTransaction = { generation, tracker, deadLetters: [], committing: false };
+    return this.openTransaction;
   }
 
   /**
@@ -319,22 +391,18 @@ export class KafkaSink implements Sink {
    * was refused as abortable. A commit that failed otherwise may or may not have happened: the
    * producer is replaced, whose registration settles it, and the next commit looks which it was.
    */
-  private async afterFailedTransaction(generation: ProducerGeneration, stage: 'connecting' | 'open' | 'committing', error: unknown, tracker: DeliveryTracker): Promise<void> {
-    if (stage === 'connecting') return;
-    const abortable = stage === 'open' || (error as { isTxnRequiresAbort?: boolean }).isTxnRequiresAbort === true;
-    if (abortable && !generation.broken) {
-      try {
-        await transactionCall((done) => generation.producer.abortTransaction(this.config.requestTimeoutMs, done));
-        this.uncertainCommit = undefined;
-        this.metrics.transactions.inc({ outcome: 'aborted' });
-      } catch (abortError) {
-        generation.broken ??= new Error(`aborting the transaction failed: ${rootMessage(abortError)}`, { cause: abortError });
-      }
+  private async afterFailedTransaction(generation: ProducerGeneration, error: unknown): Promise<void> {
+    const transaction = this.openTransaction;
+    if (!transaction || transaction.generation !== generation) return;
+    const abortable = !transaction.committing || (error as { isTxnRequiresAbort?: boolean }).isTxnRequiresAbort === true;
+    if (abortable) {
+      await this.abortTransaction();
     } else {
+      this.openTransaction = undefined;
       generation.broken ??= new Error(`the transaction's commit failed: ${rootMessage(error)}`, { cause: error });
     }
-    if (tracker.tooLarge.length > 0) {
-      await this.afterTooLarge(generation, tracker.tooLarge.length);
+    if (transaction.tracker.tooLarge.length > 0) {
+      await this.afterTooLarge(generation, transaction.tracker.tooLarge.length);
     } else if (generation.broken && !(generation.broken instanceof SinkFencedError) && generation === this.generation) {
       this.replaceGeneration(generation, generation.broken.message, generation.maxMessageBytes);
     }

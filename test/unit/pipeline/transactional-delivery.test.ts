@@ -9,15 +9,18 @@ import { SinkFencedError, type Sink, type SinkTransactions } from '../../../src/
 import { waitUntil } from '../../helpers/agent-process.js';
 
 interface Commit {
-  batches: readonly Batch[];
+  /** The ids of the batches added to the transaction this commit ends. */
+  batches: number[];
   checkpoint: CheckpointDocument;
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
-/** A transactional sink whose commits the test settles one by one. */
+/** A transactional sink whose commits the test settles one by one; adds are taken at once. */
 class ManualTransactions implements SinkTransactions {
   readonly commits: Commit[] = [];
+  aborts = 0;
+  private adding: number[] = [];
   constructor(
     readonly maxEvents: number,
     readonly intervalMs: number,
@@ -25,8 +28,17 @@ class ManualTransactions implements SinkTransactions {
   async committedCheckpoint(): Promise<unknown> {
     return undefined;
   }
-  commit(batches: readonly Batch[], checkpoint: CheckpointDocument): Promise<void> {
+  async add(batch: Batch): Promise<void> {
+    this.adding.push(batch.id);
+  }
+  commit(checkpoint: CheckpointDocument): Promise<void> {
+    const batches = this.adding;
+    this.adding = [];
     return new Promise((resolve, reject) => this.commits.push({ batches, checkpoint, resolve, reject }));
+  }
+  async abort(): Promise<void> {
+    this.aborts += 1;
+    this.adding = [];
   }
 }
 
@@ -81,7 +93,7 @@ describe('TransactionalDelivery', () => {
     fenced = [];
   });
 
-  it('commits the batches waiting as one transaction with the checkpoint of their last position, and acknowledges them only once it committed', async () => {
+  it('adds batches to the open transaction as they come and commits them at the interval with the checkpoint of their last position, acknowledging them only then', async () => {
     const transactions = new ManualTransactions(1000, 30);
     const delivery = make(transactions);
     submit(delivery, 1);
@@ -89,7 +101,7 @@ describe('TransactionalDelivery', () => {
     submit(delivery, 3);
     await waitUntil(() => transactions.commits.length === 1, 1_000, 'a transaction at the interval');
     const [commit] = transactions.commits;
-    assert.deepEqual(commit!.batches.map((batch) => batch.id), [1, 2, 3]);
+    assert.deepEqual(commit!.batches, [1, 2, 3]);
     assert.equal(commit!.checkpoint.files[0]!.offset, 300);
     assert.deepEqual(applied, [], 'acknowledged before the commit');
     commit!.resolve();
@@ -112,10 +124,10 @@ describe('TransactionalDelivery', () => {
     assert.equal(transactions.commits.length, 1, 'a second transaction began before the first committed');
     transactions.commits[0]!.resolve();
     await waitUntil(() => transactions.commits.length === 2, 1_000, 'the next full transaction');
-    assert.deepEqual(transactions.commits[1]!.batches.map((batch) => batch.id), [3, 4]);
+    assert.deepEqual(transactions.commits[1]!.batches, [3, 4]);
   });
 
-  it('sends a failed transaction again whole, with the same batches, and acknowledges nothing before it committed', async () => {
+  it('aborts a failed transaction and sends its batches again in a new one, acknowledging nothing before it committed', async () => {
     const transactions = new ManualTransactions(1000, 10);
     const delivery = make(transactions);
     submit(delivery, 1);
@@ -123,7 +135,8 @@ describe('TransactionalDelivery', () => {
     await waitUntil(() => transactions.commits.length === 1, 1_000, 'first attempt');
     transactions.commits[0]!.reject(new Error('broker away'));
     await waitUntil(() => transactions.commits.length === 2, 1_000, 'sent again after the backoff');
-    assert.deepEqual(transactions.commits[1]!.batches.map((batch) => batch.id), [1, 2]);
+    assert.deepEqual(transactions.commits[1]!.batches, [1, 2]);
+    assert.equal(transactions.aborts, 1, 'the failed transaction was not aborted');
     assert.deepEqual(applied, []);
     transactions.commits[1]!.resolve();
     await waitUntil(() => applied.length === 2, 1_000, 'committed on the retry');
@@ -139,7 +152,7 @@ describe('TransactionalDelivery', () => {
     assert.equal(transactions.commits.length, 0, 'committed before half the in-flight bytes waited');
     submit(delivery, 3);
     await waitUntil(() => transactions.commits.length === 1, 1_000, 'a transaction of half the in-flight bytes');
-    assert.deepEqual(transactions.commits[0]!.batches.map((batch) => batch.id), [1, 2]);
+    assert.deepEqual(transactions.commits[0]!.batches, [1, 2]);
     submit(delivery, 4);
     submit(delivery, 5);
     assert.equal(delivery.hasCapacity(), false);
@@ -148,7 +161,7 @@ describe('TransactionalDelivery', () => {
     transactions.commits[0]!.resolve();
     await waitUntil(() => released, 1_000, 'reading let go on');
     await waitUntil(() => transactions.commits.length === 2, 1_000, 'the next transaction at once');
-    assert.deepEqual(transactions.commits[1]!.batches.map((batch) => batch.id), [3, 4]);
+    assert.deepEqual(transactions.commits[1]!.batches, [3, 4]);
   });
 
   it('drain commits what waits without waiting for the interval', async () => {
