@@ -5,6 +5,7 @@ import type { Sink } from '../sinks/sink.js';
 import type { Batch } from './audit-record.js';
 import type { BatchDelivery } from './batch-delivery.js';
 import { SendRetries } from './send-retries.js';
+import { withinTimeout } from './within-timeout.js';
 
 export interface DeliveryOptions<F> {
   sink: Sink;
@@ -55,15 +56,7 @@ export class Delivery<F> implements BatchDelivery<F> {
   /** Resolves when every submitted batch is committed, or after timeoutMs (then false). */
   async drain(timeoutMs: number): Promise<boolean> {
     if (this.idle) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    return drained;
+    return withinTimeout(new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))), timeoutMs);
   }
 
   /** Stops retrying (shutdown grace period over): unacknowledged batches stay uncommitted. */

@@ -6,6 +6,7 @@ import { SinkFencedError, type Sink, type SinkTransactions } from '../sinks/sink
 import type { Batch } from './audit-record.js';
 import type { BatchDelivery } from './batch-delivery.js';
 import { SendRetries } from './send-retries.js';
+import { withinTimeout } from './within-timeout.js';
 
 export interface TransactionalDeliveryOptions<F> {
   sink: Sink;
@@ -86,15 +87,7 @@ export class TransactionalDelivery<F> implements BatchDelivery<F> {
     if (this.fenced) return false;
     this.draining = true;
     this.wake();
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      new Promise<boolean>((resolve) => this.idleWaiters.push(resolve)),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    return drained;
+    return withinTimeout(new Promise<boolean>((resolve) => this.idleWaiters.push(resolve)), timeoutMs);
   }
 
   abandon(): void {

@@ -182,24 +182,29 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
 const TRANSACTIONAL_ID = /^[A-Za-z0-9._:-]{1,249}$/;
 
 function readExactlyOnce(argv: ParsedArgs): KafkaExactlyOnceConfig | undefined {
-  if (oneOf(argv, 'kafka-delivery', DELIVERY_CHOICES) !== 'exactly-once') return undefined;
+  // Checked whatever the delivery, so a wrong value is an error before it is ever used.
+  const exactlyOnce = oneOf(argv, 'kafka-delivery', DELIVERY_CHOICES) === 'exactly-once';
+  const given = optionalString(argv, 'kafka-transactional-id');
+  if (given !== undefined && !TRANSACTIONAL_ID.test(given)) {
+    throw new ConfigError(`${givenAs(argv, 'kafka-transactional-id')} must be 1 to 249 of A-Z a-z 0-9 . _ : -, got "${given}"`);
+  }
+  const settings = {
+    checkpointTopic: requiredString(argv, 'kafka-checkpoint-topic'),
+    transactionMaxEvents: integer(argv, 'kafka-transaction-max-events', 1, 1_000_000),
+    transactionIntervalMs: integer(argv, 'kafka-transaction-interval-ms', 1, 600_000),
+  };
+  if (!exactlyOnce) return undefined;
   const nodeName = process.env.NODE_NAME;
-  const transactionalId =
-    optionalString(argv, 'kafka-transactional-id') ?? (nodeName ? `kube-audit-forwarder-${nodeName}` : undefined);
+  const transactionalId = given ?? (nodeName ? `kube-audit-forwarder-${nodeName}` : undefined);
   if (transactionalId === undefined) {
     throw new ConfigError(
       `${givenAs(argv, 'kafka-delivery')} exactly-once needs --kafka-transactional-id (or KAF_KAFKA_TRANSACTIONAL_ID), or NODE_NAME to derive it from`,
     );
   }
   if (!TRANSACTIONAL_ID.test(transactionalId)) {
-    throw new ConfigError(`${givenAs(argv, 'kafka-transactional-id')} must be 1 to 249 of A-Z a-z 0-9 . _ : -, got "${transactionalId}"`);
+    throw new ConfigError(`NODE_NAME "${nodeName}" makes an unusable transactional id; set --kafka-transactional-id (or KAF_KAFKA_TRANSACTIONAL_ID)`);
   }
-  return {
-    transactionalId,
-    checkpointTopic: requiredString(argv, 'kafka-checkpoint-topic'),
-    transactionMaxEvents: integer(argv, 'kafka-transaction-max-events', 1, 1_000_000),
-    transactionIntervalMs: integer(argv, 'kafka-transaction-interval-ms', 1, 600_000),
-  };
+  return { transactionalId, ...settings };
 }
 
 function readHeaders(argv: ParsedArgs): HeaderChoice[] {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import type { AgentProcess } from '../../helpers/agent-process.js';
-import type { AuditEventFactory } from '../../helpers/audit-event-factory.js';
-import type { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { startKafkaAgent } from './kafka-agent.js';
 import type { JavaReadRecord } from './kafka-broker.js';
 import { auditKeyOf } from './topic-reader.js';
+import type { WrittenLines } from './written-lines.js';
 
 /**
  * The agent in exactly-once mode, committing to `checkpointTopic` under `transactionalId`.
@@ -29,26 +27,6 @@ export function startExactlyOnceAgent(
   ]);
 }
 
-/** The lines a test wrote, by `auditID/stage`, to hold what a topic holds against. */
-export class WrittenEvents {
-  readonly byKey = new Map<string, string>();
-
-  constructor(
-    private readonly writer: LumberjackWriter,
-    private readonly factory: AuditEventFactory,
-  ) {}
-
-  /** Writes `count` lines in bursts, yielding so the lumberjack mill (rotation, gzip) runs meanwhile. */
-  async write(count: number, burst = 500): Promise<void> {
-    for (let written = 0; written < count; written += burst) {
-      const lines = this.factory.lines(Math.min(burst, count - written));
-      for (const line of lines) this.byKey.set(auditKeyOf(Buffer.from(line)), line);
-      this.writer.writeMany(lines);
-      await yieldToEventLoop();
-    }
-  }
-}
-
 /** How often each `auditID/stage` is in the records read. */
 export function countsByKey(records: readonly JavaReadRecord[]): Map<string, number> {
   const counts = new Map<string, number>();
@@ -63,7 +41,7 @@ export function countsByKey(records: readonly JavaReadRecord[]): Map<string, num
  * Every written event is in the records exactly once, byte-identical to its line, and nothing
  * else is: the verdict on what a read_committed consumer saw.
  */
-export function assertExactlyOnce(records: readonly JavaReadRecord[], written: WrittenEvents): void {
+export function assertExactlyOnce(records: readonly JavaReadRecord[], written: WrittenLines): void {
   const counts = countsByKey(records);
   const missing = [...written.byKey.keys()].filter((key) => !counts.has(key));
   const twice = [...counts].filter(([, count]) => count > 1);

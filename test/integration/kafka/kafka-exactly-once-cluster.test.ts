@@ -3,7 +3,8 @@ import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { type AgentProcess, waitUntil } from '../../helpers/agent-process.js';
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
-import { assertExactlyOnce, duplicatesIn, startExactlyOnceAgent, WrittenEvents } from './exactly-once.js';
+import { assertExactlyOnce, duplicatesIn, startExactlyOnceAgent } from './exactly-once.js';
+import { WrittenLines } from './written-lines.js';
 import { metricValue } from './kafka-agent.js';
 import { KafkaCluster } from './kafka-cluster.js';
 import { createTopic } from './topic-reader.js';
@@ -32,11 +33,14 @@ describe('Kafka exactly-once delivery against a real 3-node Kafka 4.4.0 cluster 
   it("read_committed sees every event exactly once while the partition leaders' broker is SIGKILLed and restarted, and the agent SIGKILLed, during 60 000 events with rotations", async () => {
     const stamp = Date.now();
     const topics = { events: `audit-eos-cluster-${stamp}`, checkpoints: `audit-eos-cluster-checkpoints-${stamp}` };
-    await createTopic(cluster.bootstrap, topics.events, 3, { replicationFactor: 3 });
-    await createTopic(cluster.bootstrap, topics.checkpoints, 1, { replicationFactor: 3, config: { 'cleanup.policy': 'compact' } });
+    // A cluster just started may answer "does not host this topic-partition" while its metadata settles.
+    const created = (create: () => Promise<void>): Promise<void> =>
+      waitUntil(() => create().then(() => true, () => false), 120_000, 'the topics to be created', 1000);
+    await created(() => createTopic(cluster.bootstrap, topics.events, 3, { replicationFactor: 3 }));
+    await created(() => createTopic(cluster.bootstrap, topics.checkpoints, 1, { replicationFactor: 3, config: { 'cleanup.policy': 'compact' } }));
     const workspace = new AgentWorkspace();
     const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 2 * 1024 ** 2, compress: true, maxBackups: 0 });
-    const written = new WrittenEvents(writer, new AuditEventFactory({ seed: 101, requestResponseFraction: 0.01 }));
+    const written = new WrittenLines(writer, new AuditEventFactory({ seed: 101, requestResponseFraction: 0.01 }));
     const start = (extra: string[] = []): AgentProcess => {
       const agent = startExactlyOnceAgent(workspace, cluster.bootstrap, topics, 'node-cluster', extra);
       agents.push(agent);
@@ -45,11 +49,11 @@ describe('Kafka exactly-once delivery against a real 3-node Kafka 4.4.0 cluster 
 
     const first = start();
     await first.waitForLog((entry) => entry.message === 'agent started');
-    await written.write(20_000);
+    await written.write(20_000, 500);
     await waitUntil(async () => (await metricValue(first, DELIVERED)) >= 8_000, 300_000, 'delivery under way', 100);
     const leader = await cluster.leaderOf(topics.events);
     await cluster.stopNode(leader, 'kill');
-    await written.write(20_000);
+    await written.write(20_000, 500);
     const atKill = await metricValue(first, DELIVERED);
     // Two replicas of three still make min.insync.replicas: transactions go on without the node.
     await waitUntil(async () => (await metricValue(first, DELIVERED)) >= atKill + 5_000, 300_000, 'delivery with the leader gone', 250);
@@ -59,7 +63,7 @@ describe('Kafka exactly-once delivery against a real 3-node Kafka 4.4.0 cluster 
 
     const second = start();
     await second.waitForLog((entry) => entry.message === 'agent started', 120_000);
-    await written.write(20_000);
+    await written.write(20_000, 500);
     await writer.close();
     await waitUntil(async () => (await metricValue(second, 'kube_audit_forwarder_events_shipped_total')) > 0, 300_000, 'the restarted agent committing', 250);
     second.kill('SIGTERM');
