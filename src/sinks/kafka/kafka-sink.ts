@@ -313,6 +313,11 @@ export class KafkaSink implements Sink {
         await this.abortTransaction();
         return;
       }
+      // Every event's delivery report first: a refusal (too large) shows before the commit, and
+      // the reports, which hold their messages until JavaScript has them, never pile up.
+      tracker.allProduced();
+      await tracker.settled;
+      if (tracker.error) throw tracker.error;
       const checkpointValue = checkpoint === undefined ? undefined : Buffer.from(JSON.stringify(checkpoint));
       if (checkpointValue !== undefined) {
         await this.produceOne(generation, exactlyOnce.checkpointTopic, { value: checkpointValue, key: exactlyOnce.transactionalId });
@@ -324,7 +329,7 @@ export class KafkaSink implements Sink {
       this.uncertainCommit = checkpointValue;
       await transactionCall((done) => generation.producer.commitTransaction(this.config.requestTimeoutMs, done));
       this.uncertainCommit = undefined;
-      this.openTransaction = undefined;
+      this.closeTransaction();
       this.metrics.transactions.inc({ outcome: 'committed' });
     });
   }
@@ -333,7 +338,7 @@ export class KafkaSink implements Sink {
   private async abortTransaction(): Promise<void> {
     const transaction = this.openTransaction;
     if (!transaction) return;
-    this.openTransaction = undefined;
+    this.closeTransaction();
     const { generation } = transaction;
     if (generation.broken) return; // Replaced: the new producer's registration aborts it.
     try {
@@ -382,8 +387,16 @@ export class KafkaSink implements Sink {
     await this.connected(generation);
     await transactionCall((done) => generation.producer.beginTransaction(done));
     const tracker = new DeliveryTracker((error) => error.code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE);
+    // Among the generation's trackers, a refused login or a fencing fails it at once.
+    generation.trackers.add(tracker);
     this.openTransaction = { generation, tracker, deadLetters: [], committing: false };
     return this.openTransaction;
+  }
+
+  private closeTransaction(): void {
+    const transaction = this.openTransaction;
+    this.openTransaction = undefined;
+    transaction?.generation.trackers.delete(transaction.tracker);
   }
 
   /**
@@ -398,7 +411,7 @@ export class KafkaSink implements Sink {
     if (abortable) {
       await this.abortTransaction();
     } else {
-      this.openTransaction = undefined;
+      this.closeTransaction();
       generation.broken ??= new Error(`the transaction's commit failed: ${rootMessage(error)}`, { cause: error });
     }
     if (transaction.tracker.tooLarge.length > 0) {
