@@ -8,8 +8,8 @@ import type { WrittenLines } from './written-lines.js';
 
 /**
  * The agent in exactly-once mode, committing to `checkpointTopic` under `transactionalId`.
- * Processors off: redaction and detection annotations would (rightly) change some values, which
- * the tests compare with the log lines byte for byte.
+ * Processors off unless asked for: redaction and detection annotations would (rightly) change
+ * some values, which the tests compare with the log lines byte for byte.
  */
 export function startExactlyOnceAgent(
   workspace: AgentWorkspace,
@@ -17,12 +17,13 @@ export function startExactlyOnceAgent(
   topics: { events: string; checkpoints: string },
   transactionalId: string,
   extra: string[] = [],
+  options: { processors?: boolean } = {},
 ): AgentProcess {
   return startKafkaAgent(workspace, bootstrap, topics.events, [
     '--kafka-delivery', 'exactly-once',
     '--kafka-transactional-id', transactionalId,
     '--kafka-checkpoint-topic', topics.checkpoints,
-    '--no-redaction', '--no-detections',
+    ...(options.processors ? [] : ['--no-redaction', '--no-detections']),
     ...extra,
   ]);
 }

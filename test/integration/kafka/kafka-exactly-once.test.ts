@@ -4,11 +4,12 @@ import { type AgentProcess, waitUntil } from '../../helpers/agent-process.js';
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { SeededRandom } from '../../helpers/seeded-random.js';
-import { assertExactlyOnce, duplicatesIn, startExactlyOnceAgent } from './exactly-once.js';
+import { assertExactlyOnce, countsByKey, duplicatesIn, startExactlyOnceAgent } from './exactly-once.js';
 import { WrittenLines } from './written-lines.js';
 import { metricValue } from './kafka-agent.js';
 import { KafkaBroker } from './kafka-broker.js';
-import { createTopic } from './topic-reader.js';
+import { auditKeyOf, createTopic } from './topic-reader.js';
+import { TRUNCATED_ANNOTATION } from '../../../src/audit/truncate-large-objects.js';
 
 const DELIVERED = 'kube_audit_forwarder_kafka_messages_delivered_total';
 const COMMITTED = 'kube_audit_forwarder_kafka_transactions_total{outcome="committed"}';
@@ -29,8 +30,14 @@ describe('Kafka exactly-once delivery against a real Kafka 4.4.0 broker (read ba
     return topics;
   }
 
-  function agentFor(workspace: AgentWorkspace, topics: { events: string; checkpoints: string }, transactionalId: string, extra: string[] = []): AgentProcess {
-    const agent = startExactlyOnceAgent(workspace, broker.bootstrap, topics, transactionalId, extra);
+  function agentFor(
+    workspace: AgentWorkspace,
+    topics: { events: string; checkpoints: string },
+    transactionalId: string,
+    extra: string[] = [],
+    options: { processors?: boolean } = {},
+  ): AgentProcess {
+    const agent = startExactlyOnceAgent(workspace, broker.bootstrap, topics, transactionalId, extra, options);
     agents.push(agent);
     return agent;
   }
@@ -106,6 +113,47 @@ describe('Kafka exactly-once delivery against a real Kafka 4.4.0 broker (read ba
     assert.equal((await caughtUp.waitForExit(120_000)).code, 0, caughtUp.tail());
 
     assertExactlyOnce(await broker.readTopic(topics.events, 'read_committed'), written);
+  });
+
+  it('writes the alerts topic in the same transactions and takes the oversize policy on a topic with max.message.bytes=100000, each event once', async () => {
+    topicNumber += 1;
+    const stamp = `${topicNumber}-${Date.now()}`;
+    const topics = { events: `audit-eos-small-${stamp}`, checkpoints: `audit-eos-small-checkpoints-${stamp}` };
+    const alertsTopic = `audit-eos-alerts-${stamp}`;
+    await createTopic(broker.bootstrap, topics.events, 3, { config: { 'max.message.bytes': '100000' } });
+    await createTopic(broker.bootstrap, topics.checkpoints, 1, { config: { 'cleanup.policy': 'compact' } });
+    await createTopic(broker.bootstrap, alertsTopic, 1);
+    const workspace = new AgentWorkspace();
+    const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 16 * 1024 ** 2 });
+    const written = new WrittenLines(writer, new AuditEventFactory({ seed: 103, requestResponseFraction: 0 }));
+    await written.write(2000, 500);
+    const exec = written.writeVariant({
+      auditID: 'a0e1f0c2-exec-0000-0000-00000000e05e',
+      stage: 'ResponseComplete',
+      verb: 'create',
+      objectRef: { resource: 'pods', subresource: 'exec', namespace: 'payments', name: 'api-7d9', apiVersion: 'v1' },
+      responseStatus: { code: 101 },
+    });
+    const huge = written.writeVariant({ auditID: 'a0e1f0c2-huge-0000-0000-00000000e05e', requestObject: { data: 'y'.repeat(300_000) } });
+    await written.write(2000, 500);
+    await writer.close();
+    // The default --kafka-max-message-bytes (1000000) is ten times what this topic takes.
+    const agent = agentFor(workspace, topics, 'node-d', ['--alerts-kafka-topic', alertsTopic, '--exit-when-caught-up', '--batch-max-bytes', '4MiB', '--max-inflight-bytes', '16MiB'], {
+      processors: true,
+    });
+    assert.equal((await agent.waitForExit(300_000)).code, 0, agent.tail());
+
+    const committed = await broker.readTopic(topics.events, 'read_committed');
+    const counts = countsByKey(committed);
+    assert.deepEqual([...written.byKey.keys()].filter((key) => counts.get(key) !== 1), [], 'events not exactly once in read_committed');
+    assert.equal(counts.size, written.byKey.size);
+    const shipped = committed.find((record) => record.key === huge.auditID)!;
+    assert.ok(shipped.value.length < 100_000);
+    assert.equal(JSON.parse(shipped.value.toString()).requestObject[TRUNCATED_ANNOTATION], true);
+    assert.ok(agent.logs.some((entry) => /Kafka rejected a batch as too large/.test(entry.message)), 'no transaction was refused as too large: the lowering went untested');
+    const alerts = await broker.readTopic(alertsTopic, 'read_committed');
+    assert.equal(alerts.filter((record) => auditKeyOf(record.value) === `${exec.auditID}/${exec.stage}`).length, 1, 'the exec alert once');
+    assert.ok(alerts.length < written.byKey.size / 2, `${alerts.length} alerts: the alerts topic is not selective`);
   });
 
   it('read_committed sees every event exactly once across a broker restart mid-stream', async () => {
