@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import type { AgentWorkspace } from '../../helpers/agent-fixture.js';
+import { AgentWorkspace } from '../../helpers/agent-fixture.js';
+import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
+import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import type { AgentProcess } from '../../helpers/agent-process.js';
 import { startKafkaAgent } from './kafka-agent.js';
 import type { JavaReadRecord } from './kafka-broker.js';
 import { auditKeyOf } from './topic-reader.js';
-import type { WrittenLines } from './written-lines.js';
+import { WrittenLines } from './written-lines.js';
 
 /**
  * The agent in exactly-once mode, committing to `checkpointTopic` under `transactionalId`.
@@ -26,6 +28,13 @@ export function startExactlyOnceAgent(
     ...(options.processors ? [] : ['--no-redaction', '--no-detections']),
     ...extra,
   ]);
+}
+
+/** A workspace whose audit log rotates every 2 MiB with gzip, and the record of the lines written to it. */
+export function rotatingLog(seed: number): { workspace: AgentWorkspace; writer: LumberjackWriter; written: WrittenLines } {
+  const workspace = new AgentWorkspace();
+  const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 2 * 1024 ** 2, compress: true, maxBackups: 0 });
+  return { workspace, writer, written: new WrittenLines(writer, new AuditEventFactory({ seed, requestResponseFraction: 0.01 })) };
 }
 
 /** How often each `auditID/stage` is in the records read. */

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { type AgentProcess, waitUntil } from '../../helpers/agent-process.js';
-import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
-import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
-import { assertExactlyOnce, duplicatesIn, startExactlyOnceAgent } from './exactly-once.js';
-import { WrittenLines } from './written-lines.js';
+import { assertExactlyOnce, duplicatesIn, rotatingLog, startExactlyOnceAgent } from './exactly-once.js';
 import { metricValue } from './kafka-agent.js';
 import { KafkaCluster } from './kafka-cluster.js';
 import { createTopic } from './topic-reader.js';
@@ -38,9 +34,7 @@ describe('Kafka exactly-once delivery against a real 3-node Kafka 4.4.0 cluster 
       waitUntil(() => create().then(() => true, () => false), 120_000, 'the topics to be created', 1000);
     await created(() => createTopic(cluster.bootstrap, topics.events, 3, { replicationFactor: 3 }));
     await created(() => createTopic(cluster.bootstrap, topics.checkpoints, 1, { replicationFactor: 3, config: { 'cleanup.policy': 'compact' } }));
-    const workspace = new AgentWorkspace();
-    const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 2 * 1024 ** 2, compress: true, maxBackups: 0 });
-    const written = new WrittenLines(writer, new AuditEventFactory({ seed: 101, requestResponseFraction: 0.01 }));
+    const { workspace, writer, written } = rotatingLog(101);
     const start = (extra: string[] = []): AgentProcess => {
       const agent = startExactlyOnceAgent(workspace, cluster.bootstrap, topics, 'node-cluster', extra);
       agents.push(agent);

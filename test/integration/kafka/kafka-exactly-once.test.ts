@@ -4,7 +4,7 @@ import { type AgentProcess, waitUntil } from '../../helpers/agent-process.js';
 import { AuditEventFactory } from '../../helpers/audit-event-factory.js';
 import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { SeededRandom } from '../../helpers/seeded-random.js';
-import { assertExactlyOnce, countsByKey, duplicatesIn, startExactlyOnceAgent } from './exactly-once.js';
+import { assertExactlyOnce, countsByKey, duplicatesIn, rotatingLog, startExactlyOnceAgent } from './exactly-once.js';
 import { WrittenLines } from './written-lines.js';
 import { metricValue } from './kafka-agent.js';
 import { KafkaBroker } from './kafka-broker.js';
@@ -56,9 +56,7 @@ describe('Kafka exactly-once delivery against a real Kafka 4.4.0 broker (read ba
 
   it('read_committed sees every (auditID, stage) exactly once while the agent is SIGKILLed 11 times at random moments during 104 500 events with rotations and gzip; read_uncommitted holds the aborted duplicates', async () => {
     const topics = await newTopics();
-    const workspace = new AgentWorkspace();
-    const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 2 * 1024 ** 2, compress: true, maxBackups: 0 });
-    const written = new WrittenLines(writer, new AuditEventFactory({ seed: 83, requestResponseFraction: 0.01 }));
+    const { workspace, writer, written } = rotatingLog(83);
     const random = new SeededRandom(83);
     const kills = 11;
     for (let round = 0; round < kills; round++) {
@@ -90,9 +88,7 @@ describe('Kafka exactly-once delivery against a real Kafka 4.4.0 broker (read ba
 
   it('a second agent with the same transactional id fences the first, which stops producing, says so and exits 1; nothing is duplicated', async () => {
     const topics = await newTopics();
-    const workspace = new AgentWorkspace();
-    const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 2 * 1024 ** 2, compress: true, maxBackups: 0 });
-    const written = new WrittenLines(writer, new AuditEventFactory({ seed: 89, requestResponseFraction: 0.01 }));
+    const { workspace, writer, written } = rotatingLog(89);
     const first = agentFor(workspace, topics, 'node-b');
     await first.waitForLog((entry) => entry.message === 'agent started');
     await written.write(10_000, 500);
@@ -158,9 +154,7 @@ describe('Kafka exactly-once delivery against a real Kafka 4.4.0 broker (read ba
 
   it('read_committed sees every event exactly once across a broker restart mid-stream', async () => {
     const topics = await newTopics();
-    const workspace = new AgentWorkspace();
-    const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 2 * 1024 ** 2, compress: true, maxBackups: 0 });
-    const written = new WrittenLines(writer, new AuditEventFactory({ seed: 97, requestResponseFraction: 0.01 }));
+    const { workspace, writer, written } = rotatingLog(97);
     const agent = agentFor(workspace, topics, 'node-c', ['--kafka-request-timeout-ms', '5000']);
     await agent.waitForLog((entry) => entry.message === 'agent started');
     await written.write(15_000, 500);
