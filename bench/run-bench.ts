@@ -21,6 +21,8 @@ import { freePort } from '../test/helpers/forward/server-scripts.js';
 
 const SINKS = ['file', 'kafka', 'forward'] as const;
 const KAFKA_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+const KAFKA_DELIVERIES = ['at-least-once', 'exactly-once'] as const;
+type KafkaDelivery = (typeof KAFKA_DELIVERIES)[number];
 /** The processors run by default; turned off, events pass through as the bytes that were read. */
 const WITHOUT_PROCESSORS = ['--no-redaction', '--no-detections'];
 
@@ -37,6 +39,13 @@ async function main(): Promise<void> {
       'rotate-megabytes': { type: 'number', default: 100, describe: '--audit-log-maxsize of the simulated apiserver' },
       sinks: { type: 'array', string: true, choices: SINKS, default: [...SINKS], describe: 'catch-up runs to make' },
       'kafka-codecs': { type: 'array', string: true, choices: KAFKA_CODECS, default: [...KAFKA_CODECS] },
+      'kafka-deliveries': {
+        type: 'array',
+        string: true,
+        choices: KAFKA_DELIVERIES,
+        default: [...KAFKA_DELIVERIES],
+        describe: '--kafka-delivery modes of the Kafka catch-ups (exactly-once rows are named so)',
+      },
       'kafka-version': { type: 'string', default: '4.4.0' },
       'kafka-port': { type: 'number', default: 59092, describe: 'PLAINTEXT port of the benchmark broker (it also takes port+1)' },
       'steady-seconds': { type: 'number', default: 60, describe: 'length of the steady-state run, 0 to skip it' },
@@ -119,7 +128,9 @@ async function main(): Promise<void> {
     // Alertmanager that refuses connections (retries, drops), to set beside 'file sink'.
     await catchUp('file sink, unreachable Alertmanager', fileTarget(output), ['--alertmanager-url', `http://127.0.0.1:${await freePort()}`]);
   }
-  if (argv.sinks.includes('kafka')) await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], catchUp);
+  if (argv.sinks.includes('kafka')) {
+    await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], argv['kafka-deliveries'] as KafkaDelivery[], catchUp);
+  }
   if (argv.sinks.includes('forward')) {
     const server = new BenchForwardServer(path.join(scratch, 'forward-server'));
     log('starting the forward server');
@@ -249,6 +260,7 @@ async function runKafka(
   version: string,
   port: number,
   codecs: string[],
+  deliveries: KafkaDelivery[],
   catchUp: (name: string, target: SinkTarget, extraArgs?: string[]) => Promise<void>,
 ): Promise<void> {
   const kafka = new BenchKafka(version, port);
@@ -256,9 +268,14 @@ async function runKafka(
   await kafka.start();
   try {
     for (const codec of codecs) {
-      const topic = (variant: string): string => `bench-${codec}-${variant}-${corpus.events}-${Date.now()}`;
-      await catchUp(`kafka ${version}, ${codec}`, await kafka.target(topic('processors'), codec));
-      await catchUp(`kafka ${version}, ${codec}, no processors`, await kafka.target(topic('bare'), codec), WITHOUT_PROCESSORS);
+      // Each exactly-once row right after its at-least-once twin, so the two meet the same load.
+      for (const variant of [{ name: '', args: [] }, { name: ', no processors', args: WITHOUT_PROCESSORS }]) {
+        for (const delivery of deliveries) {
+          const suffix = delivery === 'exactly-once' ? ', exactly-once' : '';
+          const topic = `bench-${codec}-${variant.args.length > 0 ? 'bare' : 'processors'}-${delivery}-${corpus.events}-${Date.now()}`;
+          await catchUp(`kafka ${version}, ${codec}${variant.name}${suffix}`, await kafka.target(topic, codec, delivery), variant.args);
+        }
+      }
     }
   } finally {
     await kafka.stop();

@@ -53,21 +53,32 @@ export class BenchKafka {
     return this.broker.bootstrap;
   }
 
-  /** A new three-partition topic per run, so each count starts from zero. */
-  async target(topic: string, codec: string): Promise<KafkaTarget> {
+  /**
+   * A new three-partition topic per run, so each count starts from zero. With exactly-once, a
+   * compacted checkpoint topic beside it, and the count leaves out the transaction markers.
+   */
+  async target(topic: string, codec: string, delivery: 'at-least-once' | 'exactly-once' = 'at-least-once'): Promise<KafkaTarget> {
     const bootstrap = this.broker.bootstrap;
     await createTopic(bootstrap, topic);
+    const checkpointTopic = `${topic}-checkpoints`;
+    const exactlyOnce = delivery === 'exactly-once';
+    if (exactlyOnce) await createTopic(bootstrap, checkpointTopic, 1, { config: { 'cleanup.policy': 'compact' } });
     const admin = new Kafka({ brokers: [bootstrap], clientId: 'kaf-bench-admin', logLevel: logLevel.NOTHING }).admin();
+    const deliveryArgs = exactlyOnce
+      ? ['--kafka-delivery', 'exactly-once', '--kafka-transactional-id', `${topic}-node`, '--kafka-checkpoint-topic', checkpointTopic]
+      : [];
     return {
       topic,
-      sinkArgs: ['--sink', 'kafka', '--kafka-brokers', bootstrap, '--kafka-topic', topic, '--kafka-compression', codec],
+      sinkArgs: ['--sink', 'kafka', '--kafka-brokers', bootstrap, '--kafka-topic', topic, '--kafka-compression', codec, ...deliveryArgs],
       countDelivered: async () => {
+        if (exactlyOnce) return this.broker.storedDataRecords(topic);
         await admin.connect();
         const offsets = await admin.fetchTopicOffsets(topic);
         return offsets.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
       },
       cleanUp: async () => {
-        await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+        await admin.connect();
+        await admin.deleteTopics({ topics: exactlyOnce ? [topic, checkpointTopic] : [topic] }).catch(() => undefined);
         await admin.disconnect();
       },
     };

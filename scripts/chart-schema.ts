@@ -42,6 +42,8 @@ export const CHART_OWNED_FLAGS = new Set([
   'forward-tls-servername',
   'http-port',
   'alertmanager-url',
+  // One per node, from NODE_NAME: a single value for the whole DaemonSet would have every node fence the others.
+  'kafka-transactional-id',
 ]);
 
 /** `--batch-max-events` is `batchMaxEvents` in the chart's `config`. */

@@ -7,6 +7,7 @@
 #   scripts/kafka.sh clean  [options]   stop it and delete its directory (data, TLS material)
 #   scripts/kafka.sh fetch  [options]   only resolve the jars of --version
 #   scripts/kafka.sh read-topic --topic T [options]   print every record of T, read by the Java client
+#                          (--isolation read_committed: only what committed transactions wrote)
 #   scripts/kafka.sh wait   [options]   wait until a broker started with --no-wait answers metadata
 #   scripts/kafka.sh kill   [options]   SIGKILL the broker (a crash; data is kept)
 # A 3-node cluster is scripts/kafka-cluster.sh, which runs this script per node.
@@ -28,6 +29,8 @@
 #   --heap SIZE            JVM -Xmx [KAFKA_HEAP], default 512m
 #   --timeout S            seconds to wait for start or stop, default 90
 #   --topic T              read-topic: the topic to print (partition offset key headers value, base64)
+#   --isolation L          read-topic: the consumer's isolation.level, read_uncommitted (default) or read_committed
+#   --bootstrap B          read-topic: the brokers to read from, default this broker (a cluster's list)
 #   --node-id I            KRaft node id, default 1 (each node is broker and controller)
 #   --voters V             controller.quorum.voters, default I@127.0.0.1:<P+1> (a cluster of one)
 #   --cluster-id C         cluster id to format a new log dir with (all nodes of a cluster share it)
@@ -60,6 +63,8 @@ message_max_bytes="${KAFKA_MESSAGE_MAX_BYTES:-}"
 partitions=3
 sasl=false
 topic=""
+isolation=read_uncommitted
+bootstrap=""
 ssl=false
 ssl_client_auth=none
 fresh=false
@@ -78,6 +83,8 @@ while [[ $# -gt 0 ]]; do
     --port) port="$2"; shift 2 ;;
     --sasl) sasl=true; shift ;;
     --topic) topic="$2"; shift 2 ;;
+    --isolation) isolation="$2"; shift 2 ;;
+    --bootstrap) bootstrap="$2"; shift 2 ;;
     --scram-user) scram_users+=("$2"); shift 2 ;;
     --ssl) ssl=true; shift ;;
     --ssl-client-auth) ssl_client_auth="$2"; shift 2 ;;
@@ -108,6 +115,7 @@ if [[ -z "$port" ]]; then
 fi
 [[ "$port" =~ ^[0-9]+$ ]] || die "--port must be a number, got '$port'"
 [[ "$ssl_client_auth" == none || "$ssl_client_auth" == required ]] || die "--ssl-client-auth must be none or required"
+[[ "$isolation" == read_uncommitted || "$isolation" == read_committed ]] || die "--isolation must be read_uncommitted or read_committed"
 [[ -n "$name" ]] || name="kafka-$version"
 [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "--name may hold letters, digits, '.', '_' and '-' only, got '$name'"
 (( ${#scram_users[@]} > 0 )) || scram_users=("kafka-test:kafka-test-secret")
@@ -371,7 +379,7 @@ status() {
 read_topic() {
   [[ -n "$topic" ]] || die "read-topic needs --topic"
   fetch_jars
-  "$java_bin" -Xmx256m -cp "$jars_dir/*" "$repo_root/scripts/kafka/TopicDump.java" "127.0.0.1:$port" "$topic" 2>>"$log_file"
+  "$java_bin" -Xmx256m -cp "$jars_dir/*" "$repo_root/scripts/kafka/TopicDump.java" "${bootstrap:-127.0.0.1:$port}" "$topic" "$isolation" 2>>"$log_file"
 }
 
 case "$command" in

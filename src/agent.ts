@@ -1,19 +1,21 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Logger } from 'winston';
-import type { CheckpointEntry } from './checkpoint/checkpoint-schema.js';
+import { checkpointDocument, parseCheckpoint, type CheckpointDocument, type CheckpointEntry } from './checkpoint/checkpoint-schema.js';
 import { CheckpointStore } from './checkpoint/checkpoint-store.js';
 import { CommitTracker } from './checkpoint/commit-tracker.js';
 import type { AgentConfig } from './config.js';
 import type { AgentMetrics, LiveFigures } from './observability/metrics.js';
 import { counterValue, ProgressReporter } from './observability/progress-reporter.js';
 import { sourceEventLog } from './observability/source-event-log.js';
+import type { BatchDelivery } from './pipeline/batch-delivery.js';
 import { Batcher } from './pipeline/batcher.js';
 import { DeadLetterFile } from './pipeline/dead-letter.js';
 import { Delivery } from './pipeline/delivery.js';
+import { TransactionalDelivery } from './pipeline/transactional-delivery.js';
 import { LineHandler } from './pipeline/line-handler.js';
 import type { Processor } from './pipeline/processor.js';
-import type { Sink } from './sinks/sink.js';
+import type { Sink, SinkFencedError, SinkTransactions } from './sinks/sink.js';
 import { AuditLogSource } from './source/audit-log-source.js';
 import type { SourceFile } from './source/file-reader.js';
 import type { UnreadableFile } from './source/unreadable-files.js';
@@ -53,7 +55,7 @@ export interface AgentSummary {
 export class Agent {
   private readonly store: CheckpointStore;
   private readonly commits: CommitTracker<SourceFile>;
-  private readonly delivery: Delivery<SourceFile>;
+  private readonly delivery: BatchDelivery<SourceFile>;
   private readonly batcher: Batcher<SourceFile>;
   private readonly deadLetter: DeadLetterFile;
   private source?: AuditLogSource;
@@ -74,6 +76,8 @@ export class Agent {
   private lastCheckpointError?: string;
   private stopping?: Promise<AgentSummary>;
   private readonly caughtUpListeners: Array<() => void> = [];
+  private readonly fenced: Promise<SinkFencedError>;
+  private resolveFenced!: (error: SinkFencedError) => void;
 
   constructor(private readonly deps: AgentDependencies) {
     const { config, metrics, logger } = deps;
@@ -84,16 +88,25 @@ export class Agent {
       this.source?.ack(file, offset);
       this.progressAt = Date.now();
     });
-    this.delivery = new Delivery({
+    this.fenced = new Promise((resolve) => (this.resolveFenced = resolve));
+    const deliveryOptions = {
       sink: deps.sink,
       commits: this.commits,
       maxInflightBytes: config.maxInflightBytes,
-      maxInflightBatches: config.maxInflightBatches,
       retryMinMs: config.retryMinMs,
       retryMaxMs: config.retryMaxMs,
       metrics,
       logger,
-    });
+    };
+    const { transactions } = deps.sink;
+    this.delivery = transactions
+      ? new TransactionalDelivery<SourceFile>({
+          ...deliveryOptions,
+          transactions,
+          checkpointAfter: (positions) => this.checkpointAfter(positions),
+          onFenced: (error) => this.onFenced(error),
+        })
+      : new Delivery({ ...deliveryOptions, maxInflightBatches: config.maxInflightBatches });
     this.batcher = new Batcher<SourceFile>({
       maxEvents: config.batchMaxEvents,
       maxBytes: config.batchMaxBytes,
@@ -107,8 +120,10 @@ export class Agent {
   async start(): Promise<void> {
     const { config, logger, metrics } = this.deps;
     this.store.ensureDirectory();
-    const restored = await this.restoreCheckpoint();
+    const local = await this.restoreCheckpoint();
     await this.deps.sink.start();
+    const { transactions } = this.deps.sink;
+    const restored = transactions ? await this.restoreCommittedCheckpoint(transactions, local) : local;
     const lineHandler = new LineHandler<SourceFile>({
       maxLineBytes: config.maxLineBytes,
       oversizePolicy: config.oversizePolicy,
@@ -167,6 +182,14 @@ export class Agent {
   /** The files of the log that cannot be read now: what they hold is not shipped. */
   unreadableFiles(): UnreadableFile[] {
     return this.source?.unreadableFiles() ?? [];
+  }
+
+  /**
+   * Resolves if another instance took the sink over (a second agent with the same Kafka
+   * transactional id): this agent can deliver nothing more and should stop.
+   */
+  whenFenced(): Promise<SinkFencedError> {
+    return this.fenced;
   }
 
   /** Readiness: the log directory holds the log, the checkpoint can be written and the sink delivers. */
@@ -263,6 +286,49 @@ export class Agent {
       });
     }
     return { entries: outcome.data.files, unusable: false };
+  }
+
+  /**
+   * With a transactional sink, the checkpoint committed with the last transaction wins over the
+   * local file: it names exactly the lines whose events the sink holds, while the local file is
+   * written after each commit and may lag behind it (its lines would be sent twice). The local
+   * file is used only when the sink never committed one (the first start in this mode).
+   */
+  private async restoreCommittedCheckpoint(
+    transactions: SinkTransactions,
+    local: { entries: CheckpointEntry[]; unusable: boolean },
+  ): Promise<{ entries: CheckpointEntry[]; unusable: boolean }> {
+    const { logger } = this.deps;
+    const committed = await transactions.committedCheckpoint();
+    if (committed === undefined) {
+      logger.info(`no checkpoint committed to ${this.deps.sink.name} yet; starting from the local checkpoint`, { files: local.entries.length });
+      return local;
+    }
+    const parsed = parseCheckpoint(committed);
+    if ('problem' in parsed) {
+      logger.error(`the checkpoint committed to ${this.deps.sink.name} is unusable; starting from the local checkpoint (duplicates, no loss)`, {
+        problem: parsed.problem,
+      });
+      return local;
+    }
+    this.progressAt = Date.parse(parsed.document.progressAt);
+    logger.info(`checkpoint restored from the last transaction committed to ${this.deps.sink.name} (it wins over the local file)`, {
+      files: parsed.document.files.length,
+      writtenAt: parsed.document.writtenAt,
+    });
+    return { entries: parsed.document.files, unusable: false };
+  }
+
+  /** The checkpoint a transaction commits: dead-lettered lines are on disk before it passes them. */
+  private checkpointAfter(positions: ReadonlyMap<SourceFile, number>): CheckpointDocument {
+    this.deadLetter.sync();
+    const now = new Date();
+    return checkpointDocument(this.source?.checkpointEntries(positions) ?? [], now, now);
+  }
+
+  private onFenced(error: SinkFencedError): void {
+    this.deps.logger.error('stopped producing: another agent took over this agent\'s identity in the sink', { error: error.message });
+    this.resolveFenced(error);
   }
 
   /** Writes the checkpoint when what it would hold changed since the last write. */

@@ -17,13 +17,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * line each: partition, offset, key, headers (name=base64 value, comma-separated) and value, the
  * byte fields in base64. Run by `kafka.sh read-topic` with the broker's own jars (the Java
  * client, with its gzip, snappy, lz4 and zstd codecs), so tests read what librdkafka wrote with
- * a client that shares no code with it.
+ * a client that shares no code with it. A third argument sets the consumer's isolation.level:
+ * read_committed reads only what committed transactions wrote (up to the last stable offset),
+ * read_uncommitted (the default) every record, aborted transactions' included.
  */
 public class TopicDump {
   public static void main(String[] args) {
     Properties props = new Properties();
     props.put("bootstrap.servers", args[0]);
     props.put("enable.auto.commit", "false");
+    if (args.length > 2) props.put("isolation.level", args[2]);
     props.put("key.deserializer", ByteArrayDeserializer.class.getName());
     props.put("value.deserializer", ByteArrayDeserializer.class.getName());
     Base64.Encoder base64 = Base64.getEncoder();

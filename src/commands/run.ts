@@ -57,12 +57,17 @@ export async function runAgent(config: AgentConfig, stopSignals: StopSignals): P
     await http.close();
     return 1;
   }
-  await Promise.race([stopSignals.requested, ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp()] : [])]);
-  const code = stopSignals.signal ? 0 : caughtUpCode(agent, logger);
+  const outcome = await Promise.race([
+    stopSignals.requested.then(() => 'stop' as const),
+    agent.whenFenced().then(() => 'fenced' as const),
+    ...(config.exitWhenCaughtUp ? [agent.whenCaughtUp().then(() => 'caught-up' as const)] : []),
+  ]);
+  const code = outcome === 'caught-up' ? caughtUpCode(agent, logger) : 0;
   await agent.stop();
   await alerting?.stop();
   await http.close();
-  return code;
+  // Exiting lets the pod restart (and fence back) only after its restart back-off; the log says why.
+  return outcome === 'fenced' ? 1 : code;
 }
 
 /**

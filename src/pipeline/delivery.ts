@@ -1,9 +1,11 @@
 import type { Logger } from 'winston';
 import type { CommitTracker, PendingCommit } from '../checkpoint/commit-tracker.js';
-import { startAtZero, type AgentMetrics } from '../observability/metrics.js';
-import { PermanentSinkError, type Sink } from '../sinks/sink.js';
+import type { AgentMetrics } from '../observability/metrics.js';
+import type { Sink } from '../sinks/sink.js';
 import type { Batch } from './audit-record.js';
-import { backoffDelay } from './backoff.js';
+import type { BatchDelivery } from './batch-delivery.js';
+import { SendRetries } from './send-retries.js';
+import { withinTimeout } from './within-timeout.js';
 
 export interface DeliveryOptions<F> {
   sink: Sink;
@@ -21,17 +23,14 @@ export interface DeliveryOptions<F> {
  * backoff, and acknowledges them to the commit tracker. Reading waits on `waitForCapacity`, so a
  * slow or absent sink stops the reader instead of growing memory.
  */
-export class Delivery<F> {
+export class Delivery<F> implements BatchDelivery<F> {
   private inflightBatches = 0;
   private readonly capacityWaiters: Array<() => void> = [];
   private readonly idleWaiters: Array<() => void> = [];
-  private abandoned = false;
-  private readonly retryTimers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private readonly retries: SendRetries;
 
   constructor(private readonly options: DeliveryOptions<F>) {
-    const sink = [{ sink: options.sink.name }];
-    startAtZero(options.metrics.sinkErrors, sink);
-    startAtZero(options.metrics.sinkRetries, sink);
+    this.retries = new SendRetries({ sinkName: options.sink.name, ...options });
   }
 
   get idle(): boolean {
@@ -57,31 +56,17 @@ export class Delivery<F> {
   /** Resolves when every submitted batch is committed, or after timeoutMs (then false). */
   async drain(timeoutMs: number): Promise<boolean> {
     if (this.idle) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    return drained;
+    return withinTimeout(new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))), timeoutMs);
   }
 
   /** Stops retrying (shutdown grace period over): unacknowledged batches stay uncommitted. */
   abandon(): void {
-    this.abandoned = true;
-    for (const entry of this.retryTimers) {
-      clearTimeout(entry.timer);
-      entry.resolve();
-    }
-    this.retryTimers.clear();
+    this.retries.abandon();
   }
 
   private async deliver(batch: Batch, id: number): Promise<void> {
     const sealedAt = performance.now();
-    const sinkLabel = { sink: this.options.sink.name };
-    for (let attempt = 0; !this.abandoned; attempt += 1) {
+    for (let attempt = 0; !this.retries.abandoned; attempt += 1) {
       try {
         await this.options.sink.send(batch);
         this.options.metrics.eventsShipped.inc(batch.records.length);
@@ -91,38 +76,9 @@ export class Delivery<F> {
         this.acknowledge(id);
         return;
       } catch (error) {
-        this.options.metrics.sinkErrors.inc(sinkLabel);
-        const delay = backoffDelay(attempt, this.options.retryMinMs, this.options.retryMaxMs);
-        const level = error instanceof PermanentSinkError ? 'error' : 'warn';
-        // One line per failing attempt would flood the log during a long outage: log the first
-        // failures, then only at the capped delay.
-        if (attempt < 3 || delay >= this.options.retryMaxMs / 2) {
-          this.options.logger.log(level, 'sending a batch failed; it will be retried', {
-            sink: this.options.sink.name,
-            batch: id,
-            events: batch.records.length,
-            attempt: attempt + 1,
-            retryInMs: delay,
-            error: (error as Error).message,
-          });
-        }
-        await this.sleep(delay);
-        if (!this.abandoned) this.options.metrics.sinkRetries.inc(sinkLabel);
+        await this.retries.afterFailure(error, attempt, 'sending a batch', { batch: id, events: batch.records.length });
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          this.retryTimers.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.retryTimers.add(entry);
-    });
   }
 
   private acknowledge(id: number): void {

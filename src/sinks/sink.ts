@@ -1,3 +1,4 @@
+import type { CheckpointDocument } from '../checkpoint/checkpoint-schema.js';
 import type { Batch } from '../pipeline/audit-record.js';
 
 /**
@@ -29,6 +30,39 @@ export interface Sink {
   close(): Promise<void>;
   /** Whether the sink can currently deliver, for `/readyz`. */
   health(): SinkHealth;
+  /**
+   * Present when the sink commits events and the read positions they advance to atomically
+   * (Kafka exactly-once): the agent then sends batches only through it, and resumes from the
+   * checkpoint the sink committed last.
+   */
+  readonly transactions?: SinkTransactions;
+}
+
+/**
+ * Transactions that carry the events of one or more batches and, in the same commit, the
+ * checkpoint those events advance the files to: after a crash, the far side holds exactly the
+ * events before the committed checkpoint, so nothing is sent twice or skipped.
+ */
+export interface SinkTransactions {
+  /** A transaction is committed once it holds this many events... */
+  readonly maxEvents: number;
+  /** ...or its oldest batch has waited this long. */
+  readonly intervalMs: number;
+  /**
+   * The checkpoint document of the last committed transaction (unparsed), undefined when none
+   * was ever committed. Fences every earlier incarnation first, so none of them can commit after
+   * it was read. Retries (a broker away) until it can tell.
+   */
+  committedCheckpoint(): Promise<unknown>;
+  /**
+   * Hands a batch's events to the open transaction (begun with its first batch). A rejection
+   * means the open transaction is lost: `abort`, then add its batches again.
+   */
+  add(batch: Batch): Promise<void>;
+  /** Commits the open transaction with `checkpoint` as its last record; a rejection means none of it is visible. */
+  commit(checkpoint: CheckpointDocument): Promise<void>;
+  /** Aborts the open transaction, if any: none of it becomes visible. */
+  abort(): Promise<void>;
 }
 
 export interface SinkHealth {
@@ -46,5 +80,16 @@ export class PermanentSinkError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PermanentSinkError';
+  }
+}
+
+/**
+ * Another instance took over the sink's identity (a second agent with the same Kafka
+ * transactional id): this one must not deliver anything more, and is never retried.
+ */
+export class SinkFencedError extends PermanentSinkError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SinkFencedError';
   }
 }

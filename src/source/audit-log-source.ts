@@ -132,9 +132,9 @@ export class AuditLogSource {
     (file as FileReader).ack(offset);
   }
 
-  /** The entries the checkpoint must hold now. */
-  checkpointEntries(): CheckpointEntry[] {
-    return this.discovery.checkpointEntries();
+  /** The entries the checkpoint must hold now; with `after`, once those positions are acknowledged too. */
+  checkpointEntries(after?: ReadonlyMap<SourceFile, number>): CheckpointEntry[] {
+    return this.discovery.checkpointEntries(after as ReadonlyMap<FileReader, number> | undefined);
   }
 
   files(): SourceFileStatus[] {

@@ -135,11 +135,14 @@ export class FileDiscovery {
     }));
   }
 
-  /** What the checkpoint must hold: every tracked file, unmatched entries and recently finished ones. */
-  checkpointEntries(): CheckpointEntry[] {
+  /**
+   * What the checkpoint must hold: every tracked file, unmatched entries and recently finished
+   * ones; with `after`, as it will be once those offsets of their files are acknowledged.
+   */
+  checkpointEntries(after?: ReadonlyMap<FileReader, number>): CheckpointEntry[] {
     const entries: CheckpointEntry[] = [...this.unmatched.values()];
     for (const { entry } of this.finished.values()) entries.push(entry);
-    for (const file of this.files.values()) entries.push(this.entryOf(file));
+    for (const file of this.files.values()) entries.push(this.entryOf(file, after?.get(file.reader)));
     return entries;
   }
 
@@ -499,13 +502,14 @@ export class FileDiscovery {
     for (const [hash, { goneAt }] of this.finished) if (now - goneAt >= retention) this.finished.delete(hash);
   }
 
-  private entryOf(file: DiscoveredFile): CheckpointEntry {
+  private entryOf(file: DiscoveredFile, acknowledgedTo?: number): CheckpointEntry {
     const copy = file.firstCopy;
+    const offset = Math.max(file.reader.ackedOffset, acknowledgedTo ?? 0);
     return {
       fingerprint: file.reader.fingerprint,
-      offset: file.reader.ackedOffset,
-      size: Math.max(file.knownSize, file.reader.ackedOffset),
-      completed: file.reader.completed,
+      offset,
+      size: Math.max(file.knownSize, offset),
+      completed: file.reader.completedAt(offset),
       path: file.reader.path,
       dev: copy?.dev ?? 0,
       ino: copy?.ino ?? 0,

@@ -114,7 +114,12 @@ export class FileReader implements SourceFile {
 
   /** Read and acknowledged through its last byte, and no more can come. */
   get completed(): boolean {
-    return this.readDone && this.acknowledged >= this.splitter.completeOffset;
+    return this.completedAt(this.acknowledged);
+  }
+
+  /** Whether it will be completed once every line before `offset` is acknowledged. */
+  completedAt(offset: number): boolean {
+    return this.readDone && offset >= this.splitter.completeOffset;
   }
 
   /** Every line before `offset` was acknowledged by the sink. */

@@ -26,8 +26,9 @@ const OTHER_PROGRAMS_FLAGS = new Set([
   'audit-policy-file', 'audit-log-path', 'audit-log-format', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-log-compress', 'kube-apiserver-arg',
   'from-file', 'set', 'logs', 'dry-run', 'rm', 'show-only', 'previous', 'show-labels', 'web', 'config',
   'max-old-space-size', 'max-semi-space-size', 'cpu-prof', 'profile', 'ignore-scripts',
-  'write', 'megabytes', 'steady-seconds', 'sinks', 'kafka-codecs', 'fluent-bit', 'runs', 'variants',
+  'write', 'megabytes', 'steady-seconds', 'sinks', 'kafka-codecs', 'kafka-deliveries', 'fluent-bit', 'runs', 'variants',
   'help', 'version', 'sasl', 'ssl', 'fresh',
+  'bootstrap-server', 'create', 'topic', 'partitions', // kafka-topics.sh
   'kafka-tls-', 'forward-tls-',
 ]);
 

@@ -11,12 +11,15 @@ export const KAFKA_FAILURE_KINDS = [
   'message-too-large',
   'unknown-topic',
   'producer-state',
+  'fenced',
   'other',
 ] as const;
 export type KafkaFailureKind = (typeof KAFKA_FAILURE_KINDS)[number];
 
 /** librdkafka error codes (rdkafka.h, `RD_KAFKA_RESP_ERR_*`) the sink tells apart. */
 export const LIBRDKAFKA_ERRORS = {
+  /** Local: a newer producer with the same transactional.id took over. */
+  FENCED: -144,
   /** Local: the producer is in a state it cannot leave (e.g. an idempotence sequence it cannot repair). */
   FATAL: -150,
   AUTHENTICATION: -169,
@@ -37,6 +40,7 @@ export const LIBRDKAFKA_ERRORS = {
   INVALID_PRODUCER_EPOCH: 47,
   SASL_AUTHENTICATION_FAILED: 58,
   UNKNOWN_PRODUCER_ID: 59,
+  PRODUCER_FENCED: 90,
 } as const;
 
 const E = LIBRDKAFKA_ERRORS;
@@ -44,6 +48,8 @@ const UNREACHABLE_CODES = new Set<number>([E.TIMED_OUT, E.ALL_BROKERS_DOWN, E.MS
 const PRODUCER_STATE_CODES = new Set<number>([E.FATAL, E.OUT_OF_ORDER_SEQUENCE_NUMBER, E.INVALID_PRODUCER_EPOCH, E.UNKNOWN_PRODUCER_ID]);
 /** The JavaScript binding hands error events over with generic texts only ("ssl error"); the reasons are in librdkafka's log lines. */
 const TLS_MESSAGE = /^ssl error$|certificate|SSL handshake|SSL routines|wrong version number|unable to verify/i;
+/** A fatal error carries the fencing only in its text ("Fatal error: Local: This instance has been fenced by a newer instance"). */
+const FENCED_MESSAGE = /fenced by a newer instance|producer fenced/i;
 const AUTHENTICATION_MESSAGE = /^authentication failure$|SASL authentication (error|failed)|Authentication failed/i;
 
 interface ErrorLike {
@@ -72,6 +78,7 @@ export function classifyKafkaFailure(error: unknown): KafkaFailureKind {
   if (codes.includes(E.TOPIC_AUTHORIZATION_FAILED) || codes.includes(E.CLUSTER_AUTHORIZATION_FAILED)) return 'authorization';
   if (codes.includes(E.SSL) || messages.some((message) => TLS_MESSAGE.test(message))) return 'tls';
   if (codes.includes(E.MSG_SIZE_TOO_LARGE) || codes.includes(E.RECORD_LIST_TOO_LARGE)) return 'message-too-large';
+  if (codes.includes(E.FENCED) || codes.includes(E.PRODUCER_FENCED) || messages.some((message) => FENCED_MESSAGE.test(message))) return 'fenced';
   if (chain.some((entry) => entry.isFatal === true) || codes.some((code) => PRODUCER_STATE_CODES.has(code))) return 'producer-state';
   if (codes.includes(E.UNKNOWN_TOPIC_OR_PART) || codes.includes(E.UNKNOWN_TOPIC)) return 'unknown-topic';
   if (codes.some((code) => UNREACHABLE_CODES.has(code))) return 'unreachable';

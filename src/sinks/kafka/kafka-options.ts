@@ -6,11 +6,13 @@ import type { OptionGroup, ParsedArgs } from '../../option-group.js';
 import {
   ACKS_CHOICES,
   COMPRESSION_CHOICES,
+  DELIVERY_CHOICES,
   HEADER_CHOICES,
   KAFKA_OVERSIZE_POLICIES,
   MESSAGE_KEY_CHOICES,
   SASL_MECHANISM_CHOICES,
   type HeaderChoice,
+  type KafkaExactlyOnceConfig,
   type KafkaSaslConfig,
   type KafkaSinkConfig,
   type KafkaTlsConfig,
@@ -66,6 +68,32 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
       describe:
         "Largest record batch librdkafka builds (its message.max.bytes); keep it at or below the topic's max.message.bytes (a refused batch lowers it)",
     },
+    'kafka-delivery': {
+      kind: 'choice',
+      choices: DELIVERY_CHOICES,
+      default: 'at-least-once',
+      describe:
+        'exactly-once: transactions carry the events and the checkpoint they advance to (--kafka-checkpoint-topic), so a read_committed consumer sees each event once even across crashes',
+    },
+    'kafka-transactional-id': {
+      kind: 'string',
+      describe: 'transactional.id of --kafka-delivery exactly-once, unique per node and stable across restarts (default: kube-audit-forwarder-$NODE_NAME)',
+    },
+    'kafka-checkpoint-topic': {
+      kind: 'string',
+      default: 'kube-audit-checkpoints',
+      describe: 'Compacted topic where --kafka-delivery exactly-once commits the checkpoint with the events (key: the transactional id)',
+    },
+    'kafka-transaction-max-events': {
+      kind: 'integer',
+      default: 20000,
+      describe: 'With --kafka-delivery exactly-once, a transaction is committed once it holds this many events',
+    },
+    'kafka-transaction-interval-ms': {
+      kind: 'integer',
+      default: 500,
+      describe: 'With --kafka-delivery exactly-once, a transaction is committed once its oldest batch waited this long',
+    },
     'kafka-oversize-policy': {
       kind: 'choice',
       choices: KAFKA_OVERSIZE_POLICIES,
@@ -119,6 +147,10 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
     if (idempotent && acks !== 'all') {
       throw new ConfigError('--kafka-idempotent needs --kafka-acks all (or turn it off with --no-kafka-idempotent)');
     }
+    const exactlyOnce = readExactlyOnce(argv);
+    if (exactlyOnce && (acks !== 'all' || !idempotent)) {
+      throw new ConfigError(`${givenAs(argv, 'kafka-delivery')} exactly-once needs --kafka-acks all and the idempotent producer (no --no-kafka-idempotent)`);
+    }
     const oversizePolicy = oneOf(argv, 'kafka-oversize-policy', KAFKA_OVERSIZE_POLICIES);
     // Always a place to put an event Kafka cannot take: dropping it is never an outcome.
     const deadLetterDir = path.resolve(optionalString(argv, 'kafka-dead-letter-dir') ?? path.join(coreDeadLetterDir(argv), 'kafka'));
@@ -140,10 +172,40 @@ export const kafkaOptionGroup: OptionGroup<KafkaSinkConfig> = {
       tls: readTls(argv),
       sasl: readSasl(argv),
       oversizePolicy,
+      ...(exactlyOnce ? { exactlyOnce } : {}),
       deadLetterDir,
     };
   },
 };
+
+/** A transactional id names one producer: librdkafka takes up to 32767 bytes; this keeps it printable. */
+const TRANSACTIONAL_ID = /^[A-Za-z0-9._:-]{1,249}$/;
+
+function readExactlyOnce(argv: ParsedArgs): KafkaExactlyOnceConfig | undefined {
+  // Checked whatever the delivery, so a wrong value is an error before it is ever used.
+  const exactlyOnce = oneOf(argv, 'kafka-delivery', DELIVERY_CHOICES) === 'exactly-once';
+  const given = optionalString(argv, 'kafka-transactional-id');
+  if (given !== undefined && !TRANSACTIONAL_ID.test(given)) {
+    throw new ConfigError(`${givenAs(argv, 'kafka-transactional-id')} must be 1 to 249 of A-Z a-z 0-9 . _ : -, got "${given}"`);
+  }
+  const settings = {
+    checkpointTopic: requiredString(argv, 'kafka-checkpoint-topic'),
+    transactionMaxEvents: integer(argv, 'kafka-transaction-max-events', 1, 1_000_000),
+    transactionIntervalMs: integer(argv, 'kafka-transaction-interval-ms', 1, 600_000),
+  };
+  if (!exactlyOnce) return undefined;
+  const nodeName = process.env.NODE_NAME;
+  const transactionalId = given ?? (nodeName ? `kube-audit-forwarder-${nodeName}` : undefined);
+  if (transactionalId === undefined) {
+    throw new ConfigError(
+      `${givenAs(argv, 'kafka-delivery')} exactly-once needs --kafka-transactional-id (or KAF_KAFKA_TRANSACTIONAL_ID), or NODE_NAME to derive it from`,
+    );
+  }
+  if (!TRANSACTIONAL_ID.test(transactionalId)) {
+    throw new ConfigError(`NODE_NAME "${nodeName}" makes an unusable transactional id; set --kafka-transactional-id (or KAF_KAFKA_TRANSACTIONAL_ID)`);
+  }
+  return { transactionalId, ...settings };
+}
 
 function readHeaders(argv: ParsedArgs): HeaderChoice[] {
   const names = stringList(argv, 'kafka-headers');

@@ -14,6 +14,10 @@ export type CompressionChoice = (typeof COMPRESSION_CHOICES)[number];
 export const ACKS_CHOICES = ['all', '1'] as const;
 export type AcksChoice = (typeof ACKS_CHOICES)[number];
 
+/** at-least-once: duplicates after a crash; exactly-once: transactions that carry the checkpoint too. */
+export const DELIVERY_CHOICES = ['at-least-once', 'exactly-once'] as const;
+export type DeliveryChoice = (typeof DELIVERY_CHOICES)[number];
+
 export const SASL_MECHANISM_CHOICES = ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] as const;
 export type SaslMechanismChoice = (typeof SASL_MECHANISM_CHOICES)[number];
 
@@ -44,6 +48,18 @@ export interface KafkaOauthSaslConfig {
 
 export type KafkaSaslConfig = KafkaPasswordSaslConfig | KafkaOauthSaslConfig;
 
+/** The transactional producer of `--kafka-delivery exactly-once`. */
+export interface KafkaExactlyOnceConfig {
+  /** librdkafka's transactional.id: one per node, stable across restarts, so a restart fences its previous incarnation. */
+  transactionalId: string;
+  /** Compacted topic holding, per transactional id, the checkpoint committed with the events. */
+  checkpointTopic: string;
+  /** A transaction is committed once it holds this many events... */
+  transactionMaxEvents: number;
+  /** ...or its oldest batch waited this long. */
+  transactionIntervalMs: number;
+}
+
 export interface KafkaSinkConfig {
   brokers: string[];
   topic: string;
@@ -64,6 +80,8 @@ export interface KafkaSinkConfig {
   tls?: KafkaTlsConfig;
   sasl?: KafkaSaslConfig;
   oversizePolicy: KafkaOversizePolicy;
+  /** Set with --kafka-delivery exactly-once. */
+  exactlyOnce?: KafkaExactlyOnceConfig;
   /** Where events Kafka cannot take go (`dead-letter.jsonl` inside): the dead-letter policy, or truncation that was not enough. */
   deadLetterDir: string;
 }

@@ -10,6 +10,7 @@ export class KafkaSinkMetrics {
   readonly sendFailures: Counter<'kind'>;
   readonly producerRecreations: Counter;
   readonly oversizeEvents: Counter<'outcome'>;
+  readonly transactions: Counter<'outcome'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -35,7 +36,14 @@ export class KafkaSinkMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.transactions = new Counter({
+      name: `${PREFIX}transactions_total`,
+      help: 'Transactions of --kafka-delivery exactly-once by outcome: committed (events and checkpoint visible), aborted (none of it visible; sent again)',
+      labelNames: ['outcome'],
+      registers,
+    });
     startAtZero(this.sendFailures, KAFKA_FAILURE_KINDS.map((kind) => ({ kind })));
     startAtZero(this.oversizeEvents, [{ outcome: 'truncated' }, { outcome: 'dead_lettered' }]);
+    startAtZero(this.transactions, [{ outcome: 'committed' }, { outcome: 'aborted' }]);
   }
 }

@@ -1,15 +1,19 @@
 import { createSecureContext } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import RdKafka from '@confluentinc/kafka-javascript';
+import type { CheckpointDocument } from '../../checkpoint/checkpoint-schema.js';
 import type { AuditRecord, Batch } from '../../pipeline/audit-record.js';
+import { backoffDelay } from '../../pipeline/backoff.js';
 import { DeadLetterFile } from '../../pipeline/dead-letter.js';
-import { PermanentSinkError, type Sink, type SinkHealth } from '../sink.js';
+import { PermanentSinkError, SinkFencedError, type Sink, type SinkHealth, type SinkTransactions } from '../sink.js';
 import type { SinkContext } from '../sink-definition.js';
+import { readCommittedCheckpoint } from './checkpoint-topic.js';
 import { DeliveryTracker, type DeliveryError } from './delivery-tracker.js';
 import { LIBRDKAFKA_ERRORS, classifyKafkaFailure, rootMessage, type KafkaFailureKind } from './kafka-failure.js';
 import { recordBytesLimit, toKafkaMessage, type SizedMessage } from './kafka-message.js';
-import type { KafkaSinkConfig } from './kafka-sink-config.js';
+import type { KafkaExactlyOnceConfig, KafkaSinkConfig } from './kafka-sink-config.js';
 import { KafkaSinkMetrics } from './kafka-sink-metrics.js';
-import { librdkafkaConfig } from './librdkafka-config.js';
+import { connectionSettings, librdkafkaConfig, type LibrdkafkaConfig } from './librdkafka-config.js';
 import { readOauthbearerToken } from './oauthbearer-token-file.js';
 import { OversizeEvents } from './oversize-events.js';
 
@@ -23,13 +27,27 @@ const CONNECT_POLL_MS = 100;
 const CLOSE_FLUSH_MS = 10_000;
 /** The smallest message.max.bytes refusals may lower it to (the option's own minimum). */
 const MIN_MESSAGE_MAX_BYTES = 4096;
+/** How long a failed transaction waits for the error event of a fatal error, which tells a fencing apart. */
+const FATAL_EVENT_WAIT_MS = 2000;
+/** Backoff between attempts to read the committed checkpoint at start. */
+const CHECKPOINT_READ_RETRY_MIN_MS = 500;
+const CHECKPOINT_READ_RETRY_MAX_MS = 10_000;
 
-/** One message of a batch, produced to one topic; librdkafka hands it back as the report's opaque. */
+/** One message of a batch; librdkafka hands it back as the report's opaque. */
 interface Outgoing {
   record: AuditRecord;
-  message: SizedMessage;
-  topic: string;
   tracker: DeliveryTracker;
+}
+
+/** A transaction of the exactly-once mode, begun on one producer. */
+interface OpenTransaction {
+  generation: ProducerGeneration;
+  /** What the delivery reports of its events said (refused as too large). */
+  tracker: DeliveryTracker;
+  /** Its events set aside for the dead-letter file, written just before the commit. */
+  deadLetters: AuditRecord[];
+  /** The commit was called: a failure now may not have aborted it. */
+  committing: boolean;
 }
 
 /** One librdkafka producer, with the message.max.bytes it was made with; replaced whole when beyond repair. */
@@ -47,6 +65,9 @@ class ProducerGeneration {
    */
   lastFailureLog?: string;
   private stopConnectPolling?: () => void;
+  private fatalReported?: () => void;
+  /** Resolves once librdkafka's error event of a fatal error arrived (it says why: fenced, or another cause). */
+  readonly fatalErrorEvent = new Promise<void>((resolve) => (this.fatalReported = resolve));
 
   constructor(
     readonly number: number,
@@ -54,8 +75,12 @@ class ProducerGeneration {
     readonly maxMessageBytes: number,
   ) {}
 
-  /** Connects once (librdkafka then reconnects by itself); concurrent callers share the attempt. */
-  connect(topic: string, timeoutMs: number): Promise<void> {
+  /**
+   * Connects once (librdkafka then reconnects by itself); concurrent callers share the attempt.
+   * A transactional producer also registers its transactional id, which fences every earlier
+   * producer of that id and ends (aborts, or completes a commit already decided) its open transaction.
+   */
+  connect(topic: string, timeoutMs: number, transactional: boolean): Promise<void> {
     this.connecting ??= new Promise<void>((resolve, reject) => {
       this.rejectConnect = reject;
       // Until the producer is ready nothing polls it, and a refused login would only show as a
@@ -75,7 +100,8 @@ class ProducerGeneration {
       this.producer.connect({ topic, timeout: timeoutMs }, (error) => {
         clearInterval(poller);
         if (error) reject(error);
-        else resolve();
+        else if (!transactional) resolve();
+        else this.producer.initTransactions(timeoutMs, (initError) => (initError ? reject(initError) : resolve()));
       });
     });
     return this.connecting;
@@ -85,6 +111,10 @@ class ProducerGeneration {
   abortConnect(error: Error): void {
     this.stopConnectPolling?.();
     this.rejectConnect?.(error);
+  }
+
+  noteFatal(): void {
+    this.fatalReported?.();
   }
 
   /** librdkafka's reason for the latest failure, with the thread prefix left out. */
@@ -115,6 +145,15 @@ export class KafkaSink implements Sink {
   private readonly deadLetterFile: DeadLetterFile;
   private generation?: ProducerGeneration;
   private generations = 0;
+  readonly transactions?: SinkTransactions;
+  /**
+   * The checkpoint record of a commit whose outcome is unknown (the commit call failed without
+   * saying the transaction was aborted): the next commit first looks whether it is the one the
+   * topic holds, which means that transaction did commit.
+   */
+  private uncertainCommit?: Buffer;
+  /** The transaction batches are being added to (exactly-once), until it is committed or aborted. */
+  private openTransaction?: OpenTransaction;
   private state: SinkHealth = { ready: false, detail: 'not started' };
   /** When each unsettled send began: a broker that accepts connections but never answers shows here first. */
   private readonly pending = new Set<{ startedAt: number }>();
@@ -132,6 +171,17 @@ export class KafkaSink implements Sink {
       this.metrics,
       context.logger,
     );
+    const { exactlyOnce } = config;
+    if (exactlyOnce) {
+      this.transactions = {
+        maxEvents: exactlyOnce.transactionMaxEvents,
+        intervalMs: exactlyOnce.transactionIntervalMs,
+        committedCheckpoint: () => this.committedCheckpoint(exactlyOnce),
+        add: (batch) => this.addToTransaction(batch),
+        commit: (checkpoint) => this.commitTransaction(exactlyOnce, checkpoint),
+        abort: () => this.abortTransaction(),
+      };
+    }
   }
 
   async start(): Promise<void> {
@@ -155,7 +205,19 @@ export class KafkaSink implements Sink {
     );
   }
 
+  /** With --kafka-delivery exactly-once, a transaction of the batch's events alone. */
   async send(batch: Batch): Promise<void> {
+    const { exactlyOnce } = this.config;
+    if (exactlyOnce) {
+      try {
+        await this.addToTransaction(batch);
+        await this.commitTransaction(exactlyOnce);
+      } catch (error) {
+        await this.abortTransaction();
+        throw error;
+      }
+      return;
+    }
     const attempt = { startedAt: Date.now() };
     this.pending.add(attempt);
     let generation = this.currentGeneration();
@@ -186,6 +248,193 @@ export class KafkaSink implements Sink {
     }
   }
 
+  /**
+   * The checkpoint committed with the last transaction of this transactional id, read back with a
+   * read_committed consumer once the producer registered the id: from then on no earlier
+   * incarnation can commit, so what is read is final. Retried until the brokers answer.
+   */
+  private async committedCheckpoint(exactlyOnce: KafkaExactlyOnceConfig): Promise<unknown> {
+    for (let attempt = 0; ; attempt += 1) {
+      const generation = this.currentGeneration();
+      try {
+        await this.connected(generation);
+        const value = await this.readCheckpointRecord(exactlyOnce);
+        this.markHealthy(generation);
+        if (value === undefined) return undefined;
+        const text = value.toString('utf8');
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          return text; // The agent reports it as unusable.
+        }
+      } catch (error) {
+        const failure = this.noteFailure(error, generation);
+        if (failure instanceof SinkFencedError) throw failure;
+        const delay = backoffDelay(attempt, CHECKPOINT_READ_RETRY_MIN_MS, CHECKPOINT_READ_RETRY_MAX_MS);
+        this.context.logger.warn('reading the committed checkpoint from Kafka failed; retrying', {
+          checkpointTopic: exactlyOnce.checkpointTopic,
+          attempt: attempt + 1,
+          retryInMs: delay,
+          error: failure.message,
+        });
+        await sleep(delay);
+      }
+    }
+  }
+
+  private readCheckpointRecord(exactlyOnce: KafkaExactlyOnceConfig): Promise<Buffer | undefined> {
+    const settings: LibrdkafkaConfig = connectionSettings(this.config);
+    const { sasl } = this.config;
+    if (sasl?.mechanism === 'oauthbearer') settings.oauthbearer_token_refresh_cb = () => readOauthbearerToken(sasl.tokenFile);
+    const timeoutMs = this.config.connectionTimeoutMs + this.config.requestTimeoutMs;
+    return readCommittedCheckpoint(settings, exactlyOnce.checkpointTopic, exactlyOnce.transactionalId, timeoutMs);
+  }
+
+  /**
+   * Hands a batch's events (and their alerts) to the open transaction, beginning one if none is
+   * open. A rejection means the open transaction is lost: the caller aborts it and begins again.
+   */
+  private async addToTransaction(batch: Batch): Promise<void> {
+    await this.inTransaction(async (transaction) => {
+      await this.produceRecords(transaction.generation, transaction.tracker, batch.records, transaction.deadLetters);
+    });
+  }
+
+  /**
+   * Commits the open transaction (an empty one if none is open) with the checkpoint record keyed
+   * by the transactional id as its last record: all of it becomes visible to read_committed
+   * consumers, or none of it. A failed commit is aborted here when it can be.
+   */
+  private async commitTransaction(exactlyOnce: KafkaExactlyOnceConfig, checkpoint?: CheckpointDocument): Promise<void> {
+    await this.inTransaction(async (transaction) => {
+      const { generation, tracker } = transaction;
+      if (await this.uncertainCommitWasCommitted(exactlyOnce)) {
+        // What this transaction holds again is already in the topic: its copies must not commit.
+        await this.abortTransaction();
+        return;
+      }
+      // Every event's delivery report first: a refusal (too large) shows before the commit, and
+      // the reports, which hold their messages until JavaScript has them, never pile up.
+      tracker.allProduced();
+      await tracker.settled;
+      if (tracker.error) throw tracker.error;
+      const checkpointValue = checkpoint === undefined ? undefined : Buffer.from(JSON.stringify(checkpoint));
+      if (checkpointValue !== undefined) {
+        await this.produceOne(generation, exactlyOnce.checkpointTopic, { value: checkpointValue, key: exactlyOnce.transactionalId });
+      }
+      if (tracker.tooLarge.length > 0) throw Object.assign(new Error('events larger than message.max.bytes'), { code: LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE });
+      // On disk before the commit passes them (a transaction sent again writes them again).
+      this.oversize.writeDeadLetters(transaction.deadLetters);
+      transaction.committing = true;
+      this.uncertainCommit = checkpointValue;
+      await transactionCall((done) => generation.producer.commitTransaction(this.config.requestTimeoutMs, done));
+      this.uncertainCommit = undefined;
+      this.closeTransaction();
+      this.metrics.transactions.inc({ outcome: 'committed' });
+    });
+  }
+
+  /** Aborts the open transaction, if one is open (none of it becomes visible). */
+  private async abortTransaction(): Promise<void> {
+    const transaction = this.openTransaction;
+    if (!transaction) return;
+    this.closeTransaction();
+    const { generation } = transaction;
+    if (generation.broken) return; // Replaced: the new producer's registration aborts it.
+    try {
+      await transactionCall((done) => generation.producer.abortTransaction(this.config.requestTimeoutMs, done));
+      this.uncertainCommit = undefined;
+      this.metrics.transactions.inc({ outcome: 'aborted' });
+    } catch (error) {
+      generation.broken ??= new Error(`aborting the transaction failed: ${rootMessage(error)}`, { cause: error });
+      if (generation === this.generation) this.replaceGeneration(generation, generation.broken.message, generation.maxMessageBytes);
+    }
+  }
+
+  /**
+   * Runs one step of a transaction on the open transaction (begun now if none is open), counted
+   * as a pending send for readiness. A failure ends the transaction: aborted when it was open or
+   * its commit refused as abortable, the producer replaced when that is impossible.
+   */
+  private async inTransaction(step: (transaction: OpenTransaction) => Promise<void>): Promise<void> {
+    const attempt = { startedAt: Date.now() };
+    this.pending.add(attempt);
+    let generation = this.currentGeneration();
+    try {
+      const transaction = await this.openOrBegin();
+      generation = transaction.generation;
+      await step(transaction);
+      this.markHealthy(generation);
+    } catch (error) {
+      // A call can fail with librdkafka's generic "Fatal error" before the error event that says
+      // why arrives: if it is a fencing, a new producer must not be made.
+      if (classifyKafkaFailure(error) === 'producer-state') await Promise.race([generation.fatalErrorEvent, sleep(FATAL_EVENT_WAIT_MS)]);
+      const failure = this.noteFailure(error, generation);
+      if (!(failure instanceof SinkFencedError)) await this.afterFailedTransaction(generation, error);
+      throw failure;
+    } finally {
+      this.pending.delete(attempt);
+    }
+  }
+
+  private async openOrBegin(): Promise<OpenTransaction> {
+    const open = this.openTransaction;
+    if (open) {
+      if (open.generation !== this.generation) throw new Error('the Kafka producer was replaced while a transaction was open');
+      return open;
+    }
+    const generation = this.currentGeneration();
+    await this.connected(generation);
+    await transactionCall((done) => generation.producer.beginTransaction(done));
+    const tracker = new DeliveryTracker((error) => error.code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE);
+    // Among the generation's trackers, a refused login or a fencing fails it at once.
+    generation.trackers.add(tracker);
+    this.openTransaction = { generation, tracker, deadLetters: [], committing: false };
+    return this.openTransaction;
+  }
+
+  private closeTransaction(): void {
+    const transaction = this.openTransaction;
+    this.openTransaction = undefined;
+    transaction?.generation.trackers.delete(transaction.tracker);
+  }
+
+  /**
+   * Ends a failed transaction so the next one can begin: aborted when it was open or its commit
+   * was refused as abortable. A commit that failed otherwise may or may not have happened: the
+   * producer is replaced, whose registration settles it, and the next commit looks which it was.
+   */
+  private async afterFailedTransaction(generation: ProducerGeneration, error: unknown): Promise<void> {
+    const transaction = this.openTransaction;
+    if (!transaction || transaction.generation !== generation) return;
+    const abortable = !transaction.committing || (error as { isTxnRequiresAbort?: boolean }).isTxnRequiresAbort === true;
+    if (abortable) {
+      await this.abortTransaction();
+    } else {
+      this.closeTransaction();
+      generation.broken ??= new Error(`the transaction's commit failed: ${rootMessage(error)}`, { cause: error });
+    }
+    if (transaction.tracker.tooLarge.length > 0) {
+      await this.afterTooLarge(generation, transaction.tracker.tooLarge.length);
+    } else if (generation.broken && !(generation.broken instanceof SinkFencedError) && generation === this.generation) {
+      this.replaceGeneration(generation, generation.broken.message, generation.maxMessageBytes);
+    }
+  }
+
+  /** After a commit of unknown outcome: whether its checkpoint record is the one the topic holds (then it committed). */
+  private async uncertainCommitWasCommitted(exactlyOnce: KafkaExactlyOnceConfig): Promise<boolean> {
+    const expected = this.uncertainCommit;
+    if (expected === undefined) return false;
+    const committed = await this.readCheckpointRecord(exactlyOnce);
+    this.uncertainCommit = undefined;
+    const wasCommitted = committed !== undefined && committed.equals(expected);
+    this.context.logger.warn(`a transaction whose commit failed to answer turned out ${wasCommitted ? 'committed' : 'aborted'}`, {
+      checkpointTopic: exactlyOnce.checkpointTopic,
+    });
+    if (wasCommitted) this.metrics.transactions.inc({ outcome: 'committed' });
+    return wasCommitted;
+  }
+
   async close(): Promise<void> {
     const generation = this.generation;
     this.generation = undefined;
@@ -214,20 +463,8 @@ export class KafkaSink implements Sink {
 
   /** Hands every record (and the alerts among them) to librdkafka; the tracker learns of each message. */
   private async produceAll(generation: ProducerGeneration, tracker: DeliveryTracker, records: readonly AuditRecord[], deadLetters: AuditRecord[]): Promise<void> {
-    const limitBytes = recordBytesLimit(generation.maxMessageBytes);
-    const { alertsTopic } = this.config;
     try {
-      for (const record of records) {
-        const built = this.toMessage(record);
-        const message = built.bytes <= limitBytes ? built : this.oversize.fit(record, built, limitBytes, deadLetters);
-        // The message has the key and headers: the parsed event would only wait for the report in memory.
-        record.releaseEvent?.();
-        if (message === undefined) continue;
-        await this.produceOne(generation, { record, message, topic: this.config.topic, tracker });
-        if (alertsTopic !== undefined && (record.detections?.length ?? 0) > 0) {
-          await this.produceOne(generation, { record, message, topic: alertsTopic, tracker });
-        }
-      }
+      await this.produceRecords(generation, tracker, records, deadLetters);
     } catch (error) {
       tracker.fail(error as DeliveryError);
       return;
@@ -235,13 +472,30 @@ export class KafkaSink implements Sink {
     tracker.allProduced();
   }
 
-  private async produceOne(generation: ProducerGeneration, item: Outgoing): Promise<void> {
-    const { value, key, headers } = item.message.message;
+  private async produceRecords(generation: ProducerGeneration, tracker: DeliveryTracker, records: readonly AuditRecord[], deadLetters: AuditRecord[]): Promise<void> {
+    const limitBytes = recordBytesLimit(generation.maxMessageBytes);
+    const { alertsTopic } = this.config;
+    for (const record of records) {
+      const built = this.toMessage(record);
+      const message = built.bytes <= limitBytes ? built : this.oversize.fit(record, built, limitBytes, deadLetters);
+      // The message has the key and headers: the parsed event would only wait for the report in memory.
+      record.releaseEvent?.();
+      if (message === undefined) continue;
+      await this.produceOne(generation, this.config.topic, message.message, { record, tracker });
+      if (alertsTopic !== undefined && (record.detections?.length ?? 0) > 0) {
+        await this.produceOne(generation, alertsTopic, message.message, { record, tracker });
+      }
+    }
+  }
+
+  /** Produces one message; `item`, when given, comes back with its delivery report to tell its batch. */
+  private async produceOne(generation: ProducerGeneration, topic: string, message: SizedMessage['message'], item?: Outgoing): Promise<void> {
+    const { value, key, headers } = message;
     for (;;) {
       if (generation.broken) throw generation.broken;
       try {
-        generation.producer.produce(item.topic, null, value, key, null, item, headers);
-        item.tracker.produced();
+        generation.producer.produce(topic, null, value, key, null, item, headers);
+        item?.tracker.produced();
         return;
       } catch (error) {
         const code = (error as DeliveryError).code;
@@ -250,7 +504,7 @@ export class KafkaSink implements Sink {
           await new Promise<void>((resolve) => generation.roomWaiters.push(resolve));
           continue;
         }
-        if (code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE) {
+        if (code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE && item) {
           // librdkafka's own count of the message is above message.max.bytes: as if the broker refused it.
           item.tracker.produced();
           item.tracker.report(item.record, error as DeliveryError);
@@ -290,7 +544,7 @@ export class KafkaSink implements Sink {
   private async connected(generation: ProducerGeneration): Promise<void> {
     if (generation.broken) throw generation.broken;
     try {
-      await generation.connect(this.config.topic, this.config.connectionTimeoutMs + this.config.requestTimeoutMs);
+      await generation.connect(this.config.topic, this.config.connectionTimeoutMs + this.config.requestTimeoutMs, this.config.exactlyOnce !== undefined);
     } catch (error) {
       if (generation === this.generation) this.replaceGeneration(generation, `connecting failed: ${rootMessage(error)}`, generation.maxMessageBytes);
       throw error;
@@ -308,9 +562,12 @@ export class KafkaSink implements Sink {
     this.generations += 1;
     const generation = new ProducerGeneration(this.generations, producer, maxMessageBytes);
     producer.on('delivery-report', (error, report) => {
-      const item = report.opaque as Outgoing;
-      if (!error) this.metrics.deliveredMessages.inc();
-      item.tracker.report(item.record, error as unknown as DeliveryError | null);
+      // The checkpoint record has no item: its fate is the transaction's.
+      const item = report.opaque as Outgoing | undefined;
+      if (item) {
+        if (!error) this.metrics.deliveredMessages.inc();
+        item.tracker.report(item.record, error as unknown as DeliveryError | null);
+      }
       generation.madeRoom();
     });
     producer.on('event.log', (log: { severity: number; message: string }) => generation.noteLog(log));
@@ -328,9 +585,10 @@ export class KafkaSink implements Sink {
    */
   private onClientError(generation: ProducerGeneration, error: { message: string; code?: number; isFatal?: boolean }): void {
     if (generation !== this.generation) return;
+    if (error.isFatal) generation.noteFatal();
     const reason = generation.lastFailureLog;
     const kind = classifyKafkaFailure(reason === undefined ? error : Object.assign(new Error(error.message, { cause: new Error(reason) }), { code: error.code, isFatal: error.isFatal }));
-    if (PERMANENT_KINDS.has(kind) || kind === 'producer-state') {
+    if (PERMANENT_KINDS.has(kind) || kind === 'producer-state' || kind === 'fenced') {
       const failure = this.describeFailure(kind, reason ?? rootMessage(error), error);
       generation.broken = failure;
       generation.abortConnect(failure);
@@ -352,10 +610,16 @@ export class KafkaSink implements Sink {
   private noteFailure(error: unknown, generation: ProducerGeneration): Error {
     const kind = classifyKafkaFailure(error);
     this.metrics.sendFailures.inc({ kind });
-    const failure = error instanceof PermanentSinkError ? error : this.describeFailure(kind, rootMessage(error), error);
+    let failure = error instanceof PermanentSinkError ? error : this.describeFailure(kind, rootMessage(error), error);
+    // Fenced is final: a new producer would fence the agent that took over, which would fence it
+    // back. Whatever a fenced producer's calls fail with later ("Local: Fatal error"), it is that.
+    if (failure instanceof SinkFencedError) generation.broken = failure;
+    if (generation.broken instanceof SinkFencedError) failure = generation.broken;
     if (generation === this.generation) {
       this.state = { ready: false, detail: failure.message };
-      if (generation.broken) this.replaceGeneration(generation, failure.message, generation.maxMessageBytes);
+      if (generation.broken && !(generation.broken instanceof SinkFencedError)) {
+        this.replaceGeneration(generation, failure.message, generation.maxMessageBytes);
+      }
     }
     return failure;
   }
@@ -388,6 +652,12 @@ export class KafkaSink implements Sink {
           : 'Check --kafka-tls-ca-file and that the broker certificate names the host in --kafka-brokers';
         return new PermanentSinkError(`TLS with Kafka failed: ${cause}. ${hint}`, { cause: error });
       }
+      case 'fenced':
+        return new SinkFencedError(
+          `another producer registered the transactional id "${this.config.exactlyOnce?.transactionalId}" (a second agent with the same --kafka-transactional-id or NODE_NAME): ` +
+            `this agent stops producing so that nothing is written twice. ${cause}`,
+          { cause: error },
+        );
       case 'unknown-topic':
         // Not permanent: the topic may be created while the agent waits.
         return new Error(
@@ -424,4 +694,9 @@ export class KafkaSink implements Sink {
     }
     for (const tracker of generation.trackers) tracker.fail(replaced);
   }
+}
+
+/** Runs one of librdkafka's transaction calls, which answer through a callback. */
+function transactionCall(start: (done: (error: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => start((error) => (error ? reject(error) : resolve())));
 }

@@ -13,21 +13,36 @@ export type LibrdkafkaConfig = Record<string, string | number | boolean | (() =>
  * - The security protocol follows from TLS and SASL being set, as with the Java client.
  */
 export function librdkafkaConfig(config: KafkaSinkConfig, maxMessageBytes: number): LibrdkafkaConfig {
-  const { tls, sasl } = config;
   const settings: LibrdkafkaConfig = {
-    'bootstrap.servers': config.brokers.join(','),
-    'client.id': config.clientId,
+    ...connectionSettings(config),
     acks: config.acks === 'all' ? -1 : 1,
     'enable.idempotence': config.idempotent,
     'compression.codec': config.compression,
     partitioner: 'murmur2_random',
     'message.max.bytes': maxMessageBytes,
-    // librdkafka's ranges: request.timeout.ms up to 900 s, the connect timeout from 1 s.
+    // librdkafka's range: request.timeout.ms up to 900 s.
     'request.timeout.ms': Math.min(config.requestTimeoutMs, 900_000),
-    'socket.connection.setup.timeout.ms': Math.max(config.connectionTimeoutMs, 1000),
-    'security.protocol': `${sasl ? 'sasl_' : ''}${tls ? 'ssl' : 'plaintext'}`,
     // Delivery reports, without a copy of each value: the opaque says which batch a message belongs to.
     dr_cb: true,
+    // Implies the idempotent producer and acks=all, which the options insist on.
+    ...(config.exactlyOnce ? { 'transactional.id': config.exactlyOnce.transactionalId } : {}),
+  };
+  return { ...settings, ...config.librdkafkaOptions };
+}
+
+/**
+ * What every client of the sink (the producer, and the consumer that reads the checkpoint topic
+ * back) needs to reach the brokers, `--kafka-option` entries included: addresses, timeouts, TLS
+ * and SASL.
+ */
+export function connectionSettings(config: KafkaSinkConfig): LibrdkafkaConfig {
+  const { tls, sasl } = config;
+  const settings: LibrdkafkaConfig = {
+    'bootstrap.servers': config.brokers.join(','),
+    'client.id': config.clientId,
+    // librdkafka's range: the connect timeout from 1 s.
+    'socket.connection.setup.timeout.ms': Math.max(config.connectionTimeoutMs, 1000),
+    'security.protocol': `${sasl ? 'sasl_' : ''}${tls ? 'ssl' : 'plaintext'}`,
   };
   if (tls) {
     if (tls.ca !== undefined) settings['ssl.ca.pem'] = tls.ca;

@@ -41,6 +41,30 @@ export interface JavaReadRecord {
   value: Buffer;
 }
 
+/** The Java consumer's isolation.level. */
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+
+/** Runs `kafka.sh read-topic` with `flags` (the broker, topic, isolation) and parses what it printed. */
+export async function readTopicWithJava(flags: string[]): Promise<JavaReadRecord[]> {
+  const { stdout } = await run(KAFKA_SH, ['read-topic', ...flags], { timeout: 180_000, maxBuffer: 1024 ** 3 });
+  return stdout
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const [partition, offset, key, headers, value] = line.split(' ');
+      return {
+        partition: Number(partition),
+        offset: Number(offset),
+        key: key === '-' ? null : Buffer.from(key!, 'base64').toString('utf8'),
+        headers: headers === '-' ? {} : Object.fromEntries(headers!.split(',').map((entry) => {
+          const [name, encoded] = entry.split('=');
+          return [name!, Buffer.from(encoded!, 'base64').toString('utf8')];
+        })),
+        value: Buffer.from(value!, 'base64'),
+      };
+    });
+}
+
 /** The user scripts/kafka.sh creates for SCRAM-SHA-256/512 and PLAIN unless told otherwise. */
 export const SASL_USER = { username: 'kafka-test', password: 'kafka-test-secret' };
 
@@ -100,42 +124,47 @@ export class KafkaBroker {
   /**
    * Every record of a topic as the Java client of the broker's own version reads it
    * (`kafka.sh read-topic`): a reader that shares no code with librdkafka, and decodes every codec.
+   * read_committed leaves out what aborted (or still open) transactions wrote.
    */
-  async readTopic(topic: string): Promise<JavaReadRecord[]> {
-    const { stdout } = await run(KAFKA_SH, ['read-topic', ...this.flags(), '--topic', topic], { timeout: 180_000, maxBuffer: 1024 ** 3 });
-    return stdout
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => {
-        const [partition, offset, key, headers, value] = line.split(' ');
-        return {
-          partition: Number(partition),
-          offset: Number(offset),
-          key: key === '-' ? null : Buffer.from(key!, 'base64').toString('utf8'),
-          headers: headers === '-' ? {} : Object.fromEntries(headers!.split(',').map((entry) => {
-            const [name, encoded] = entry.split('=');
-            return [name!, Buffer.from(encoded!, 'base64').toString('utf8')];
-          })),
-          value: Buffer.from(value!, 'base64'),
-        };
-      });
+  async readTopic(topic: string, isolation: IsolationLevel = 'read_uncommitted'): Promise<JavaReadRecord[]> {
+    return readTopicWithJava([...this.flags(), '--topic', topic, '--isolation', isolation]);
   }
 
   /** The codec (attributes & 7) of every record batch the broker stored for the topic, read from its log segments. */
   storedCodecs(topic: string): Set<number> {
-    const dataDir = path.join(process.env.KAFKA_CACHE_DIR ?? path.join(REPO_ROOT, '.cache/kafka'), 'brokers', this.spec.name, 'data');
     const codecs = new Set<number>();
-    for (const directory of readdirSync(dataDir).filter((entry) => entry.startsWith(`${topic}-`))) {
+    this.forEachStoredBatch(topic, (bytes, at) => codecs.add(bytes.readInt16BE(at + 21) & 7));
+    return codecs;
+  }
+
+  /**
+   * Records the broker stored for the topic outside control batches (the commit and abort
+   * markers of transactions, which take offsets too), read from its log segments.
+   */
+  storedDataRecords(topic: string): number {
+    let records = 0;
+    this.forEachStoredBatch(topic, (bytes, at) => {
+      // Attributes bit 5 marks a control batch; the record count is the int32 at byte 57.
+      if ((bytes.readInt16BE(at + 21) & 0x20) === 0) records += bytes.readInt32BE(at + 57);
+    });
+    return records;
+  }
+
+  /**
+   * Calls `visit` with each v2 record batch of the topic's log segments: baseOffset int64,
+   * batchLength int32 (bytes after it), leader epoch int32, magic int8, crc int32, attributes
+   * int16 (codec in the low three bits), ..., record count int32 at byte 57.
+   */
+  private forEachStoredBatch(topic: string, visit: (bytes: Buffer, at: number) => void): void {
+    const dataDir = path.join(process.env.KAFKA_CACHE_DIR ?? path.join(REPO_ROOT, '.cache/kafka'), 'brokers', this.spec.name, 'data');
+    // A partition's directory is <topic>-<partition>; another topic may start with the same name.
+    const partitionDirectory = (entry: string): boolean => entry.startsWith(`${topic}-`) && /^\d+$/.test(entry.slice(topic.length + 1));
+    for (const directory of readdirSync(dataDir).filter(partitionDirectory)) {
       for (const segment of readdirSync(path.join(dataDir, directory)).filter((entry) => entry.endsWith('.log'))) {
         const bytes = readFileSync(path.join(dataDir, directory, segment));
-        // v2 record batch: baseOffset int64, batchLength int32 (bytes after it), leader epoch int32,
-        // magic int8, crc int32, attributes int16 whose low three bits name the codec.
-        for (let at = 0; at + 23 <= bytes.length; at += 12 + bytes.readInt32BE(at + 8)) {
-          codecs.add(bytes.readInt16BE(at + 21) & 7);
-        }
+        for (let at = 0; at + 61 <= bytes.length; at += 12 + bytes.readInt32BE(at + 8)) visit(bytes, at);
       }
     }
-    return codecs;
   }
 
   get bootstrap(): string {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
+import { readTopicWithJava, type IsolationLevel, type JavaReadRecord } from './kafka-broker.js';
 
 const run = promisify(execFile);
 const { Kafka, logLevel } = kafkajs;
@@ -65,6 +66,12 @@ export class KafkaCluster {
     } finally {
       await admin.disconnect();
     }
+  }
+
+  /** Every record of a topic as the Java client reads it from the cluster (see KafkaBroker.readTopic). */
+  async readTopic(topic: string, isolation: IsolationLevel = 'read_uncommitted'): Promise<JavaReadRecord[]> {
+    const node = this.nodeFlagsOf(this.nodeIds[0]!);
+    return readTopicWithJava([...node, '--bootstrap', this.bootstrap, '--topic', topic, '--isolation', isolation]);
   }
 
   get nodeIds(): number[] {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import winston from 'winston';
 import type { AuditRecord } from '../../../src/pipeline/audit-record.js';
@@ -18,36 +17,8 @@ import { LumberjackWriter } from '../../helpers/lumberjack-writer.js';
 import { metricValue, readyzStatus, rssBytes, startKafkaAgent } from './kafka-agent.js';
 import { KafkaBroker, SASL_USER, type BrokerSpec } from './kafka-broker.js';
 import { TopicReader, auditKeyOf, createTopic } from './topic-reader.js';
+import { WrittenLines } from './written-lines.js';
 import { parseOptions } from '../../../src/yargs-options.js';
-
-/** Lines written so far, by `auditID/stage`, to compare what Kafka holds byte for byte. */
-class WrittenLines {
-  readonly byKey = new Map<string, string>();
-
-  constructor(
-    readonly writer: LumberjackWriter,
-    private readonly factory: AuditEventFactory,
-  ) {}
-
-  /** Writes one event made from the first written one with `changes` applied, and returns it. */
-  writeVariant(changes: Record<string, unknown>): Record<string, unknown> {
-    const event = { ...JSON.parse(this.byKey.values().next().value!), ...changes };
-    const line = JSON.stringify(event);
-    this.byKey.set(auditKeyOf(Buffer.from(line)), line);
-    this.writer.write(line);
-    return event;
-  }
-
-  /** Writes `count` lines in bursts, yielding so the lumberjack mill and the test's consumer run meanwhile. */
-  async write(count: number, burst = 1000): Promise<void> {
-    for (let written = 0; written < count; written += burst) {
-      const lines = this.factory.lines(Math.min(burst, count - written));
-      for (const line of lines) this.byKey.set(auditKeyOf(Buffer.from(line)), line);
-      this.writer.writeMany(lines);
-      await yieldToEventLoop();
-    }
-  }
-}
 
 function isAlive(pid: number): boolean {
   try {

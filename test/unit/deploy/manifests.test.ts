@@ -18,6 +18,7 @@ const KINDS = ['ConfigMap', 'DaemonSet', 'Namespace', 'NetworkPolicy', 'ServiceA
 const OVERLAYS: Array<DeploymentExpectation & { dir: string }> = [
   { dir: 'manifests/base', sink: 'stdout', kinds: KINDS, sinkPorts: () => [] },
   { dir: 'manifests/overlays/kafka', sink: 'kafka', kinds: KINDS, sinkPorts: (settings) => portsOf(settings.KAF_KAFKA_BROKERS) },
+  { dir: 'manifests/overlays/kafka-exactly-once', sink: 'kafka', kinds: KINDS, sinkPorts: (settings) => portsOf(settings.KAF_KAFKA_BROKERS) },
   {
     dir: 'manifests/overlays/kafka-alerts',
     sink: 'kafka',

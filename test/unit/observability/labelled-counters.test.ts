@@ -26,7 +26,7 @@ describe('labelled counters are served at 0 from the start, for every label know
     const registry = new Registry();
     new KafkaSinkMetrics(registry);
     assert.deepEqual(await samples(registry, 'kube_audit_forwarder_kafka_send_failures_total'), [
-      ...['authentication', 'authorization', 'tls', 'unreachable', 'message-too-large', 'unknown-topic', 'producer-state', 'other'].map((kind) => `{kind="${kind}"} 0`),
+      ...['authentication', 'authorization', 'tls', 'unreachable', 'message-too-large', 'unknown-topic', 'producer-state', 'fenced', 'other'].map((kind) => `{kind="${kind}"} 0`),
     ]);
     assert.deepEqual(await samples(registry, 'kube_audit_forwarder_kafka_oversize_events_total'), ['{outcome="truncated"} 0', '{outcome="dead_lettered"} 0']);
   });

@@ -84,6 +84,20 @@ describe('AuditLogSource', function () {
     await waitUntil(() => source!.checkpointEntries()[0]!.completed, 5_000, 'completed once rotated, read and acknowledged');
   });
 
+  it('checkpoint entries with positions not yet acknowledged show them (and completion) without moving the acknowledged ones', async () => {
+    writeFileSync(path.join(dir, 'audit.log'), '{"n":1}\n{"n":2}\n');
+    const { lines } = start();
+    await waitUntil(() => lines.length === 2 && source!.caughtUp, 5_000, 'read');
+    renameSync(path.join(dir, 'audit.log'), path.join(dir, 'audit-2026-12-01T10-00-00.000.log'));
+    source!.filesChanged();
+    const file = lines[1]!.file;
+    await waitUntil(() => source!.checkpointEntries(new Map([[file, 16]]))[0]!.completed, 5_000, 'the rotated file read to its end');
+    const after = source!.checkpointEntries(new Map([[file, 16]]))[0]!;
+    assert.deepEqual([after.offset, after.size, after.completed], [16, 16, true]);
+    assert.deepEqual([source!.checkpointEntries()[0]!.offset, source!.checkpointEntries()[0]!.completed], [0, false], 'the look-ahead moved the acknowledged position');
+    assert.equal(source!.checkpointEntries(new Map([[file, 8]]))[0]!.completed, false, 'completed with a line still ahead');
+  });
+
   it('is caught up only once a checkpointed file that vanished unread is reported lost, though an empty backup is being written', async () => {
     const gone = '{"n":1}\n{"n":2}\n';
     writeFileSync(path.join(dir, 'audit.log'), '{"n":3}\n');

@@ -44,6 +44,16 @@ describe('classifying librdkafka failures', () => {
     assert.equal(classifyKafkaFailure(librdkafkaError(3, 'Broker: Unknown topic or partition')), 'unknown-topic');
   });
 
+  it('tells a fencing (another producer took the transactional id) apart from other fatal states, by code or by the fatal text', () => {
+    assert.equal(classifyKafkaFailure(librdkafkaError(-144, 'Local: This instance has been fenced by a newer instance')), 'fenced');
+    assert.equal(classifyKafkaFailure(librdkafkaError(90, 'Broker: There is a newer producer with the same transactionalId which fences the current one')), 'fenced');
+    assert.equal(
+      classifyKafkaFailure(librdkafkaError(-150, 'Fatal error: Local: This instance has been fenced by a newer instance: Failed to add partitions to transaction', true)),
+      'fenced',
+    );
+    assert.equal(classifyKafkaFailure(librdkafkaError(-150, 'Local: Fatal error', true)), 'producer-state');
+  });
+
   it('looks through a wrapping error to its cause', () => {
     const wrapped = new Error('Kafka send failed', { cause: librdkafkaError(-169, 'SASL authentication error') });
     assert.equal(classifyKafkaFailure(wrapped), 'authentication');

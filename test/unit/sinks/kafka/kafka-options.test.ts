@@ -144,4 +144,40 @@ describe('Kafka sink options', () => {
   it('rejects a max message size too small to hold a batch header and an event', () => {
     assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-max-message-bytes', '100'], /--kafka-max-message-bytes: 100 bytes is not between/);
   });
+
+  it('exactly-once: a transactional id from --kafka-transactional-id, else from NODE_NAME, with the checkpoint topic and transaction limits', () => {
+    assert.equal(read(['--kafka-brokers', 'b:9092']).exactlyOnce, undefined);
+    const config = read(['--kafka-brokers', 'b:9092', '--kafka-delivery', 'exactly-once', '--kafka-transactional-id', 'kaf-a']);
+    assert.deepEqual(config.exactlyOnce, { transactionalId: 'kaf-a', checkpointTopic: 'kube-audit-checkpoints', transactionMaxEvents: 20000, transactionIntervalMs: 500 });
+    const previous = process.env.NODE_NAME;
+    process.env.NODE_NAME = 'node-7.example';
+    try {
+      const fromEnv = read([], {
+        KAF_KAFKA_BROKERS: 'b:9092',
+        KAF_KAFKA_DELIVERY: 'exactly-once',
+        KAF_KAFKA_CHECKPOINT_TOPIC: 'cp',
+        KAF_KAFKA_TRANSACTION_MAX_EVENTS: '5000',
+        KAF_KAFKA_TRANSACTION_INTERVAL_MS: '100',
+      });
+      assert.deepEqual(fromEnv.exactlyOnce, { transactionalId: 'kube-audit-forwarder-node-7.example', checkpointTopic: 'cp', transactionMaxEvents: 5000, transactionIntervalMs: 100 });
+    } finally {
+      if (previous === undefined) delete process.env.NODE_NAME;
+      else process.env.NODE_NAME = previous;
+    }
+  });
+
+  it('exactly-once: refuses a missing or unusable transactional id, and acks 1 or no idempotence', () => {
+    const previous = process.env.NODE_NAME;
+    delete process.env.NODE_NAME;
+    try {
+      assertConfigError(['--kafka-brokers', 'b:9092', '--kafka-delivery', 'exactly-once'], /--kafka-delivery exactly-once needs --kafka-transactional-id .*or NODE_NAME/);
+    } finally {
+      if (previous !== undefined) process.env.NODE_NAME = previous;
+    }
+    const eos = ['--kafka-brokers', 'b:9092', '--kafka-delivery', 'exactly-once', '--kafka-transactional-id'];
+    assertConfigError([...eos, 'has space'], /--kafka-transactional-id must be 1 to 249 of/);
+    assertConfigError([...eos, 'a', '--kafka-acks', '1', '--no-kafka-idempotent'], /exactly-once needs --kafka-acks all and the idempotent producer/);
+    assertConfigError([...eos, 'a', '--no-kafka-idempotent'], /exactly-once needs --kafka-acks all/);
+    assertConfigError([...eos, 'a', '--kafka-transaction-max-events', '0'], /--kafka-transaction-max-events/);
+  });
 });
