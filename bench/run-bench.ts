@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       'steady-seconds': { type: 'number', default: 60, describe: 'length of the steady-state run, 0 to skip it' },
       'steady-rate': { type: 'number', default: 10_000, describe: 'events per second written in the steady-state run' },
       'steady-rotate-megabytes': { type: 'number', default: 64, describe: 'rotation size in the steady-state run' },
-      profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink catch-ups and of the steady-state run to <cache-dir>/profiles/<run>' },
+      profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink and Kafka catch-ups and of the steady-state run to <cache-dir>/profiles/<run>' },
       'cache-dir': { type: 'string', default: '.cache/bench', describe: 'generated corpora (kept between runs) and scratch space' },
       output: { type: 'string', default: 'bench/results/latest.json' },
       'fluent-bit': {
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     // Alertmanager that refuses connections (retries, drops), to set beside 'file sink'.
     await catchUp('file sink, unreachable Alertmanager', fileTarget(output), ['--alertmanager-url', `http://127.0.0.1:${await freePort()}`]);
   }
-  if (argv.sinks.includes('kafka')) await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], catchUp);
+  if (argv.sinks.includes('kafka')) await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], catchUp, profileFlags);
   if (argv.sinks.includes('forward')) {
     const server = new BenchForwardServer(path.join(scratch, 'forward-server'));
     log('starting the forward server');
@@ -249,7 +249,8 @@ async function runKafka(
   version: string,
   port: number,
   codecs: string[],
-  catchUp: (name: string, target: SinkTarget, extraArgs?: string[]) => Promise<void>,
+  catchUp: (name: string, target: SinkTarget, extraArgs?: string[], nodeFlags?: string[]) => Promise<void>,
+  profileFlags: (run: string) => string[],
 ): Promise<void> {
   const kafka = new BenchKafka(version, port);
   log(`starting Kafka ${version}`);
@@ -257,8 +258,13 @@ async function runKafka(
   try {
     for (const codec of codecs) {
       const topic = (variant: string): string => `bench-${codec}-${variant}-${corpus.events}-${Date.now()}`;
-      await catchUp(`kafka ${version}, ${codec}`, await kafka.target(topic('processors'), codec));
-      await catchUp(`kafka ${version}, ${codec}, no processors`, await kafka.target(topic('bare'), codec), WITHOUT_PROCESSORS);
+      await catchUp(`kafka ${version}, ${codec}`, await kafka.target(topic('processors'), codec), [], profileFlags(`kafka-${codec}`));
+      await catchUp(
+        `kafka ${version}, ${codec}, no processors`,
+        await kafka.target(topic('bare'), codec),
+        WITHOUT_PROCESSORS,
+        profileFlags(`kafka-${codec}-no-processors`),
+      );
     }
   } finally {
     await kafka.stop();

@@ -6,7 +6,7 @@ import { PermanentSinkError, type Sink, type SinkHealth } from '../sink.js';
 import type { SinkContext } from '../sink-definition.js';
 import { DeliveryTracker, type DeliveryError } from './delivery-tracker.js';
 import { LIBRDKAFKA_ERRORS, classifyKafkaFailure, rootMessage, type KafkaFailureKind } from './kafka-failure.js';
-import { recordBytesLimit, toKafkaMessage, type SizedMessage } from './kafka-message.js';
+import { KafkaMessageBuilder, recordBytesLimit, type SizedMessage } from './kafka-message.js';
 import type { KafkaSinkConfig } from './kafka-sink-config.js';
 import { KafkaSinkMetrics } from './kafka-sink-metrics.js';
 import { librdkafkaConfig } from './librdkafka-config.js';
@@ -113,6 +113,7 @@ export class KafkaSink implements Sink {
   private readonly metrics: KafkaSinkMetrics;
   private readonly oversize: OversizeEvents;
   private readonly deadLetterFile: DeadLetterFile;
+  private readonly messages: KafkaMessageBuilder;
   private generation?: ProducerGeneration;
   private generations = 0;
   private state: SinkHealth = { ready: false, detail: 'not started' };
@@ -125,9 +126,10 @@ export class KafkaSink implements Sink {
   ) {
     this.metrics = new KafkaSinkMetrics(context.registry);
     this.deadLetterFile = new DeadLetterFile(config.deadLetterDir);
+    this.messages = new KafkaMessageBuilder(config.key, config.headers);
     this.oversize = new OversizeEvents(
       config.oversizePolicy,
-      (record) => this.toMessage(record),
+      (record) => this.messages.build(record),
       this.deadLetterFile,
       this.metrics,
       context.logger,
@@ -208,24 +210,22 @@ export class KafkaSink implements Sink {
     return this.state;
   }
 
-  private toMessage(record: AuditRecord): SizedMessage {
-    return toKafkaMessage(record, this.config.key, this.config.headers);
-  }
-
   /** Hands every record (and the alerts among them) to librdkafka; the tracker learns of each message. */
   private async produceAll(generation: ProducerGeneration, tracker: DeliveryTracker, records: readonly AuditRecord[], deadLetters: AuditRecord[]): Promise<void> {
     const limitBytes = recordBytesLimit(generation.maxMessageBytes);
     const { alertsTopic } = this.config;
     try {
       for (const record of records) {
-        const built = this.toMessage(record);
+        const built = this.messages.build(record);
         const message = built.bytes <= limitBytes ? built : this.oversize.fit(record, built, limitBytes, deadLetters);
         // The message has the key and headers: the parsed event would only wait for the report in memory.
         record.releaseEvent?.();
         if (message === undefined) continue;
-        await this.produceOne(generation, { record, message, topic: this.config.topic, tracker });
+        const item: Outgoing = { record, message, topic: this.config.topic, tracker };
+        if (!this.produceOne(generation, item)) await this.produceWhenRoom(generation, item);
         if (alertsTopic !== undefined && (record.detections?.length ?? 0) > 0) {
-          await this.produceOne(generation, { record, message, topic: alertsTopic, tracker });
+          const alert: Outgoing = { record, message, topic: alertsTopic, tracker };
+          if (!this.produceOne(generation, alert)) await this.produceWhenRoom(generation, alert);
         }
       }
     } catch (error) {
@@ -235,30 +235,34 @@ export class KafkaSink implements Sink {
     tracker.allProduced();
   }
 
-  private async produceOne(generation: ProducerGeneration, item: Outgoing): Promise<void> {
+  /**
+   * Hands one message to librdkafka; false when its queue is full and nothing was produced. Not
+   * async: a promise per message was garbage on the hot path, and only a full queue waits.
+   */
+  private produceOne(generation: ProducerGeneration, item: Outgoing): boolean {
+    if (generation.broken) throw generation.broken;
     const { value, key, headers } = item.message.message;
-    for (;;) {
-      if (generation.broken) throw generation.broken;
-      try {
-        generation.producer.produce(item.topic, null, value, key, null, item, headers);
+    try {
+      generation.producer.produce(item.topic, null, value, key, null, item, headers);
+      item.tracker.produced();
+      return true;
+    } catch (error) {
+      const code = (error as DeliveryError).code;
+      if (code === LIBRDKAFKA_ERRORS.QUEUE_FULL) return false;
+      if (code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE) {
+        // librdkafka's own count of the message is above message.max.bytes: as if the broker refused it.
         item.tracker.produced();
-        return;
-      } catch (error) {
-        const code = (error as DeliveryError).code;
-        if (code === LIBRDKAFKA_ERRORS.QUEUE_FULL) {
-          // librdkafka holds as many messages as queue.buffering.max.* allow: wait for a report.
-          await new Promise<void>((resolve) => generation.roomWaiters.push(resolve));
-          continue;
-        }
-        if (code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE) {
-          // librdkafka's own count of the message is above message.max.bytes: as if the broker refused it.
-          item.tracker.produced();
-          item.tracker.report(item.record, error as DeliveryError);
-          return;
-        }
-        throw error;
+        item.tracker.report(item.record, error as DeliveryError);
+        return true;
       }
+      throw error;
     }
+  }
+
+  /** librdkafka holds as many messages as queue.buffering.max.* allow: each delivery report makes room for one. */
+  private async produceWhenRoom(generation: ProducerGeneration, item: Outgoing): Promise<void> {
+    do await new Promise<void>((resolve) => generation.roomWaiters.push(resolve));
+    while (!this.produceOne(generation, item));
   }
 
   /**
