@@ -139,6 +139,41 @@ describe('Helm chart (charts/kube-audit-forwarder)', function () {
       assert.deepEqual(container.volumeMounts!.find((m) => m.name === 'alerts-credentials'), { name: 'alerts-credentials', mountPath: '/etc/kube-audit-forwarder/alerts', readOnly: true });
     });
 
+    it('mounts the OAUTHBEARER token Secret key as the token file, with no user name or password', async () => {
+      const values = {
+        sink: {
+          type: 'kafka',
+          kafka: {
+            brokers: ['kafka-0.example.internal:9093'],
+            tls: { enabled: true, secretName: 'kafka-tls' },
+            sasl: { mechanism: 'oauthbearer', tokenSecret: { name: 'kafka-token', key: 'jwt' } },
+          },
+        },
+      };
+      await helm(['lint', CHART, '--strict'], values);
+      const { settings, pod, container } = describeDeployment(await renderChart(values));
+      const volume = pod.volumes!.find((v) => v.projected)!;
+      const mount = container.volumeMounts!.find((m) => m.name === volume.name)!;
+      const files = volume.projected!.sources.flatMap((source) =>
+        source.secret!.items!.map((item) => `${source.secret!.name}:${item.key}->${mount.mountPath}/${item.path}`),
+      );
+      assert.deepEqual(files.sort(), [
+        'kafka-tls:ca.crt->/etc/kube-audit-forwarder/kafka/ca.crt',
+        'kafka-token:jwt->/etc/kube-audit-forwarder/kafka/oauthbearer-token',
+      ]);
+      assert.equal(settings.KAF_KAFKA_SASL_MECHANISM, 'oauthbearer');
+      assert.equal(settings.KAF_KAFKA_SASL_OAUTHBEARER_TOKEN_FILE, '/etc/kube-audit-forwarder/kafka/oauthbearer-token');
+      assert.equal(settings.KAF_KAFKA_SASL_USERNAME, undefined);
+      assert.equal(settings.KAF_KAFKA_SASL_PASSWORD_FILE, undefined);
+    });
+
+    it('refuses the oauthbearer mechanism without the Secret holding the token', async () => {
+      await assert.rejects(
+        renderChart({ sink: { type: 'kafka', kafka: { brokers: ['k:9093'], sasl: { mechanism: 'oauthbearer' } } } }),
+        /sink\.kafka\.sasl\.tokenSecret\.name is required/,
+      );
+    });
+
     it('refuses a SASL mechanism without the Secret holding the password', async () => {
       await assert.rejects(
         renderChart({ sink: { type: 'kafka', kafka: { brokers: ['k:9093'], sasl: { mechanism: 'plain', username: 'u' } } } }),
@@ -238,6 +273,7 @@ describe('Helm chart (charts/kube-audit-forwarder)', function () {
       ['a setting of the wrong type', { config: { batchMaxEvents: 'many' } }, /batchMaxEvents/],
       ['a size the agent cannot read', { config: { maxLineBytes: '1 megabyte' } }, /maxLineBytes/],
       ['an inline SASL password', { config: { kafkaSaslPassword: 'hunter2' } }, /kafkaSaslPassword/],
+      ['a token file the chart does not mount', { config: { kafkaSaslOauthbearerTokenFile: '/token' } }, /kafkaSaslOauthbearerTokenFile/],
       ['an unknown distribution', { distribution: 'minikube' }, /minikube|enum|must be one of/i],
       ['a broker without a port', { sink: { kafka: { brokers: ['kafka-0'] } } }, /brokers/],
     ];
