@@ -72,6 +72,15 @@ const SINKS: ChartCase[] = [
   },
 ];
 
+/** The Secret keys of the projected credentials volume, as `secret:key->mounted file`, sorted. */
+function credentialFiles({ pod, container }: ReturnType<typeof describeDeployment>): string[] {
+  const volume = pod.volumes!.find((v) => v.projected)!;
+  const mount = container.volumeMounts!.find((m) => m.name === volume.name)!;
+  return volume.projected!.sources
+    .flatMap((source) => source.secret!.items!.map((item) => `${source.secret!.name}:${item.key}->${mount.mountPath}/${item.path}`))
+    .sort();
+}
+
 const DISTRIBUTIONS: Record<string, { path: string; hostDir: string }> = {
   default: { path: '/var/log/kubernetes/audit.log', hostDir: '/var/log/kubernetes' },
   kubeadm: { path: '/var/log/kubernetes/audit/audit.log', hostDir: '/var/log/kubernetes' },
@@ -111,13 +120,9 @@ describe('Helm chart (charts/kube-audit-forwarder)', function () {
 
   describe('credentials', () => {
     it('mounts only the Secret keys the sink reads, as the files its settings name', async () => {
-      const { settings, pod, container } = describeDeployment(await renderChart(SINKS[2]!.values));
-      const volume = pod.volumes!.find((v) => v.projected)!;
-      const mount = container.volumeMounts!.find((m) => m.name === volume.name)!;
-      const files = volume.projected!.sources.flatMap((source) =>
-        source.secret!.items!.map((item) => `${source.secret!.name}:${item.key}->${mount.mountPath}/${item.path}`),
-      );
-      assert.deepEqual(files.sort(), [
+      const deployment = describeDeployment(await renderChart(SINKS[2]!.values));
+      const { settings, container } = deployment;
+      assert.deepEqual(credentialFiles(deployment), [
         'kafka-password:password->/etc/kube-audit-forwarder/kafka/sasl-password',
         'kafka-tls:ca.crt->/etc/kube-audit-forwarder/kafka/ca.crt',
         'kafka-tls:tls.crt->/etc/kube-audit-forwarder/kafka/tls.crt',
@@ -151,13 +156,9 @@ describe('Helm chart (charts/kube-audit-forwarder)', function () {
         },
       };
       await helm(['lint', CHART, '--strict'], values);
-      const { settings, pod, container } = describeDeployment(await renderChart(values));
-      const volume = pod.volumes!.find((v) => v.projected)!;
-      const mount = container.volumeMounts!.find((m) => m.name === volume.name)!;
-      const files = volume.projected!.sources.flatMap((source) =>
-        source.secret!.items!.map((item) => `${source.secret!.name}:${item.key}->${mount.mountPath}/${item.path}`),
-      );
-      assert.deepEqual(files.sort(), [
+      const deployment = describeDeployment(await renderChart(values));
+      const { settings } = deployment;
+      assert.deepEqual(credentialFiles(deployment), [
         'kafka-tls:ca.crt->/etc/kube-audit-forwarder/kafka/ca.crt',
         'kafka-token:jwt->/etc/kube-audit-forwarder/kafka/oauthbearer-token',
       ]);
