@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       'steady-seconds': { type: 'number', default: 60, describe: 'length of the steady-state run, 0 to skip it' },
       'steady-rate': { type: 'number', default: 10_000, describe: 'events per second written in the steady-state run' },
       'steady-rotate-megabytes': { type: 'number', default: 64, describe: 'rotation size in the steady-state run' },
-      profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink catch-ups and of the steady-state run to <cache-dir>/profiles/<run>' },
+      profile: { type: 'boolean', default: false, describe: 'write --cpu-prof profiles of the file-sink and Kafka catch-ups and of the steady-state run to <cache-dir>/profiles/<run>' },
       'cache-dir': { type: 'string', default: '.cache/bench', describe: 'generated corpora (kept between runs) and scratch space' },
       output: { type: 'string', default: 'bench/results/latest.json' },
       'fluent-bit': {
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     await catchUp('file sink, unreachable Alertmanager', fileTarget(output), ['--alertmanager-url', `http://127.0.0.1:${await freePort()}`]);
   }
   if (argv.sinks.includes('kafka')) {
-    await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], argv['kafka-deliveries'] as KafkaDelivery[], catchUp);
+    await runKafka(corpus, argv['kafka-version'], argv['kafka-port'], argv['kafka-codecs'], argv['kafka-deliveries'] as KafkaDelivery[], catchUp, profileFlags);
   }
   if (argv.sinks.includes('forward')) {
     const server = new BenchForwardServer(path.join(scratch, 'forward-server'));
@@ -261,7 +261,8 @@ async function runKafka(
   port: number,
   codecs: string[],
   deliveries: KafkaDelivery[],
-  catchUp: (name: string, target: SinkTarget, extraArgs?: string[]) => Promise<void>,
+  catchUp: (name: string, target: SinkTarget, extraArgs?: string[], nodeFlags?: string[]) => Promise<void>,
+  profileFlags: (run: string) => string[],
 ): Promise<void> {
   const kafka = new BenchKafka(version, port);
   log(`starting Kafka ${version}`);
@@ -269,11 +270,16 @@ async function runKafka(
   try {
     for (const codec of codecs) {
       // Each exactly-once row right after its at-least-once twin, so the two meet the same load.
-      for (const variant of [{ name: '', args: [] }, { name: ', no processors', args: WITHOUT_PROCESSORS }]) {
+      for (const variant of [{ name: '', args: [], run: '' }, { name: ', no processors', args: WITHOUT_PROCESSORS, run: '-no-processors' }]) {
         for (const delivery of deliveries) {
           const suffix = delivery === 'exactly-once' ? ', exactly-once' : '';
           const topic = `bench-${codec}-${variant.args.length > 0 ? 'bare' : 'processors'}-${delivery}-${corpus.events}-${Date.now()}`;
-          await catchUp(`kafka ${version}, ${codec}${variant.name}${suffix}`, await kafka.target(topic, codec, delivery), variant.args);
+          await catchUp(
+            `kafka ${version}, ${codec}${variant.name}${suffix}`,
+            await kafka.target(topic, codec, delivery),
+            variant.args,
+            profileFlags(`kafka-${codec}${variant.run}-${delivery}`),
+          );
         }
       }
     }

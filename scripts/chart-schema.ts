@@ -28,6 +28,7 @@ export const CHART_OWNED_FLAGS = new Set([
   'kafka-sasl-username',
   'kafka-sasl-password',
   'kafka-sasl-password-file',
+  'kafka-sasl-oauthbearer-token-file',
   'forward-servers',
   'forward-tag',
   'forward-shared-key',
@@ -130,9 +131,10 @@ export function chartSchema(): Schema {
           topic: { type: 'string', minLength: 1 },
           tls: tls(),
           sasl: closed({
-            mechanism: { type: 'string', enum: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] },
+            mechanism: { type: 'string', enum: ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] },
             username: string,
             passwordSecret: secretKeyRef,
+            tokenSecret: secretKeyRef,
           }),
         }),
         forward: closed({

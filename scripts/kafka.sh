@@ -16,12 +16,14 @@
 #   --version V            Kafka version [KAFKA_VERSION], default 4.4.0; aliases: 3.9 = 3.9.2, 4 = 4.4.0
 #   --name N               broker name [KAFKA_NAME], default kafka-<version>; several may run at once
 #   --port P               PLAINTEXT port [KAFKA_PORT]; default 19092 for 3.x, 29092 for 4.x.
-#                          The controller listens on P+1, SASL_PLAINTEXT on P+2, SSL on P+3.
+#                          The controller listens on P+1, SASL_PLAINTEXT on P+2, SSL on P+3,
+#                          SASL_SSL on P+4 (with both --sasl and --ssl).
 #   --sasl                 add a SASL_PLAINTEXT listener with SCRAM-SHA-256, SCRAM-SHA-512, PLAIN and
 #                          OAUTHBEARER (Kafka's unsecured JWT validator: alg none, sub and exp claims)
 #   --scram-user U:P       a SASL user (repeatable), default kafka-test:kafka-test-secret. SCRAM users
 #                          are written at format time, so they apply to a new log dir (see --fresh)
-#   --ssl                  add an SSL listener with a certificate from a CA made for this broker
+#   --ssl                  add an SSL listener with a certificate from a CA made for this broker; with
+#                          --sasl also a SASL_SSL listener (the same mechanisms, no client certificate)
 #   --ssl-client-auth A    none (default) or required (clients must present a cert from that CA)
 #   --message-max-bytes N  broker message.max.bytes [KAFKA_MESSAGE_MAX_BYTES], default Kafka's 1048588
 #   --partitions N         num.partitions of auto-created topics, default 3
@@ -42,7 +44,7 @@
 # The jars come from Maven Central through scripts/kafka/pom.xml (kafka_2.13 + slf4j-simple), cached in ~/.m2.
 #
 # After start, <cache>/brokers/<name>/broker.env holds KAFKA_BOOTSTRAP, KAFKA_SASL_BOOTSTRAP,
-# KAFKA_SSL_BOOTSTRAP and the TLS file paths; `start` and `status` print the same lines.
+# KAFKA_SSL_BOOTSTRAP, KAFKA_SASL_SSL_BOOTSTRAP and the TLS file paths; `start` and `status` print the same lines.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -128,6 +130,7 @@ min_isr=1
 (( replication > 1 )) && min_isr=2
 sasl_port=$((port + 2))
 ssl_port=$((port + 3))
+sasl_ssl_port=$((port + 4))
 jars_dir="$cache_dir/jars/$version"
 broker_dir="$cache_dir/brokers/$name"
 pid_file="$broker_dir/broker.pid"
@@ -218,6 +221,11 @@ write_server_properties() {
     advertised+=",SSL://127.0.0.1:$ssl_port"
     protocols+=",SSL:SSL"
   fi
+  if $sasl && $ssl; then
+    listeners+=",SASL_SSL://127.0.0.1:$sasl_ssl_port"
+    advertised+=",SASL_SSL://127.0.0.1:$sasl_ssl_port"
+    protocols+=",SASL_SSL:SASL_SSL"
+  fi
   {
     echo "process.roles=broker,controller"
     echo "node.id=$node_id"
@@ -242,12 +250,16 @@ write_server_properties() {
     [[ -n "$message_max_bytes" ]] && echo "message.max.bytes=$message_max_bytes"
     if $sasl; then
       echo "sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN,OAUTHBEARER"
-      echo "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"
-      echo "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
-      echo "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
-      local plain_users="" entry
+      local plain_users="" entry listener
       for entry in "${scram_users[@]}"; do plain_users+=" user_${entry%%:*}=\"${entry#*:}\""; done
-      echo "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$plain_users;"
+      for listener in sasl_plaintext $($ssl && echo sasl_ssl); do
+        echo "listener.name.$listener.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"
+        echo "listener.name.$listener.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        echo "listener.name.$listener.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        echo "listener.name.$listener.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$plain_users;"
+      done
+      # SASL authenticates the client there: no certificate asked, whatever --ssl-client-auth says.
+      if $ssl; then echo "listener.name.sasl_ssl.ssl.client.auth=none"; fi
     fi
     if $ssl; then
       echo "ssl.keystore.type=PKCS12"
@@ -298,6 +310,7 @@ write_env_file() {
     fi
     if $ssl; then
       echo "KAFKA_SSL_BOOTSTRAP=127.0.0.1:$ssl_port"
+      if $sasl; then echo "KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:$sasl_ssl_port"; fi
       echo "KAFKA_TLS_CA_FILE=$tls_dir/ca.pem"
       echo "KAFKA_TLS_CLIENT_CERT_FILE=$tls_dir/client.pem"
       echo "KAFKA_TLS_CLIENT_KEY_FILE=$tls_dir/client.key"
@@ -313,7 +326,7 @@ start() {
     return 0
   fi
   local listener_port
-  for listener_port in "$port" "$controller_port" $($sasl && echo "$sasl_port") $($ssl && echo "$ssl_port"); do
+  for listener_port in "$port" "$controller_port" $($sasl && echo "$sasl_port") $($ssl && echo "$ssl_port") $($sasl && $ssl && echo "$sasl_ssl_port"); do
     port_in_use "$listener_port" && die "port $listener_port is in use; pick another base with --port"
   done
   fetch_jars

@@ -82,7 +82,13 @@ rke2: {path: /var/lib/rancher/rke2/server/logs/audit.log, hostDir: /var/lib/ranc
         path: tls.key
       {{- end }}
 {{ end -}}
-{{- if and (eq $sink "kafka") (ne $settings.sasl.mechanism "none") }}
+{{- if and (eq $sink "kafka") (eq $settings.sasl.mechanism "oauthbearer") }}
+- secret:
+    name: {{ required "sink.kafka.sasl.tokenSecret.name is required with the oauthbearer mechanism" $settings.sasl.tokenSecret.name }}
+    items:
+      - key: {{ $settings.sasl.tokenSecret.key }}
+        path: oauthbearer-token
+{{ else if and (eq $sink "kafka") (ne $settings.sasl.mechanism "none") }}
 - secret:
     name: {{ required "sink.kafka.sasl.passwordSecret.name is required with a SASL mechanism" $settings.sasl.passwordSecret.name }}
     items:

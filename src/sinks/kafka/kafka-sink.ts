@@ -10,7 +10,7 @@ import type { SinkContext } from '../sink-definition.js';
 import { readCommittedCheckpoint } from './checkpoint-topic.js';
 import { DeliveryTracker, type DeliveryError } from './delivery-tracker.js';
 import { LIBRDKAFKA_ERRORS, classifyKafkaFailure, rootMessage, type KafkaFailureKind } from './kafka-failure.js';
-import { recordBytesLimit, toKafkaMessage, type SizedMessage } from './kafka-message.js';
+import { KafkaMessageBuilder, recordBytesLimit, type SizedMessage } from './kafka-message.js';
 import type { KafkaExactlyOnceConfig, KafkaSinkConfig } from './kafka-sink-config.js';
 import { KafkaSinkMetrics } from './kafka-sink-metrics.js';
 import { connectionSettings, librdkafkaConfig, type LibrdkafkaConfig } from './librdkafka-config.js';
@@ -143,6 +143,7 @@ export class KafkaSink implements Sink {
   private readonly metrics: KafkaSinkMetrics;
   private readonly oversize: OversizeEvents;
   private readonly deadLetterFile: DeadLetterFile;
+  private readonly messages: KafkaMessageBuilder;
   private generation?: ProducerGeneration;
   private generations = 0;
   readonly transactions?: SinkTransactions;
@@ -164,9 +165,10 @@ export class KafkaSink implements Sink {
   ) {
     this.metrics = new KafkaSinkMetrics(context.registry);
     this.deadLetterFile = new DeadLetterFile(config.deadLetterDir);
+    this.messages = new KafkaMessageBuilder(config.key, config.headers);
     this.oversize = new OversizeEvents(
       config.oversizePolicy,
-      (record) => this.toMessage(record),
+      (record) => this.messages.build(record),
       this.deadLetterFile,
       this.metrics,
       context.logger,
@@ -320,7 +322,8 @@ export class KafkaSink implements Sink {
       if (tracker.error) throw tracker.error;
       const checkpointValue = checkpoint === undefined ? undefined : Buffer.from(JSON.stringify(checkpoint));
       if (checkpointValue !== undefined) {
-        await this.produceOne(generation, exactlyOnce.checkpointTopic, { value: checkpointValue, key: exactlyOnce.transactionalId });
+        const record = { value: checkpointValue, key: exactlyOnce.transactionalId };
+        if (!this.produceOne(generation, exactlyOnce.checkpointTopic, record)) await this.produceWhenRoom(generation, exactlyOnce.checkpointTopic, record);
       }
       if (tracker.tooLarge.length > 0) throw Object.assign(new Error('events larger than message.max.bytes'), { code: LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE });
       // On disk before the commit passes them (a transaction sent again writes them again).
@@ -457,10 +460,6 @@ export class KafkaSink implements Sink {
     return this.state;
   }
 
-  private toMessage(record: AuditRecord): SizedMessage {
-    return toKafkaMessage(record, this.config.key, this.config.headers);
-  }
-
   /** Hands every record (and the alerts among them) to librdkafka; the tracker learns of each message. */
   private async produceAll(generation: ProducerGeneration, tracker: DeliveryTracker, records: readonly AuditRecord[], deadLetters: AuditRecord[]): Promise<void> {
     try {
@@ -474,45 +473,49 @@ export class KafkaSink implements Sink {
 
   private async produceRecords(generation: ProducerGeneration, tracker: DeliveryTracker, records: readonly AuditRecord[], deadLetters: AuditRecord[]): Promise<void> {
     const limitBytes = recordBytesLimit(generation.maxMessageBytes);
-    const { alertsTopic } = this.config;
+    const { alertsTopic, topic } = this.config;
     for (const record of records) {
-      const built = this.toMessage(record);
+      const built = this.messages.build(record);
       const message = built.bytes <= limitBytes ? built : this.oversize.fit(record, built, limitBytes, deadLetters);
       // The message has the key and headers: the parsed event would only wait for the report in memory.
       record.releaseEvent?.();
       if (message === undefined) continue;
-      await this.produceOne(generation, this.config.topic, message.message, { record, tracker });
+      const item: Outgoing = { record, tracker };
+      if (!this.produceOne(generation, topic, message.message, item)) await this.produceWhenRoom(generation, topic, message.message, item);
       if (alertsTopic !== undefined && (record.detections?.length ?? 0) > 0) {
-        await this.produceOne(generation, alertsTopic, message.message, { record, tracker });
+        if (!this.produceOne(generation, alertsTopic, message.message, item)) await this.produceWhenRoom(generation, alertsTopic, message.message, item);
       }
     }
   }
 
-  /** Produces one message; `item`, when given, comes back with its delivery report to tell its batch. */
-  private async produceOne(generation: ProducerGeneration, topic: string, message: SizedMessage['message'], item?: Outgoing): Promise<void> {
-    const { value, key, headers } = message;
-    for (;;) {
-      if (generation.broken) throw generation.broken;
-      try {
-        generation.producer.produce(topic, null, value, key, null, item, headers);
-        item?.tracker.produced();
-        return;
-      } catch (error) {
-        const code = (error as DeliveryError).code;
-        if (code === LIBRDKAFKA_ERRORS.QUEUE_FULL) {
-          // librdkafka holds as many messages as queue.buffering.max.* allow: wait for a report.
-          await new Promise<void>((resolve) => generation.roomWaiters.push(resolve));
-          continue;
-        }
-        if (code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE && item) {
-          // librdkafka's own count of the message is above message.max.bytes: as if the broker refused it.
-          item.tracker.produced();
-          item.tracker.report(item.record, error as DeliveryError);
-          return;
-        }
-        throw error;
+  /**
+   * Hands one message to librdkafka; false when its queue is full and nothing was produced. Not
+   * async: a promise per message was garbage on the hot path, and only a full queue waits.
+   * `item`, when given, comes back with its delivery report to tell its batch.
+   */
+  private produceOne(generation: ProducerGeneration, topic: string, message: SizedMessage['message'], item?: Outgoing): boolean {
+    if (generation.broken) throw generation.broken;
+    try {
+      generation.producer.produce(topic, null, message.value, message.key, null, item, message.headers);
+      item?.tracker.produced();
+      return true;
+    } catch (error) {
+      const code = (error as DeliveryError).code;
+      if (code === LIBRDKAFKA_ERRORS.QUEUE_FULL) return false;
+      if (code === LIBRDKAFKA_ERRORS.MSG_SIZE_TOO_LARGE && item) {
+        // librdkafka's own count of the message is above message.max.bytes: as if the broker refused it.
+        item.tracker.produced();
+        item.tracker.report(item.record, error as DeliveryError);
+        return true;
       }
+      throw error;
     }
+  }
+
+  /** librdkafka holds as many messages as queue.buffering.max.* allow: each delivery report makes room for one. */
+  private async produceWhenRoom(generation: ProducerGeneration, topic: string, message: SizedMessage['message'], item?: Outgoing): Promise<void> {
+    do await new Promise<void>((resolve) => generation.roomWaiters.push(resolve));
+    while (!this.produceOne(generation, topic, message, item));
   }
 
   /**

@@ -72,6 +72,15 @@ const SINKS: ChartCase[] = [
   },
 ];
 
+/** The Secret keys of the projected credentials volume, as `secret:key->mounted file`, sorted. */
+function credentialFiles({ pod, container }: ReturnType<typeof describeDeployment>): string[] {
+  const volume = pod.volumes!.find((v) => v.projected)!;
+  const mount = container.volumeMounts!.find((m) => m.name === volume.name)!;
+  return volume.projected!.sources
+    .flatMap((source) => source.secret!.items!.map((item) => `${source.secret!.name}:${item.key}->${mount.mountPath}/${item.path}`))
+    .sort();
+}
+
 const DISTRIBUTIONS: Record<string, { path: string; hostDir: string }> = {
   default: { path: '/var/log/kubernetes/audit.log', hostDir: '/var/log/kubernetes' },
   kubeadm: { path: '/var/log/kubernetes/audit/audit.log', hostDir: '/var/log/kubernetes' },
@@ -111,13 +120,9 @@ describe('Helm chart (charts/kube-audit-forwarder)', function () {
 
   describe('credentials', () => {
     it('mounts only the Secret keys the sink reads, as the files its settings name', async () => {
-      const { settings, pod, container } = describeDeployment(await renderChart(SINKS[2]!.values));
-      const volume = pod.volumes!.find((v) => v.projected)!;
-      const mount = container.volumeMounts!.find((m) => m.name === volume.name)!;
-      const files = volume.projected!.sources.flatMap((source) =>
-        source.secret!.items!.map((item) => `${source.secret!.name}:${item.key}->${mount.mountPath}/${item.path}`),
-      );
-      assert.deepEqual(files.sort(), [
+      const deployment = describeDeployment(await renderChart(SINKS[2]!.values));
+      const { settings, container } = deployment;
+      assert.deepEqual(credentialFiles(deployment), [
         'kafka-password:password->/etc/kube-audit-forwarder/kafka/sasl-password',
         'kafka-tls:ca.crt->/etc/kube-audit-forwarder/kafka/ca.crt',
         'kafka-tls:tls.crt->/etc/kube-audit-forwarder/kafka/tls.crt',
@@ -137,6 +142,37 @@ describe('Helm chart (charts/kube-audit-forwarder)', function () {
       const volume = pod.volumes!.find((v) => v.name === 'alerts-credentials')!;
       assert.deepEqual(volume.secret, { secretName: 'kaf-alerts', defaultMode: 0o400 });
       assert.deepEqual(container.volumeMounts!.find((m) => m.name === 'alerts-credentials'), { name: 'alerts-credentials', mountPath: '/etc/kube-audit-forwarder/alerts', readOnly: true });
+    });
+
+    it('mounts the OAUTHBEARER token Secret key as the token file, with no user name or password', async () => {
+      const values = {
+        sink: {
+          type: 'kafka',
+          kafka: {
+            brokers: ['kafka-0.example.internal:9093'],
+            tls: { enabled: true, secretName: 'kafka-tls' },
+            sasl: { mechanism: 'oauthbearer', tokenSecret: { name: 'kafka-token', key: 'jwt' } },
+          },
+        },
+      };
+      await helm(['lint', CHART, '--strict'], values);
+      const deployment = describeDeployment(await renderChart(values));
+      const { settings } = deployment;
+      assert.deepEqual(credentialFiles(deployment), [
+        'kafka-tls:ca.crt->/etc/kube-audit-forwarder/kafka/ca.crt',
+        'kafka-token:jwt->/etc/kube-audit-forwarder/kafka/oauthbearer-token',
+      ]);
+      assert.equal(settings.KAF_KAFKA_SASL_MECHANISM, 'oauthbearer');
+      assert.equal(settings.KAF_KAFKA_SASL_OAUTHBEARER_TOKEN_FILE, '/etc/kube-audit-forwarder/kafka/oauthbearer-token');
+      assert.equal(settings.KAF_KAFKA_SASL_USERNAME, undefined);
+      assert.equal(settings.KAF_KAFKA_SASL_PASSWORD_FILE, undefined);
+    });
+
+    it('refuses the oauthbearer mechanism without the Secret holding the token', async () => {
+      await assert.rejects(
+        renderChart({ sink: { type: 'kafka', kafka: { brokers: ['k:9093'], sasl: { mechanism: 'oauthbearer' } } } }),
+        /sink\.kafka\.sasl\.tokenSecret\.name is required/,
+      );
     });
 
     it('refuses a SASL mechanism without the Secret holding the password', async () => {
@@ -238,6 +274,7 @@ describe('Helm chart (charts/kube-audit-forwarder)', function () {
       ['a setting of the wrong type', { config: { batchMaxEvents: 'many' } }, /batchMaxEvents/],
       ['a size the agent cannot read', { config: { maxLineBytes: '1 megabyte' } }, /maxLineBytes/],
       ['an inline SASL password', { config: { kafkaSaslPassword: 'hunter2' } }, /kafkaSaslPassword/],
+      ['a token file the chart does not mount', { config: { kafkaSaslOauthbearerTokenFile: '/token' } }, /kafkaSaslOauthbearerTokenFile/],
       ['an unknown distribution', { distribution: 'minikube' }, /minikube|enum|must be one of/i],
       ['a broker without a port', { sink: { kafka: { brokers: ['kafka-0'] } } }, /brokers/],
     ];

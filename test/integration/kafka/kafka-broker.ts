@@ -13,7 +13,7 @@ export interface BrokerSpec {
   /** As scripts/kafka.sh takes it: 3.9.2, 4.4.0. */
   version: string;
   name: string;
-  /** PLAINTEXT port; SASL_PLAINTEXT is port+2, SSL port+3. */
+  /** PLAINTEXT port; SASL_PLAINTEXT is port+2, SSL port+3, SASL_SSL port+4. */
   port: number;
   sasl?: boolean;
   ssl?: boolean;
@@ -26,6 +26,8 @@ export interface BrokerAddresses {
   bootstrap: string;
   saslBootstrap?: string;
   sslBootstrap?: string;
+  /** With both sasl and ssl: SASL over TLS. */
+  saslSslBootstrap?: string;
   tlsCaFile?: string;
   tlsClientCertFile?: string;
   tlsClientKeyFile?: string;
@@ -100,6 +102,7 @@ export class KafkaBroker {
       bootstrap: env.KAFKA_BOOTSTRAP!,
       saslBootstrap: env.KAFKA_SASL_BOOTSTRAP,
       sslBootstrap: env.KAFKA_SSL_BOOTSTRAP,
+      saslSslBootstrap: env.KAFKA_SASL_SSL_BOOTSTRAP,
       tlsCaFile: env.KAFKA_TLS_CA_FILE,
       tlsClientCertFile: env.KAFKA_TLS_CLIENT_CERT_FILE,
       tlsClientKeyFile: env.KAFKA_TLS_CLIENT_KEY_FILE,

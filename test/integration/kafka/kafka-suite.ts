@@ -460,6 +460,30 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       await refused.close();
     });
 
+    it('connects with SASL SCRAM-SHA-512 over TLS (SASL_SSL) and names the user when the password is wrong', async () => {
+      const topic = await newTopic();
+      const flags = [
+        '--kafka-brokers', broker.addresses!.saslSslBootstrap!, '--kafka-topic', topic, '--kafka-tls-ca-file', broker.addresses!.tlsCaFile!,
+        '--kafka-sasl-mechanism', 'scram-sha-512', '--kafka-sasl-username', SASL_USER.username,
+      ];
+      const sink = await sinkFromFlags([...flags, '--kafka-sasl-password', SASL_USER.password]);
+      await sink.start();
+      const batch = smallBatch(10, 71);
+      await sink.send(batch);
+      assert.equal(sink.health().ready, true);
+      await sink.close();
+      await readBack(broker.bootstrap, topic, keysOf(batch.records));
+
+      const wrong = await sinkFromFlags([...flags, '--kafka-sasl-password', 'not-the-password']);
+      await wrong.start();
+      await assert.rejects(wrong.send(smallBatch(1, 73)), (error: unknown) => {
+        assert.ok(error instanceof PermanentSinkError, `not permanent: ${String(error)}`);
+        assert.match(error.message, new RegExp(`SASL authentication failed for user "${SASL_USER.username}" \\(scram-sha-512\\)`));
+        return true;
+      });
+      await wrong.close();
+    });
+
     it('connects over TLS to a broker with a certificate from a CA made for the test, and explains an untrusted one', async () => {
       const topic = await newTopic();
       const tlsFlags = ['--kafka-brokers', broker.addresses!.sslBootstrap!, '--kafka-topic', topic];

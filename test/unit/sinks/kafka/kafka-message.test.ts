@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { toKafkaMessage } from '../../../../src/sinks/kafka/kafka-message.js';
+import { KafkaMessageBuilder, type MessageHeader } from '../../../../src/sinks/kafka/kafka-message.js';
+import type { HeaderChoice, MessageKeyChoice } from '../../../../src/sinks/kafka/kafka-sink-config.js';
+import type { AuditRecord } from '../../../../src/pipeline/audit-record.js';
 import { HEADER_CHOICES } from '../../../../src/sinks/kafka/kafka-sink-config.js';
 import { decodeLine } from '../../../../src/pipeline/decoder.js';
 import { LineRecord } from '../../../../src/pipeline/line-record.js';
@@ -16,6 +18,15 @@ const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (r
   offsetDelta: number;
   timestampDelta: number;
 }) => { buffer: Buffer };
+
+function toKafkaMessage(record: AuditRecord, key: MessageKeyChoice, headers: readonly HeaderChoice[]) {
+  return new KafkaMessageBuilder(key, headers).build(record);
+}
+
+/** Header values as text, to compare with what the event holds. */
+function headerTexts(headers: MessageHeader[] | undefined): Array<Record<string, string>> | undefined {
+  return headers?.map((header) => Object.fromEntries(Object.entries(header).map(([name, value]) => [name, value.toString('utf8')])));
+}
 
 describe('Kafka message for an audit record', () => {
   it('carries the record value bytes untouched', () => {
@@ -40,21 +51,31 @@ describe('Kafka message for an audit record', () => {
   it('copies the configured fields into headers and leaves out fields the event lacks', () => {
     const record = recordOf(podEvent({ objectRef: { resource: 'nodes', name: 'node-1' } }));
     const { message } = toKafkaMessage(record, 'auditID', HEADER_CHOICES);
-    assert.deepEqual(message.headers, [{ stage: 'ResponseComplete' }, { verb: 'get' }, { resource: 'nodes' }, { level: 'Metadata' }]);
-    assert.deepEqual(toKafkaMessage(record, 'auditID', ['verb']).message.headers, [{ verb: 'get' }]);
+    assert.deepEqual(headerTexts(message.headers), [{ stage: 'ResponseComplete' }, { verb: 'get' }, { resource: 'nodes' }, { level: 'Metadata' }]);
+    assert.deepEqual(headerTexts(toKafkaMessage(record, 'auditID', ['verb']).message.headers), [{ verb: 'get' }]);
     assert.equal(toKafkaMessage(record, 'auditID', []).message.headers, undefined);
   });
 
-  it('takes the same key and headers from a lazily parsed line as from the parsed event, for every corpus event', () => {
+  it('gives header values as UTF-8 bytes, multi-byte text included, and the same header object for the same value', () => {
+    const builder = new KafkaMessageBuilder('auditID', ['namespace']);
+    const first = builder.build(recordOf(podEvent({ objectRef: { resource: 'configmaps', namespace: 'ñamespace-🚀' } }))).message.headers!;
+    const second = builder.build(recordOf(podEvent({ objectRef: { resource: 'pods', namespace: 'ñamespace-🚀' } }))).message.headers!;
+    assert.deepEqual(first[0]!.namespace, Buffer.from('ñamespace-🚀', 'utf8'));
+    assert.equal(second[0], first[0]);
+  });
+
+  it('takes the same key and headers from the bytes of a scanned line as from its parsed event, for every corpus event', () => {
+    const builders = (['auditID', 'namespace', 'user'] as const).map((key) => new KafkaMessageBuilder(key, HEADER_CHOICES));
     for (const line of jsonLinesCorpusFiles().flatMap(rawLines)) {
       const decoded = decodeLine(line);
       assert.equal(decoded.kind, 'event');
       const lazy = LineRecord.scanned(line, decoded.kind === 'event' ? decoded.members : undefined, { path: 'audit.log', offset: 0 });
       const parsed = recordOf(JSON.parse(line.toString('utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>);
-      for (const key of ['auditID', 'namespace', 'user'] as const) {
-        const fromLazy = toKafkaMessage(lazy, key, HEADER_CHOICES).message;
-        const fromParsed = toKafkaMessage(parsed, key, HEADER_CHOICES).message;
-        assert.deepEqual([fromLazy.key, fromLazy.headers], [fromParsed.key, fromParsed.headers]);
+      assert.ok(lazy.scannedLine() !== undefined);
+      for (const builder of builders) {
+        const fromLine = builder.build(lazy).message;
+        const fromParsed = builder.build(parsed).message;
+        assert.deepEqual([fromLine.key, fromLine.headers], [fromParsed.key, fromParsed.headers]);
       }
     }
   });
@@ -72,7 +93,7 @@ describe('Kafka message for an audit record', () => {
         const encoded = encodeRecord({
           key: message.key as string | null,
           value: message.value,
-          headers: Object.assign({}, ...(message.headers ?? [])) as Record<string, string>,
+          headers: Object.assign({}, ...(headerTexts(message.headers) ?? [])) as Record<string, string>,
           offsetDelta: 2_000_000,
           timestampDelta: 86_400_000,
         });

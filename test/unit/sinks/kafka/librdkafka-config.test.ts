@@ -9,12 +9,13 @@ function configFor(args: string[]) {
 }
 
 describe('librdkafka settings of the Kafka sink', () => {
-  it('produces with acks=all, idempotence, the Java partitioner placement, no compression and delivery reports by default', () => {
+  it('produces with acks=all, idempotence, the Java partitioner placement, no compression, 50 ms linger and delivery reports by default', () => {
     const settings = configFor([]);
     assert.equal(settings['bootstrap.servers'], 'b1:9092,b2:9092');
     assert.equal(settings.acks, -1);
     assert.equal(settings['enable.idempotence'], true);
     assert.equal(settings.partitioner, 'murmur2_random');
+    assert.equal(settings['linger.ms'], 50);
     assert.equal(settings['compression.codec'], 'none');
     assert.equal(settings['message.max.bytes'], 1_000_000);
     assert.equal(settings['security.protocol'], 'plaintext');

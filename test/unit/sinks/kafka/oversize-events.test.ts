@@ -7,7 +7,7 @@ import winston from 'winston';
 import type { AuditRecord } from '../../../../src/pipeline/audit-record.js';
 import { DeadLetterFile } from '../../../../src/pipeline/dead-letter.js';
 import { TRUNCATED_ANNOTATION } from '../../../../src/audit/truncate-large-objects.js';
-import { toKafkaMessage } from '../../../../src/sinks/kafka/kafka-message.js';
+import { KafkaMessageBuilder } from '../../../../src/sinks/kafka/kafka-message.js';
 import type { KafkaOversizePolicy } from '../../../../src/sinks/kafka/kafka-sink-config.js';
 import { KafkaSinkMetrics } from '../../../../src/sinks/kafka/kafka-sink-metrics.js';
 import { OversizeEvents } from '../../../../src/sinks/kafka/oversize-events.js';
@@ -21,7 +21,8 @@ function setUp(policy: KafkaOversizePolicy) {
   const directory = mkdtempSync(path.join(tmpdir(), 'kafka-oversize-'));
   const deadLetterFile = new DeadLetterFile(directory);
   const logger = winston.createLogger({ silent: true });
-  const toMessage = (record: AuditRecord) => toKafkaMessage(record, 'auditID', ['verb']);
+  const builder = new KafkaMessageBuilder('auditID', ['verb']);
+  const toMessage = (record: AuditRecord) => builder.build(record);
   const oversize = new OversizeEvents(policy, toMessage, deadLetterFile, metrics, logger);
   const outcomes = async () =>
     Object.fromEntries((await metrics.oversizeEvents.get()).values.map((value) => [value.labels.outcome, value.value]));
