@@ -182,10 +182,12 @@ function compileRule(rule: DetectionRule): CompiledRule {
 }
 
 function compileSet(conditions: Record<string, unknown>): CompiledSet {
-  const indexTests = Object.entries(conditions)
-    .filter(([field]) => INDEX_FIELDS[field] !== undefined)
-    .map(([field, condition]) => ({ field: INDEX_FIELDS[field]!, holds: compileCondition(condition) }));
-  return { indexTests, requirements: requirementsOf(conditions) };
+  const entries = Object.entries(conditions);
+  const indexed = entries.filter(([field]) => INDEX_FIELDS[field] !== undefined);
+  const indexTests = indexed.map(([field, condition]) => ({ field: INDEX_FIELDS[field]!, holds: compileCondition(condition) }));
+  // A candidate has passed its index tests on the same values: guarding them again would only read them again.
+  const guarded = Object.fromEntries(entries.filter(([field]) => INDEX_FIELDS[field] === undefined));
+  return { indexTests, requirements: requirementsOf(guarded) };
 }
 
 function asConditionMap(spec: unknown): Record<string, unknown> {

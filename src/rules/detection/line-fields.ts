@@ -116,10 +116,18 @@ export interface ByteFieldReader {
   readonly segments: readonly PathSegment[];
 }
 
-let readers = 0;
+/** One reader per path, whatever alias names it: a field several rules read is read once per line. */
+const readersByPath = new Map<string, ByteFieldReader>();
 
 /** Undefined for fields that do not read the event as it is (`podSpec…`, `execCommand`). */
 export function compileByteFieldReader(field: string): ByteFieldReader | undefined {
   const segments = plainFieldPath(field);
-  return segments === undefined ? undefined : { id: readers++, segments };
+  if (segments === undefined) return undefined;
+  const path = JSON.stringify(segments);
+  let reader = readersByPath.get(path);
+  if (reader === undefined) {
+    reader = { id: readersByPath.size, segments };
+    readersByPath.set(path, reader);
+  }
+  return reader;
 }
