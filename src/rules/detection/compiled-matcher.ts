@@ -5,6 +5,7 @@ import { mayAllHold, requirementsOf, type Requirement } from './byte-guard.js';
 import type { DetectionRule } from './detection-rule.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { compileByteFieldReader, LineFields } from './line-fields.js';
+import { compileLineConditions, type LineConditions } from './line-conditions.js';
 import { isFailureCodeAmong } from './rule-scope.js';
 
 /** What the matcher reads an event from: `event` is only read for the rules that get past the index and the guards. */
@@ -55,7 +56,7 @@ export class CompiledMatcher {
     const matched: DetectionRule[] = [];
     for (const candidate of this.candidatesFor(input, fields)) {
       if (fields !== undefined && !mayMatch(candidate, fields)) continue;
-      if (candidate.rule.conditions(input.event)) matched.push(candidate.rule);
+      if (candidate.conditions(input, fields)) matched.push(candidate.rule);
     }
     return matched;
   }
@@ -93,15 +94,16 @@ export class CompiledMatcher {
     const candidates: Candidate[] = [];
     for (const compiled of this.rules) {
       if (!compiled.rule.scope.includes(values[STAGE]!, failed) || !holds(compiled.indexTests)) continue;
+      const { rule, conditions, requirements } = compiled;
       if (compiled.branches === undefined) {
-        candidates.push({ rule: compiled.rule, requirements: compiled.requirements });
+        candidates.push({ rule, conditions, requirements });
         continue;
       }
       const branches = compiled.branches.filter((branch) => holds(branch.indexTests));
       if (branches.length === 0) continue;
       // A branch without requirements may always hold: then only the `match` part is guarded.
       const guarded = branches.every((branch) => branch.requirements.length > 0);
-      candidates.push({ rule: compiled.rule, requirements: compiled.requirements, ...(guarded ? { branches: branches.map((branch) => branch.requirements) } : {}) });
+      candidates.push({ rule, conditions, requirements, ...(guarded ? { branches: branches.map((branch) => branch.requirements) } : {}) });
     }
     return candidates;
   }
@@ -123,6 +125,7 @@ interface CompiledSet {
 
 interface CompiledRule extends CompiledSet {
   readonly rule: DetectionRule;
+  readonly conditions: LineConditions;
   /** The `any` branches, when the rule has them. */
   readonly branches?: readonly CompiledSet[];
 }
@@ -130,6 +133,7 @@ interface CompiledRule extends CompiledSet {
 /** A rule that the index let through for one combination of indexed values, with what its bytes must show. */
 interface Candidate {
   readonly rule: DetectionRule;
+  readonly conditions: LineConditions;
   readonly requirements: Requirements;
   /** The requirements of the `any` branches the index let through, one of which must hold; absent when not guarded. */
   readonly branches?: readonly Requirements[];
@@ -177,8 +181,9 @@ function indexValuesOf(fields: LineFields, values: (readonly unknown[])[]): (rea
 
 function compileRule(rule: DetectionRule): CompiledRule {
   const match = compileSet(asConditionMap(rule.source.match));
-  if (!Array.isArray(rule.source.any)) return { rule, ...match };
-  return { rule, ...match, branches: rule.source.any.map((branch) => compileSet(asConditionMap(branch))) };
+  const conditions = compileLineConditions(rule.source);
+  if (!Array.isArray(rule.source.any)) return { rule, conditions, ...match };
+  return { rule, conditions, ...match, branches: rule.source.any.map((branch) => compileSet(asConditionMap(branch))) };
 }
 
 function compileSet(conditions: Record<string, unknown>): CompiledSet {
