@@ -1,4 +1,4 @@
-import { copyMembersOfLastScan, INVALID, scanJsonObject, type MemberTable } from '../../pipeline/json-scanner.js';
+import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, scanJsonObject, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
 import { lastMemberNamed, parseValueAt } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
@@ -13,6 +13,7 @@ import type { PathSegment } from '../language/field-path.js';
 export class LineFields {
   private bytes: Buffer = Buffer.alloc(0);
   private members: MemberTable = [];
+  private nested: NestedMembers | undefined;
   // Small memos in plain arrays, emptied per line by a count or a generation (a Map per line, or
   // Map.clear, which allocates a new table, made more garbage than the reads they spared).
   private readonly memberKeys: string[] = [];
@@ -33,6 +34,7 @@ export class LineFields {
   reset(line: ScannedLine): void {
     this.bytes = line.bytes;
     this.members = line.members;
+    this.nested = line.nested;
     this.memberCount = 0;
     this.scanCount = 0;
     this.generation += 1;
@@ -96,12 +98,33 @@ export class LineFields {
     }
     const slot = this.scanCount;
     this.scanCount += 1;
+    if (this.nested !== undefined) {
+      const noted = copyNestedGroup(this.nested, start, (this.scanTables[slot] ??= []));
+      if (noted !== undefined) {
+        this.scanStarts[slot] = start;
+        this.scanValid[slot] = true;
+        return noted;
+      }
+    }
     const count = scanJsonObject(this.bytes, start, end);
     this.scanStarts[slot] = start;
     this.scanValid[slot] = count !== INVALID;
     if (count === INVALID) return undefined;
     return copyMembersOfLastScan(count, (this.scanTables[slot] ??= []));
   }
+}
+
+/** The members the line's scan noted for the object that starts at `start`, copied into `into`; undefined if it noted none. */
+function copyNestedGroup(nested: NestedMembers, start: number, into: number[]): MemberTable | undefined {
+  for (let at = 0; at < nested.length; at += NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS) {
+    if (nested[at] !== start) continue;
+    const length = nested[at + 1]! * MEMBER_FIELDS;
+    const from = at + NESTED_GROUP_HEADER;
+    for (let index = 0; index < length; index += 1) into[index] = nested[from + index]!;
+    into.length = length;
+    return into;
+  }
+  return undefined;
 }
 
 const OPEN_BRACE = 0x7b;
