@@ -80,11 +80,14 @@ export class LineRecord implements AuditRecord {
     return this.line;
   }
 
-  /** Lets go of the parsed event and the member table: both are found again from `value` if needed. */
+  /** Lets go of the parsed event and the member tables: both are found again from `value` if needed. */
   releaseEvent(): void {
     this.parsed = undefined;
     this.members = undefined;
     this.nested = undefined;
+    // The scanned line holds the member tables too: kept until the batch is acknowledged, they
+    // outlived the young generation and made the collector's old-generation work.
+    this.line = undefined;
   }
 }
 
