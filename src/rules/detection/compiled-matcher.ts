@@ -47,18 +47,19 @@ export class CompiledMatcher {
    * the caller's). `line`, when given, lets the index and the guards read the line's bytes
    * instead of the event: most events are then decided without parsing any of it.
    */
-  match(input: MatchInput, line?: ScannedLine): DetectionRule[] {
+  match(input: MatchInput, line?: ScannedLine): readonly DetectionRule[] {
     let fields: LineFields | undefined;
     if (line !== undefined) {
       fields = this.fields;
       fields.reset(line);
     }
-    const matched: DetectionRule[] = [];
+    let matched: DetectionRule[] | undefined;
     for (const candidate of this.candidatesFor(input, fields)) {
       if (fields !== undefined && !mayMatch(candidate, fields)) continue;
-      if (candidate.conditions(input, fields)) matched.push(candidate.rule);
+      if (candidate.conditions(input, fields)) (matched ??= []).push(candidate.rule);
     }
-    return matched;
+    // Most lines match nothing: no list of their own.
+    return matched ?? NO_RULES;
   }
 
   private candidatesFor(input: MatchInput, fields: LineFields | undefined): Candidate[] {
@@ -142,8 +143,14 @@ interface Candidate {
 /** The `any` branches first: they are what sets most rules apart (`match: {decision: allow}` holds for most events). */
 function mayMatch(candidate: Candidate, fields: LineFields): boolean {
   const branches = candidate.branches;
-  if (branches !== undefined && !branches.some((branch) => mayAllHold(branch, fields))) return false;
+  if (branches !== undefined && !mayOneHold(branches, fields)) return false;
   return mayAllHold(candidate.requirements, fields);
+}
+
+// Loops rather than some/every with a closure: these run for every candidate of every line.
+function mayOneHold(branches: readonly Requirements[], fields: LineFields): boolean {
+  for (const branch of branches) if (mayAllHold(branch, fields)) return true;
+  return false;
 }
 
 const VERB = 0;
@@ -199,6 +206,7 @@ function asConditionMap(spec: unknown): Record<string, unknown> {
   return spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
 }
 
+const NO_RULES: readonly DetectionRule[] = Object.freeze([]);
 const ABSENT = Symbol('absent');
 const UNCACHEABLE = Symbol('uncacheable');
 

@@ -81,9 +81,14 @@ export class LineFields {
     const segment = segments[depth];
     if (segment?.kind !== 'key' || this.bytes[start] !== OPEN_BRACE) {
       const value = parseValueAt(this.bytes, start, end);
-      if (segment !== undefined || value === null || typeof value === 'object') return valuesBelow(value, segments.slice(depth));
-      single[0] = value;
-      return single;
+      if (segment === undefined) {
+        if (value === null || typeof value === 'object') return valuesBelow(value, NO_SEGMENTS);
+        single[0] = value;
+        return single;
+      }
+      // `sourceIPs[0]`: one element, without the general path walk's lists.
+      if (segment.kind === 'index' && depth === segments.length - 1 && Array.isArray(value)) return elementValues(value, segment.index, single);
+      return valuesBelow(value, segments.slice(depth));
     }
     const members = this.membersOf(start, end);
     if (members === undefined) return undefined;
@@ -127,7 +132,17 @@ function copyNestedGroup(nested: NestedMembers, start: number, into: number[]): 
   return undefined;
 }
 
+/** What valuesBelow gives for `array[index]`: nothing, the element's own elements, or the element. */
+function elementValues(array: readonly unknown[], index: number, single: unknown[]): unknown[] {
+  const element = array[index];
+  if (element === undefined || element === null) return NOTHING;
+  if (Array.isArray(element)) return element;
+  single[0] = element;
+  return single;
+}
+
 const OPEN_BRACE = 0x7b;
+const NO_SEGMENTS: readonly PathSegment[] = [];
 const NOTHING = Object.freeze([]) as readonly unknown[] as unknown[];
 
 /**
