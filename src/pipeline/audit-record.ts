@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../audit/audit-event.js';
-import type { MemberTable } from './json-scanner.js';
+import type { MemberTable, NestedMembers } from './json-scanner.js';
 
 /**
  * One audit event on its way from the log file to a sink.
@@ -38,6 +38,8 @@ export interface AuditRecord {
 export interface ScannedLine {
   readonly bytes: Buffer;
   readonly members: MemberTable;
+  /** Where the members of its top-level object values lie, when the scanner noted them. */
+  readonly nested?: NestedMembers;
 }
 
 export interface RecordOrigin {

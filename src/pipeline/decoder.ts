@@ -1,12 +1,13 @@
 import type { AuditEvent } from '../audit/audit-event.js';
-import { INVALID, membersOfLastScan, scanJsonObject, type MemberTable } from './json-scanner.js';
+import { INVALID, membersOfLastScan, nestedOfLastScan, scanJsonObject, type MemberTable, type NestedMembers } from './json-scanner.js';
 
 export type Decoded =
   /**
    * A JSON object; `members` is where its top-level keys and values lie (see json-scanner), when
    * asked for: a sink that ships bytes only and no processor will read the event needs none.
+   * `nested`, when asked for too, where the members of its object values lie (for processors).
    */
-  | { kind: 'event'; members: MemberTable | undefined }
+  | { kind: 'event'; members: MemberTable | undefined; nested?: NestedMembers }
   | { kind: 'empty' }
   | { kind: 'invalid'; reason: string };
 
@@ -25,11 +26,15 @@ const BOM_BYTES = 3;
  * lazily, if at all; see lazy-event). Only a rejected line goes through JSON.parse, to word the
  * reason the way operators know from other tools.
  */
-export function decodeLine(bytes: Buffer, keepMembers = true): Decoded {
+export function decodeLine(bytes: Buffer, keep: 'members' | 'members and nested' | 'nothing' = 'members'): Decoded {
   const start = startsWithBom(bytes) ? BOM_BYTES : 0;
   if (isBlank(bytes, start)) return { kind: 'empty' };
-  const memberCount = scanJsonObject(bytes, start);
-  if (memberCount !== INVALID) return { kind: 'event', members: keepMembers ? membersOfLastScan(memberCount) : undefined };
+  const nested = keep === 'members and nested';
+  const memberCount = scanJsonObject(bytes, start, bytes.length, nested);
+  if (memberCount !== INVALID) {
+    if (keep === 'nothing') return { kind: 'event', members: undefined };
+    return nested ? { kind: 'event', members: membersOfLastScan(memberCount), nested: nestedOfLastScan() } : { kind: 'event', members: membersOfLastScan(memberCount) };
+  }
   return { kind: 'invalid', reason: rejectionReason(bytes.toString('utf8', start)) };
 }
 

@@ -46,12 +46,31 @@ const IN_ARRAY = 2;
  */
 const scratchMembers: number[] = [];
 let nesting: Uint8Array = new Uint8Array(256);
+/** The nested member table being built (see NestedMembers), and where its open group's header is. */
+const scratchNested: number[] = [];
+let nestedLength = 0;
+let openGroup = -1;
+
+/**
+ * Where the members of the top-level members' object values lie (`objectRef.resource`,
+ * `user.username`: what rules read), noted in the same pass, so that reading them needs no
+ * second scan of those objects. One group per non-empty object value, in line order: the
+ * value's start offset, its member count, then MEMBER_FIELDS numbers per member as in a
+ * MemberTable.
+ */
+export type NestedMembers = readonly number[];
+
+/** The header of a NestedMembers group: the object's start, its member count. */
+export const NESTED_GROUP_HEADER = 2;
 
 /**
  * Scans `bytes[start, end)`: one JSON object, optionally surrounded by whitespace. Returns how
- * many top-level members it has, or INVALID; `membersOfLastScan` then copies out where they lie.
+ * many top-level members it has, or INVALID; `membersOfLastScan` then copies out where they lie,
+ * and, when `noteNested` was set, `nestedOfLastScan` the members of their object values.
  */
-export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length): number {
+export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length, noteNested = false): number {
+  nestedLength = 0;
+  openGroup = -1;
   let index = skipWhitespace(bytes, start, end);
   if (index >= end || bytes[index] !== OPEN_BRACE) return INVALID;
   let memberCount = 0;
@@ -83,7 +102,10 @@ export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length)
       if (bytes[index] === close) {
         index += 1;
       } else {
-        if (depth === 1) memberCount = noteMember(memberCount, keyStart, keyEnd, valueStart, -1);
+        if (depth === 1) {
+          memberCount = noteMember(memberCount, keyStart, keyEnd, valueStart, -1);
+          if (noteNested && byte === OPEN_BRACE) openNestedGroup(valueStart);
+        } else if (depth === 2 && openGroup >= 0) noteNestedMember(keyStart, keyEnd, valueStart, -1);
         if (depth === nesting.length) nesting = grow(nesting);
         nesting[depth] = byte === OPEN_BRACE ? IN_OBJECT : IN_ARRAY;
         depth += 1;
@@ -96,6 +118,7 @@ export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length)
     }
     if (index < 0) return INVALID;
     if (depth === 1) memberCount = noteMember(memberCount, keyStart, keyEnd, valueStart, index);
+    else if (depth === 2 && openGroup >= 0) noteNestedMember(keyStart, keyEnd, valueStart, index);
 
     // After a value: a comma goes on to the next member, closers pop out.
     for (;;) {
@@ -111,7 +134,10 @@ export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length)
       depth -= 1;
       if (depth === 0) return finish(bytes, index, end, memberCount);
       // A top-level member's container value ends here: note where.
-      if (depth === 1) scratchMembers[(memberCount - 1) * MEMBER_FIELDS + 3] = index;
+      if (depth === 1) {
+        scratchMembers[(memberCount - 1) * MEMBER_FIELDS + 3] = index;
+        openGroup = -1;
+      } else if (depth === 2 && openGroup >= 0) scratchNested[nestedLength - 1] = index;
     }
   }
 }
@@ -119,6 +145,11 @@ export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length)
 /** The member table of the last successful scan, which had `memberCount` members: a copy, safe to keep. */
 export function membersOfLastScan(memberCount: number): MemberTable {
   return scratchMembers.slice(0, memberCount * MEMBER_FIELDS);
+}
+
+/** The nested member table of the last successful scan that noted it: a copy, safe to keep. */
+export function nestedOfLastScan(): NestedMembers {
+  return scratchNested.slice(0, nestedLength);
 }
 
 /** The same, copied into `into` (reused by a caller that reads many small objects and keeps none). */
@@ -140,6 +171,22 @@ function noteMember(count: number, keyStart: number, keyEnd: number, valueStart:
   scratchMembers[at + 2] = valueStart;
   scratchMembers[at + 3] = valueEnd;
   return count + 1;
+}
+
+function openNestedGroup(objectStart: number): void {
+  openGroup = nestedLength;
+  scratchNested[nestedLength] = objectStart;
+  scratchNested[nestedLength + 1] = 0;
+  nestedLength += NESTED_GROUP_HEADER;
+}
+
+function noteNestedMember(keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
+  scratchNested[nestedLength] = keyStart;
+  scratchNested[nestedLength + 1] = keyEnd;
+  scratchNested[nestedLength + 2] = valueStart;
+  scratchNested[nestedLength + 3] = valueEnd;
+  nestedLength += MEMBER_FIELDS;
+  scratchNested[openGroup + 1] += 1;
 }
 
 function grow(stack: Uint8Array): Uint8Array {

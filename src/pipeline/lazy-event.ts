@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import { MEMBER_FIELDS, type MemberTable } from './json-scanner.js';
+import { plainStringAt } from './plain-string-cache.js';
 
 /**
  * An audit event that parses itself one top-level field at a time, on first access. Rules,
@@ -83,8 +84,10 @@ export function parseValueAt(bytes: Buffer, start: number, end: number): unknown
   // Plain ASCII strings (verbs, stages, timestamps, ids), small integers (codes) and lists of
   // plain strings (groups, source IPs) skip JSON.parse.
   const first = bytes[start];
-  if (first === 0x22 && isPlainAscii(bytes, start + 1, end - 1)) return bytes.toString('latin1', start + 1, end - 1);
-  const simple = first === 0x5b ? plainStringsAt(bytes, start, end) : smallIntegerAt(bytes, start, end);
+  const simple =
+    first === 0x22 ? plainStringAt(bytes, start + 1, end - 1)
+    : first === 0x5b ? plainStringsAt(bytes, start, end)
+    : smallIntegerAt(bytes, start, end);
   return simple === undefined ? JSON.parse(bytes.toString('utf8', start, end)) : simple;
 }
 
@@ -98,11 +101,12 @@ function plainStringsAt(bytes: Buffer, start: number, end: number): string[] | u
     const from = index + 1;
     index = from;
     while (bytes[index] !== 0x22) {
-      const byte = bytes[index]!;
-      if (byte === 0x5c || byte >= 0x80) return undefined;
+      if (bytes[index] === 0x5c) return undefined;
       index += 1;
     }
-    strings.push(bytes.toString('latin1', from, index));
+    const text = plainStringAt(bytes, from, index);
+    if (text === undefined) return undefined;
+    strings.push(text);
     index = skipSpace(bytes, index + 1, end);
     if (bytes[index] === 0x5d) return strings;
     index = skipSpace(bytes, index + 1, end);

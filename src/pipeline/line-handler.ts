@@ -43,11 +43,12 @@ export class LineHandler<F extends { key: string }> {
 
   /** Processors that read every event get it parsed whole; otherwise lines are only scanned. */
   private readonly parseEagerly: boolean;
-  private readonly keepMembers: boolean;
+  private readonly keep: 'members' | 'members and nested' | 'nothing';
 
   constructor(private readonly options: LineHandlerOptions<F>) {
     this.parseEagerly = options.processors.some((processor) => processor.readsEveryEvent);
-    this.keepMembers = !options.releaseParsedEvents || options.processors.length > 0;
+    // Processors read fields below the top level (objectRef.resource, user.username) too.
+    this.keep = options.processors.length > 0 ? 'members and nested' : options.releaseParsedEvents ? 'nothing' : 'members';
     startAtZero(options.metrics.droppedEvents, options.processors.map((processor) => ({ processor: processor.name })));
   }
 
@@ -69,7 +70,7 @@ export class LineHandler<F extends { key: string }> {
     const bytes = withoutBom(line.bytes);
     // A sink that ships bytes only, with no processor, will never read the event: keep no member
     // table for it. Processors read events lazily through it (and rule fields out by it).
-    const decoded = this.parseEagerly ? parseLine(bytes) : decodeLine(bytes, this.keepMembers);
+    const decoded = this.parseEagerly ? parseLine(bytes) : decodeLine(bytes, this.keep);
     if (decoded.kind === 'empty') {
       metrics.emptyLines.inc();
       batcher.advance(file, line.end, lineBytes);
@@ -81,7 +82,7 @@ export class LineHandler<F extends { key: string }> {
     }
     if (!isUtf8(bytes)) metrics.invalidUtf8Lines.inc();
     let record: AuditRecord =
-      'event' in decoded ? LineRecord.parsed(bytes, decoded.event, origin) : LineRecord.scanned(bytes, decoded.members, origin);
+      'event' in decoded ? LineRecord.parsed(bytes, decoded.event, origin) : LineRecord.scanned(bytes, decoded.members, origin, decoded.nested);
     if (line.oversize) {
       const shrunk = this.handleOversize(file, path, line, record);
       if (!shrunk) return;

@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { AuditRecord, RecordOrigin, ScannedLine } from './audit-record.js';
 import { decodeLine } from './decoder.js';
-import type { MemberTable } from './json-scanner.js';
+import type { MemberTable, NestedMembers } from './json-scanner.js';
 import { lazyAuditEvent } from './lazy-event.js';
 
 /**
@@ -22,6 +22,8 @@ export class LineRecord implements AuditRecord {
   private bytes: Buffer;
   /** Where the top-level members of `bytes` lie; undefined once `value` was replaced. */
   private members: MemberTable | undefined;
+  /** Where the members of its object values lie, when the scanner noted them; goes with `members`. */
+  private nested: NestedMembers | undefined;
   private parsed: AuditEvent | undefined;
   /** What scannedLine gave, for the processors that ask after the first. */
   private line: ScannedLine | undefined;
@@ -38,8 +40,10 @@ export class LineRecord implements AuditRecord {
   }
 
   /** A line the scanner validated: its event is parsed on demand (members found again if not given). */
-  static scanned(value: Buffer, members: MemberTable | undefined, origin: RecordOrigin): LineRecord {
-    return new LineRecord(value, members, undefined, origin);
+  static scanned(value: Buffer, members: MemberTable | undefined, origin: RecordOrigin, nested?: NestedMembers): LineRecord {
+    const record = new LineRecord(value, members, undefined, origin);
+    if (members !== undefined) record.nested = nested;
+    return record;
   }
 
   /** A line already parsed whole; after a release it is read lazily like a scanned one. */
@@ -54,6 +58,7 @@ export class LineRecord implements AuditRecord {
   set value(value: Buffer) {
     this.bytes = value;
     this.members = undefined;
+    this.nested = undefined;
   }
 
   get event(): AuditEvent {
@@ -65,19 +70,24 @@ export class LineRecord implements AuditRecord {
     this.parsed = event;
     // The bytes no longer describe this event until `value` is refreshed.
     this.members = undefined;
+    this.nested = undefined;
   }
 
   scannedLine(): ScannedLine | undefined {
     const members = this.members;
     if (members === undefined) return undefined;
-    if (this.line?.members !== members) this.line = { bytes: this.bytes, members };
+    if (this.line?.members !== members) this.line = this.nested === undefined ? { bytes: this.bytes, members } : { bytes: this.bytes, members, nested: this.nested };
     return this.line;
   }
 
-  /** Lets go of the parsed event and the member table: both are found again from `value` if needed. */
+  /** Lets go of the parsed event and the member tables: both are found again from `value` if needed. */
   releaseEvent(): void {
     this.parsed = undefined;
     this.members = undefined;
+    this.nested = undefined;
+    // The scanned line holds the member tables too: kept until the batch is acknowledged, they
+    // outlived the young generation and made the collector's old-generation work.
+    this.line = undefined;
   }
 }
 

@@ -77,8 +77,14 @@ function mayHold(requirement: Requirement, fields: LineFields): boolean {
   if (requirement.keys.length === 0 && requirement.needles === undefined) return fields.has(requirement.member);
   const value = fields.memberBytes(requirement.member);
   if (value === null) return false;
-  if (ESCAPES.some((escape) => value.includes(escape))) return true;
-  return requirement.keys.every((key) => value.includes(key)) && (requirement.needles === undefined || requirement.needles.some((needle) => value.includes(needle)));
+  if (includesAny(value, ESCAPES)) return true;
+  for (const key of requirement.keys) if (!value.includes(key)) return false;
+  return requirement.needles === undefined || includesAny(value, requirement.needles);
+}
+
+function includesAny(value: Buffer, needles: readonly Buffer[]): boolean {
+  for (const needle of needles) if (value.includes(needle)) return true;
+  return false;
 }
 
 /**

@@ -5,6 +5,7 @@ import { mayAllHold, requirementsOf, type Requirement } from './byte-guard.js';
 import type { DetectionRule } from './detection-rule.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { compileByteFieldReader, LineFields } from './line-fields.js';
+import { compileLineConditions, type LineConditions } from './line-conditions.js';
 import { isFailureCodeAmong } from './rule-scope.js';
 
 /** What the matcher reads an event from: `event` is only read for the rules that get past the index and the guards. */
@@ -46,18 +47,19 @@ export class CompiledMatcher {
    * the caller's). `line`, when given, lets the index and the guards read the line's bytes
    * instead of the event: most events are then decided without parsing any of it.
    */
-  match(input: MatchInput, line?: ScannedLine): DetectionRule[] {
+  match(input: MatchInput, line?: ScannedLine): readonly DetectionRule[] {
     let fields: LineFields | undefined;
     if (line !== undefined) {
       fields = this.fields;
       fields.reset(line);
     }
-    const matched: DetectionRule[] = [];
+    let matched: DetectionRule[] | undefined;
     for (const candidate of this.candidatesFor(input, fields)) {
       if (fields !== undefined && !mayMatch(candidate, fields)) continue;
-      if (candidate.rule.conditions(input.event)) matched.push(candidate.rule);
+      if (candidate.conditions(input, fields)) (matched ??= []).push(candidate.rule);
     }
-    return matched;
+    // Most lines match nothing: no list of their own.
+    return matched ?? NO_RULES;
   }
 
   private candidatesFor(input: MatchInput, fields: LineFields | undefined): Candidate[] {
@@ -93,15 +95,16 @@ export class CompiledMatcher {
     const candidates: Candidate[] = [];
     for (const compiled of this.rules) {
       if (!compiled.rule.scope.includes(values[STAGE]!, failed) || !holds(compiled.indexTests)) continue;
+      const { rule, conditions, requirements } = compiled;
       if (compiled.branches === undefined) {
-        candidates.push({ rule: compiled.rule, requirements: compiled.requirements });
+        candidates.push({ rule, conditions, requirements });
         continue;
       }
       const branches = compiled.branches.filter((branch) => holds(branch.indexTests));
       if (branches.length === 0) continue;
       // A branch without requirements may always hold: then only the `match` part is guarded.
       const guarded = branches.every((branch) => branch.requirements.length > 0);
-      candidates.push({ rule: compiled.rule, requirements: compiled.requirements, ...(guarded ? { branches: branches.map((branch) => branch.requirements) } : {}) });
+      candidates.push({ rule, conditions, requirements, ...(guarded ? { branches: branches.map((branch) => branch.requirements) } : {}) });
     }
     return candidates;
   }
@@ -123,6 +126,7 @@ interface CompiledSet {
 
 interface CompiledRule extends CompiledSet {
   readonly rule: DetectionRule;
+  readonly conditions: LineConditions;
   /** The `any` branches, when the rule has them. */
   readonly branches?: readonly CompiledSet[];
 }
@@ -130,6 +134,7 @@ interface CompiledRule extends CompiledSet {
 /** A rule that the index let through for one combination of indexed values, with what its bytes must show. */
 interface Candidate {
   readonly rule: DetectionRule;
+  readonly conditions: LineConditions;
   readonly requirements: Requirements;
   /** The requirements of the `any` branches the index let through, one of which must hold; absent when not guarded. */
   readonly branches?: readonly Requirements[];
@@ -138,8 +143,14 @@ interface Candidate {
 /** The `any` branches first: they are what sets most rules apart (`match: {decision: allow}` holds for most events). */
 function mayMatch(candidate: Candidate, fields: LineFields): boolean {
   const branches = candidate.branches;
-  if (branches !== undefined && !branches.some((branch) => mayAllHold(branch, fields))) return false;
+  if (branches !== undefined && !mayOneHold(branches, fields)) return false;
   return mayAllHold(candidate.requirements, fields);
+}
+
+// Loops rather than some/every with a closure: these run for every candidate of every line.
+function mayOneHold(branches: readonly Requirements[], fields: LineFields): boolean {
+  for (const branch of branches) if (mayAllHold(branch, fields)) return true;
+  return false;
 }
 
 const VERB = 0;
@@ -177,21 +188,25 @@ function indexValuesOf(fields: LineFields, values: (readonly unknown[])[]): (rea
 
 function compileRule(rule: DetectionRule): CompiledRule {
   const match = compileSet(asConditionMap(rule.source.match));
-  if (!Array.isArray(rule.source.any)) return { rule, ...match };
-  return { rule, ...match, branches: rule.source.any.map((branch) => compileSet(asConditionMap(branch))) };
+  const conditions = compileLineConditions(rule.source);
+  if (!Array.isArray(rule.source.any)) return { rule, conditions, ...match };
+  return { rule, conditions, ...match, branches: rule.source.any.map((branch) => compileSet(asConditionMap(branch))) };
 }
 
 function compileSet(conditions: Record<string, unknown>): CompiledSet {
-  const indexTests = Object.entries(conditions)
-    .filter(([field]) => INDEX_FIELDS[field] !== undefined)
-    .map(([field, condition]) => ({ field: INDEX_FIELDS[field]!, holds: compileCondition(condition) }));
-  return { indexTests, requirements: requirementsOf(conditions) };
+  const entries = Object.entries(conditions);
+  const indexed = entries.filter(([field]) => INDEX_FIELDS[field] !== undefined);
+  const indexTests = indexed.map(([field, condition]) => ({ field: INDEX_FIELDS[field]!, holds: compileCondition(condition) }));
+  // A candidate has passed its index tests on the same values: guarding them again would only read them again.
+  const guarded = Object.fromEntries(entries.filter(([field]) => INDEX_FIELDS[field] === undefined));
+  return { indexTests, requirements: requirementsOf(guarded) };
 }
 
 function asConditionMap(spec: unknown): Record<string, unknown> {
   return spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
 }
 
+const NO_RULES: readonly DetectionRule[] = Object.freeze([]);
 const ABSENT = Symbol('absent');
 const UNCACHEABLE = Symbol('uncacheable');
 

@@ -41,8 +41,8 @@ export interface DetectionRule {
   readonly conditions: EventPredicate;
   /** The whole rule, scope and conditions, evaluated on one event as written (no index). */
   readonly matches: EventPredicate;
-  /** The `match` and `any` sections as written, from which the compiled matcher derives its index. */
-  readonly source: { readonly match?: unknown; readonly any?: unknown };
+  /** The `match`, `any` and `unless` sections as written, from which the compiled matcher derives its index and guards. */
+  readonly source: { readonly match?: unknown; readonly any?: unknown; readonly unless?: unknown };
   /** The fields its conditions read, as written (paths or aliases). */
   readonly fields: readonly string[];
   readonly threshold?: ThresholdSpec;
@@ -84,7 +84,7 @@ export function parseDetectionRule(raw: unknown, builtin: boolean): DetectionRul
       scope,
       conditions,
       matches: (event) => scope.includes(stageValuesOf(event), isFailedResponse(event)) && conditions(event),
-      source: { match: spec.match, any: spec.any },
+      source: { match: spec.match, any: spec.any, unless: spec.unless },
       fields: matcherFields(spec),
       ...(spec.threshold === undefined ? {} : { threshold: parseThreshold(spec.threshold) }),
     };

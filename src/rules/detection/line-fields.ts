@@ -1,4 +1,4 @@
-import { copyMembersOfLastScan, INVALID, scanJsonObject, type MemberTable } from '../../pipeline/json-scanner.js';
+import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, scanJsonObject, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
 import { lastMemberNamed, parseValueAt } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
@@ -13,6 +13,7 @@ import type { PathSegment } from '../language/field-path.js';
 export class LineFields {
   private bytes: Buffer = Buffer.alloc(0);
   private members: MemberTable = [];
+  private nested: NestedMembers | undefined;
   // Small memos in plain arrays, emptied per line by a count or a generation (a Map per line, or
   // Map.clear, which allocates a new table, made more garbage than the reads they spared).
   private readonly memberKeys: string[] = [];
@@ -33,6 +34,7 @@ export class LineFields {
   reset(line: ScannedLine): void {
     this.bytes = line.bytes;
     this.members = line.members;
+    this.nested = line.nested;
     this.memberCount = 0;
     this.scanCount = 0;
     this.generation += 1;
@@ -79,9 +81,14 @@ export class LineFields {
     const segment = segments[depth];
     if (segment?.kind !== 'key' || this.bytes[start] !== OPEN_BRACE) {
       const value = parseValueAt(this.bytes, start, end);
-      if (segment !== undefined || value === null || typeof value === 'object') return valuesBelow(value, segments.slice(depth));
-      single[0] = value;
-      return single;
+      if (segment === undefined) {
+        if (value === null || typeof value === 'object') return valuesBelow(value, NO_SEGMENTS);
+        single[0] = value;
+        return single;
+      }
+      // `sourceIPs[0]`: one element, without the general path walk's lists.
+      if (segment.kind === 'index' && depth === segments.length - 1 && Array.isArray(value)) return elementValues(value, segment.index, single);
+      return valuesBelow(value, segments.slice(depth));
     }
     const members = this.membersOf(start, end);
     if (members === undefined) return undefined;
@@ -96,6 +103,14 @@ export class LineFields {
     }
     const slot = this.scanCount;
     this.scanCount += 1;
+    if (this.nested !== undefined) {
+      const noted = copyNestedGroup(this.nested, start, (this.scanTables[slot] ??= []));
+      if (noted !== undefined) {
+        this.scanStarts[slot] = start;
+        this.scanValid[slot] = true;
+        return noted;
+      }
+    }
     const count = scanJsonObject(this.bytes, start, end);
     this.scanStarts[slot] = start;
     this.scanValid[slot] = count !== INVALID;
@@ -104,7 +119,30 @@ export class LineFields {
   }
 }
 
+/** The members the line's scan noted for the object that starts at `start`, copied into `into`; undefined if it noted none. */
+function copyNestedGroup(nested: NestedMembers, start: number, into: number[]): MemberTable | undefined {
+  for (let at = 0; at < nested.length; at += NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS) {
+    if (nested[at] !== start) continue;
+    const length = nested[at + 1]! * MEMBER_FIELDS;
+    const from = at + NESTED_GROUP_HEADER;
+    for (let index = 0; index < length; index += 1) into[index] = nested[from + index]!;
+    into.length = length;
+    return into;
+  }
+  return undefined;
+}
+
+/** What valuesBelow gives for `array[index]`: nothing, the element's own elements, or the element. */
+function elementValues(array: readonly unknown[], index: number, single: unknown[]): unknown[] {
+  const element = array[index];
+  if (element === undefined || element === null) return NOTHING;
+  if (Array.isArray(element)) return element;
+  single[0] = element;
+  return single;
+}
+
 const OPEN_BRACE = 0x7b;
+const NO_SEGMENTS: readonly PathSegment[] = [];
 const NOTHING = Object.freeze([]) as readonly unknown[] as unknown[];
 
 /**
@@ -116,10 +154,18 @@ export interface ByteFieldReader {
   readonly segments: readonly PathSegment[];
 }
 
-let readers = 0;
+/** One reader per path, whatever alias names it: a field several rules read is read once per line. */
+const readersByPath = new Map<string, ByteFieldReader>();
 
 /** Undefined for fields that do not read the event as it is (`podSpec…`, `execCommand`). */
 export function compileByteFieldReader(field: string): ByteFieldReader | undefined {
   const segments = plainFieldPath(field);
-  return segments === undefined ? undefined : { id: readers++, segments };
+  if (segments === undefined) return undefined;
+  const path = JSON.stringify(segments);
+  let reader = readersByPath.get(path);
+  if (reader === undefined) {
+    reader = { id: readersByPath.size, segments };
+    readersByPath.set(path, reader);
+  }
+  return reader;
 }

@@ -23,7 +23,10 @@ export function compileCondition(spec: unknown): ValuesPredicate {
   if (Array.isArray(spec)) {
     if (spec.length === 0) throw new RuleSyntaxError('an empty list matches nothing');
     const alternatives = spec.map((entry) => compileCondition(entry));
-    return (values) => alternatives.some((alternative) => alternative(values));
+    return (values) => {
+      for (const alternative of alternatives) if (alternative(values)) return true;
+      return false;
+    };
   }
   if (spec !== null && typeof spec === 'object') return compileOperators(spec as Record<string, unknown>);
   const matches = compileScalar(spec);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { INVALID, MEMBER_FIELDS, membersOfLastScan, scanJsonObject, type MemberTable } from '../../../src/pipeline/json-scanner.js';
+import { INVALID, MEMBER_FIELDS, membersOfLastScan, NESTED_GROUP_HEADER, nestedOfLastScan, scanJsonObject, type MemberTable } from '../../../src/pipeline/json-scanner.js';
 import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
 import { SeededRandom } from '../../helpers/seeded-random.js';
 
@@ -42,6 +42,41 @@ describe('scanJsonObject', () => {
       ['g', 'null'],
       ['h', '-0.5e+3'],
     ]);
+  });
+
+  it('notes, when asked, the members of each non-empty top-level object value with the bytes of their values', () => {
+    const bytes = Buffer.from(' {"a":{"b" : "x", "c":{"d":[1,{}]},"e":[]} ,"f":[{"g":1}],"h":{},"i":{ "j" : null }}');
+    assert.notEqual(scanJsonObject(bytes, 0, bytes.length, true), INVALID);
+    const nested = nestedOfLastScan();
+    const groups: Array<[string, Array<[string, string]>]> = [];
+    for (let at = 0; at < nested.length; at += NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS) {
+      const members: Array<[string, string]> = [];
+      for (let member = at + NESTED_GROUP_HEADER; member < at + NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS; member += MEMBER_FIELDS) {
+        members.push([bytes.toString('utf8', nested[member], nested[member + 1]), bytes.toString('utf8', nested[member + 2], nested[member + 3])]);
+      }
+      groups.push([bytes.toString('utf8', nested[at], nested[at] + 4), members]);
+    }
+    assert.deepEqual(groups, [
+      ['{"b"', [['b', '"x"'], ['c', '{"d":[1,{}]}'], ['e', '[]']]],
+      ['{ "j', [['j', 'null']]],
+    ]);
+  });
+
+  it('notes the same nested members as a scan of each top-level object value on its own, on every corpus line', () => {
+    for (const line of corpusLines) {
+      const count = scanJsonObject(line, 0, line.length, true);
+      if (count === INVALID) continue;
+      const members = membersOfLastScan(count);
+      const nested = [...nestedOfLastScan()];
+      const expected: number[] = [];
+      for (let at = 0; at < members.length; at += MEMBER_FIELDS) {
+        const [start, end] = [members[at + 2]!, members[at + 3]!];
+        if (line[start] !== 0x7b) continue;
+        const inner = scanJsonObject(line, start, end);
+        if (inner > 0) expected.push(start, inner, ...membersOfLastScan(inner));
+      }
+      assert.deepEqual(nested, expected, line.toString('utf8').slice(0, 200));
+    }
   });
 
   it('accepts an empty object and reports no members', () => {

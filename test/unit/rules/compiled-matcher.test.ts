@@ -132,13 +132,17 @@ function compareOn(lines: Iterable<Buffer>, rules: readonly DetectionRule[]): { 
   const perRule = new Map<string, number>();
   let events = 0;
   for (const line of lines) {
-    const decoded = decodeLine(line);
+    // As the agent decodes a line for processors: with the members of its object values noted.
+    const decoded = decodeLine(line, 'members and nested');
     if (decoded.kind !== 'event') continue;
     const parsed = JSON.parse(line.toString('utf8').replace(/^\uFEFF/, '')) as AuditEvent;
-    const record = LineRecord.scanned(line, decoded.members, { path: 'test', offset: 0 });
+    const record = LineRecord.scanned(line, decoded.members, { path: 'test', offset: 0 }, decoded.nested);
     const compiled = matcher.match(record, record.scannedLine()).map((rule) => rule.id);
     const naive = naiveMatches(rules, parsed);
     assert.deepEqual(compiled, naive, `line ${events}: ${line.toString('utf8').slice(0, 300)}`);
+    // With the top-level members only, the objects below are scanned when read.
+    const topLevelOnly = LineRecord.scanned(line, decoded.members, { path: 'test', offset: 0 });
+    assert.deepEqual(matcher.match(topLevelOnly, topLevelOnly.scannedLine()).map((rule) => rule.id), naive, `line ${events} with top-level members only`);
     // Without the line's bytes (an event parsed whole, or rewritten by redaction) the index reads the event.
     assert.deepEqual(matcher.match({ event: parsed }).map((rule) => rule.id), naive, `line ${events} without its bytes`);
     for (const id of naive) perRule.set(id, (perRule.get(id) ?? 0) + 1);
