@@ -123,13 +123,7 @@ describe('Kafka exactly-once delivery against a real Kafka 4.4.0 broker (read ba
     const writer = new LumberjackWriter({ dir: workspace.logDir, maxSizeBytes: 16 * 1024 ** 2 });
     const written = new WrittenLines(writer, new AuditEventFactory({ seed: 103, requestResponseFraction: 0 }));
     await written.write(2000, 500);
-    const exec = written.writeVariant({
-      auditID: 'a0e1f0c2-exec-0000-0000-00000000e05e',
-      stage: 'ResponseComplete',
-      verb: 'create',
-      objectRef: { resource: 'pods', subresource: 'exec', namespace: 'payments', name: 'api-7d9', apiVersion: 'v1' },
-      responseStatus: { code: 101 },
-    });
+    const exec = written.writePodExec('a0e1f0c2-exec-0000-0000-00000000e05e');
     const huge = written.writeVariant({ auditID: 'a0e1f0c2-huge-0000-0000-00000000e05e', requestObject: { data: 'y'.repeat(300_000) } });
     await written.write(2000, 500);
     await writer.close();

@@ -340,13 +340,7 @@ export function describeKafkaSuite(spec: Omit<BrokerSpec, 'sasl' | 'ssl'>): void
       const alertsTopic = await newTopic();
       const { workspace, writer, lines } = smallScenario(13);
       await lines.write(500);
-      const exec = lines.writeVariant({
-        auditID: 'a0e1f0c2-exec-0000-0000-000000000003',
-        stage: 'ResponseComplete',
-        verb: 'create',
-        objectRef: { resource: 'pods', subresource: 'exec', namespace: 'payments', name: 'api-7d9', apiVersion: 'v1' },
-        responseStatus: { code: 101 },
-      });
+      const exec = lines.writePodExec('a0e1f0c2-exec-0000-0000-000000000003');
       await lines.write(500);
       await writer.close();
       agentFor(workspace, topic, ['--alerts-kafka-topic', alertsTopic]);

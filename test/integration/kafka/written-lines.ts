@@ -21,6 +21,17 @@ export class WrittenLines {
     return event;
   }
 
+  /** Writes a `kubectl exec` into a pod (a detection rule matches it) with the given auditID, and returns it. */
+  writePodExec(auditID: string): Record<string, unknown> {
+    return this.writeVariant({
+      auditID,
+      stage: 'ResponseComplete',
+      verb: 'create',
+      objectRef: { resource: 'pods', subresource: 'exec', namespace: 'payments', name: 'api-7d9', apiVersion: 'v1' },
+      responseStatus: { code: 101 },
+    });
+  }
+
   /** Writes `count` lines in bursts, yielding so the lumberjack mill and the test's consumer run meanwhile. */
   async write(count: number, burst = 1000): Promise<void> {
     for (let written = 0; written < count; written += burst) {
