@@ -46,6 +46,16 @@ export class SinkTimeline {
     return bytes;
   }
 
+  /**
+   * Where the next agent's output will begin: the end of the last complete line. A killed agent
+   * may leave a torn last line, which the file sink cuts when the next agent starts, so the raw
+   * size would count bytes the next agent writes over.
+   */
+  completeLinesEnd(): number {
+    this.refresh();
+    return this.parsedTo;
+  }
+
   /** Every complete line of the output so far, in arrival order. */
   read(): readonly SinkLine[] {
     this.refresh();
@@ -58,7 +68,10 @@ export class SinkTimeline {
     return this.counts;
   }
 
-  /** Parses what was appended since the last call (the output only grows). */
+  /**
+   * Parses what was appended since the last call. The output only grows past its complete lines:
+   * the one cut (a torn last line, at the next agent's start) never reaches below parsedTo.
+   */
   private refresh(): void {
     if (!existsSync(this.outputPath)) return;
     const size = statSync(this.outputPath).size;

@@ -218,7 +218,7 @@ export class ModelRun {
     this.incarnations.push({
       agent: new AgentProcess(this.agentArgs(extra)),
       startedAtMs: Date.now(),
-      sinkStart: this.sink.sample(),
+      sinkStart: this.sink.completeLinesEnd(),
       frozen: [],
     });
     this.state = 'running';

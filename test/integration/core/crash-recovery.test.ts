@@ -38,10 +38,12 @@ describe('crash recovery (SIGKILL, restarts, agent down during rotations)', func
         await waitUntil(() => sink.sample() > before, 60_000, `progress before the kill; agent logs:\n${agent.tail(10)}`);
         // SIGSTOP first: the output and the checkpoint are then exactly what the SIGKILL leaves.
         await agent.freeze();
-        const sinkTo = sink.sample();
         const checkpoint = readCheckpointView(workspace.checkpointDir);
         agent.kill('SIGKILL');
         await agent.waitForExit();
+        // Read once the agent is dead: a write still under way at the SIGKILL can end short, and
+        // the next agent's output begins after the last complete line (the file sink cuts the rest).
+        const sinkTo = sink.completeLinesEnd();
         kills.push({ sinkFrom, sinkTo, checkpoint });
         sinkFrom = sinkTo;
         agent = workspace.start(agentArgs);
