@@ -141,17 +141,8 @@ export function lastMemberNamed(bytes: Buffer, members: MemberTable, key: string
   return -1;
 }
 
-/** Printable ASCII without escapes: its latin1 decoding is its JSON string value. */
-function isPlainAscii(bytes: Buffer, start: number, end: number): boolean {
-  for (let index = start; index < end; index += 1) {
-    const byte = bytes[index]!;
-    if (byte === 0x5c || byte >= 0x80) return false;
-  }
-  return true;
-}
-
 function decodeKey(bytes: Buffer, start: number, end: number): string {
-  return isPlainAscii(bytes, start, end) ? bytes.toString('latin1', start, end) : (JSON.parse(bytes.toString('utf8', start - 1, end + 1)) as string);
+  return plainStringAt(bytes, start, end) ?? (JSON.parse(bytes.toString('utf8', start - 1, end + 1)) as string);
 }
 
 /** Compares a key's raw bytes with a property name without decoding either, when both are plain. */
