@@ -83,6 +83,13 @@ const CASES: AlertCase[] = [
     labels: { severity: 'warning', namespace: NAMESPACE, pod: POD, reason: 'invalid' },
   },
   {
+    alert: 'KubeAuditForwarderUnreadableFiles',
+    series: [{ series: `kube_audit_forwarder_unreadable_files{${AGENT}}`, values: '0x5 1x20 0x10' }],
+    quietAt: [12, 30],
+    firingAt: 17,
+    labels: { severity: 'warning', namespace: NAMESPACE, pod: POD },
+  },
+  {
     alert: 'KubeAuditForwarderDown',
     series: [{ series: `up{${AGENT}, job="${NAMESPACE}/${RELEASE}-kube-audit-forwarder"}`, values: '1x5 0x10 1x10' }],
     quietAt: [9, 20],

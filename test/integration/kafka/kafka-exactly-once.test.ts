@@ -92,7 +92,8 @@ describe('Kafka exactly-once delivery against a real Kafka 4.4.0 broker (read ba
     const first = agentFor(workspace, topics, 'node-b');
     await first.waitForLog((entry) => entry.message === 'agent started');
     await written.write(10_000, 500);
-    await waitUntil(async () => (await metricValue(first, COMMITTED)) >= 2, 60_000, 'the first agent committing');
+    // One commit is enough: the 10 000 lines may all fit in one transaction when the agent reads them in one go.
+    await waitUntil(async () => (await metricValue(first, COMMITTED)) >= 1, 120_000, 'the first agent committing');
     // The same node's second pod (say, an update with maxSurge): same log, same checkpoint directory.
     const second = agentFor(workspace, topics, 'node-b');
     await second.waitForLog((entry) => entry.message === 'agent started');
