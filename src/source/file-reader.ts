@@ -60,6 +60,8 @@ export class FileReader implements SourceFile {
   private source?: { copy: Readonly<FileCopy>; chunks: ChunkSource };
   /** A .gz found cut short is not read again until its size changes. */
   private incompleteGzip?: { copy: Readonly<FileCopy>; size: number };
+  /** The error of the last failed read, reported already; cleared by a read that works. */
+  private reportedFailure?: string;
   private named = { name: '', path: '' };
 
   constructor(private readonly options: FileReaderOptions) {
@@ -203,6 +205,7 @@ export class FileReader implements SourceFile {
       return this.readFailed(reading.copy, error);
     }
     if (this.source !== reading) return 'rescan'; // Dropped while the read was in flight.
+    this.reportedFailure = undefined;
     if (chunk.length > 0) {
       if (this.options.copies.live && !reading.copy.compressed && !(await this.stillSameContent(reading.copy))) return 'rescan';
       this.splitter.push(chunk, consume);
@@ -271,7 +274,11 @@ export class FileReader implements SourceFile {
       this.options.events.gzipIncomplete({ path: filePath, readTo: this.completeOffset, error: error.message });
       return 'read'; // Another copy may be readable now; if none is, the reader is idle.
     }
-    this.options.events.readFailed({ path: filePath, error: (error as Error).message });
+    // Retried after every scan: the same failure again (a .gz that lost its read permission) is
+    // reported once, not once a scan.
+    const message = (error as Error).message;
+    if (message !== this.reportedFailure) this.options.events.readFailed({ path: filePath, error: message });
+    this.reportedFailure = message;
     return 'failed';
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -146,6 +146,28 @@ describe('FileReader', () => {
       [...lines, ...rest.lines].map((line) => line.start),
       [0, 17, 34],
     );
+  });
+
+  it('reports a .gz it may not open once, not on every retry, and reads it whole once it can', async () => {
+    const gzPath = path.join(dir, 'audit-1.log.gz');
+    writeFileSync(gzPath, gzipSync(CONTENT));
+    const gz = copyOf('audit-1.log.gz', true);
+    const { file, named } = reader({ copies: [gz], live: false });
+    chmodSync(gzPath, 0o000);
+    // Root opens any file: the retries run as nobody then, as an agent without CAP_DAC_OVERRIDE.
+    const asRoot = process.geteuid?.() === 0;
+    if (asRoot) process.seteuid!(65534);
+    try {
+      for (let retry = 0; retry < 5; retry += 1) assert.equal(await file.read(() => undefined), 'failed');
+    } finally {
+      if (asRoot) process.seteuid!(0);
+    }
+    const reported = named('readFailed');
+    assert.equal(reported.length, 1, 'the same failure reported on every retry');
+    assert.match(String(reported[0]!.error), /EACCES/);
+    chmodSync(gzPath, 0o644);
+    const { lines } = await readUntil(file, ['finished']);
+    assert.deepEqual(lines.map((line) => line.start), [0, 17, 34], 'read whole once it can be');
   });
 
   it('discards a chunk of the live file once its first line changed (truncated and rewritten), asking for a rescan', async () => {
