@@ -25,6 +25,8 @@ const KAFKA_DELIVERIES = ['at-least-once', 'exactly-once'] as const;
 type KafkaDelivery = (typeof KAFKA_DELIVERIES)[number];
 /** The processors run by default; turned off, events pass through as the bytes that were read. */
 const WITHOUT_PROCESSORS = ['--no-redaction', '--no-detections'];
+/** Kafka messages with the log line as value only, as Fluent Bit's out_kafka sends them in the side-by-side run. */
+const WITHOUT_KEY_AND_HEADERS = ['--kafka-key', 'none', '--kafka-headers', 'none'];
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -229,6 +231,9 @@ async function runBesideFluentBit(
           output: 'kafka',
           target: async () => kafka.target(`bench-beside-fluent-bit-${(runs += 1)}-${Date.now()}`, 'none'),
           fluentBitOutput: (target) => ({ kind: 'kafka', brokers: kafka.bootstrap, topic: (target as KafkaTarget).topic }),
+          // out_kafka as configured here sends neither key nor headers: one more row that leaves
+          // them out too compares like with like (the defaults keep the auditID key and the headers).
+          variants: [...variants, { suffix: ', no processors, no key or headers (as fluent-bit sends)', args: [...WITHOUT_PROCESSORS, ...WITHOUT_KEY_AND_HEADERS] }],
         }),
       );
     } finally {

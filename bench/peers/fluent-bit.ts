@@ -14,7 +14,8 @@ import { sampleProcess, type ProcSample } from '../proc-sample.js';
  * seconds and peak RSS of the process), so the report can print the agent's ratio to it.
  *
  * The configuration is the fair one of the peers' notes: offsets in a `DB`, `Parser json`,
- * `Read_from_Head On`, `Retry_Limit no_limits`; forward with `Require_ack_response On`; Kafka with
+ * `Read_from_Head On`, `Retry_Limit no_limits`; forward with `Require_ack_response On` and
+ * `Retain_Metadata_In_Forward_Mode Off` (plain `[EventTime, record]` entries); Kafka with
  * `acks=-1` and idempotence. Lines up to 16 MiB are read (the default buffer stops a file at the
  * first line over 32 KiB, and audit events of 77 KiB are normal).
  *
@@ -141,7 +142,17 @@ export function fluentBitConfig({ logDir, workDir, httpPort, output }: FluentBit
 function outputSettings(output: FluentBitOutput): Record<string, string> {
   switch (output.kind) {
     case 'forward':
-      return { Name: 'forward', Host: output.host, Port: String(output.port), Require_ack_response: 'On' };
+      return {
+        Name: 'forward',
+        Host: output.host,
+        Port: String(output.port),
+        Require_ack_response: 'On',
+        // On by default since Fluent Bit 2: each entry then goes as [[EventTime, metadata], record],
+        // Fluent Bit's own chunk layout, which the OpenTelemetry Collector's fluentforward receiver
+        // rejects ("unknown type of value ... at Time") by closing the connection, unacked. Off, the
+        // entries are the protocol's [EventTime, record], as the agent's forward sink sends them.
+        Retain_Metadata_In_Forward_Mode: 'Off',
+      };
     case 'file':
       return { Name: 'file', Path: path.dirname(output.path), File: path.basename(output.path), Format: 'plain' };
     case 'kafka':

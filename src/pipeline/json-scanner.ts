@@ -213,7 +213,14 @@ ENDS_PLAIN_RUN[BACKSLASH] = 1;
 /** From just after an opening quote: the index after the closing quote, or -1. */
 function skipString(bytes: Uint8Array, index: number, end: number): number {
   for (;;) {
-    // One table load per byte in the common case: strings are most of an event's bytes.
+    // Strings are most of an event's bytes: four at a time while none of them ends the run (one
+    // bounds test per four bytes), then one at a time to the byte that does.
+    while (
+      index + 4 <= end &&
+      (ENDS_PLAIN_RUN[bytes[index]!]! | ENDS_PLAIN_RUN[bytes[index + 1]!]! | ENDS_PLAIN_RUN[bytes[index + 2]!]! | ENDS_PLAIN_RUN[bytes[index + 3]!]!) === 0
+    ) {
+      index += 4;
+    }
     while (index < end && ENDS_PLAIN_RUN[bytes[index]!] === 0) index += 1;
     if (index >= end) return -1;
     const byte = bytes[index];

@@ -135,8 +135,13 @@ function smallIntegerAt(bytes: Buffer, start: number, end: number): number | und
  * value), or -1.
  */
 export function lastMemberNamed(bytes: Buffer, members: MemberTable, key: string): number {
-  for (let at = members.length - MEMBER_FIELDS; at >= 0; at -= MEMBER_FIELDS) {
-    if (keyBytesEqual(bytes, members[at]!, members[at + 1]!, key)) return at;
+  return lastMemberNamedBetween(bytes, members, 0, members.length, key);
+}
+
+/** The same among the members that `table[from, to)` describes (a group of a NestedMembers table, say). */
+export function lastMemberNamedBetween(bytes: Buffer, table: MemberTable, from: number, to: number, key: string): number {
+  for (let at = to - MEMBER_FIELDS; at >= from; at -= MEMBER_FIELDS) {
+    if (keyBytesEqual(bytes, table[at]!, table[at + 1]!, key)) return at;
   }
   return -1;
 }

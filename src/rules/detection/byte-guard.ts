@@ -1,7 +1,7 @@
 import { compileCondition, type ValuesPredicate } from '../language/condition.js';
 import { fieldSource } from '../language/event-field.js';
 import { isGlob, literalRunsOf } from '../language/glob.js';
-import { compileByteFieldReader, type ByteFieldReader, type LineFields } from './line-fields.js';
+import { compileByteFieldReader, memberNeedle, type ByteFieldReader, type LineFields, type MemberNeedle } from './line-fields.js';
 
 /**
  * What a set of field conditions needs to find in a line's bytes before it can hold, so that a
@@ -23,9 +23,11 @@ import { compileByteFieldReader, type ByteFieldReader, type LineFields } from '.
 export interface Requirement {
   readonly member: string;
   /** Each must occur in the member's bytes. */
-  readonly keys: readonly Buffer[];
+  readonly keys: readonly MemberNeedle[];
   /** When given, one of them must occur in the member's bytes. */
-  readonly needles?: readonly Buffer[];
+  readonly needles?: readonly MemberNeedle[];
+  /** The escapes that, when in the member's bytes, let the requirement hold without looking for keys and needles. */
+  readonly escapes: readonly MemberNeedle[];
   /** For small members, instead: the field read from the bytes, and the condition it must meet. */
   readonly exact?: { readonly read: ByteFieldReader; readonly holds: ValuesPredicate };
 }
@@ -53,12 +55,14 @@ export function requirementsOf(conditions: Record<string, unknown>): Requirement
     if (source === undefined) continue;
     const read = BODY_MEMBERS.has(source.member) ? undefined : compileByteFieldReader(field);
     if (read !== undefined) {
-      requirements.push({ member: source.member, keys: [], exact: { read, holds: compileCondition(condition) } });
+      requirements.push({ member: source.member, keys: [], escapes: [], exact: { read, holds: compileCondition(condition) } });
       continue;
     }
-    const keys = source.keys.filter((key) => PLAIN.test(key)).map((key) => Buffer.from(`"${key}"`));
-    const needles = needlesOf(condition);
-    requirements.push(needles === undefined ? { member: source.member, keys } : { member: source.member, keys, needles });
+    const inMember = (bytes: Buffer): MemberNeedle => memberNeedle(source.member, bytes);
+    const keys = source.keys.filter((key) => PLAIN.test(key)).map((key) => inMember(Buffer.from(`"${key}"`)));
+    const needles = needlesOf(condition)?.map(inMember);
+    const escapes = ESCAPES.map(inMember);
+    requirements.push(needles === undefined ? { member: source.member, keys, escapes } : { member: source.member, keys, needles, escapes });
   }
   return requirements;
 }
@@ -74,16 +78,15 @@ function mayHold(requirement: Requirement, fields: LineFields): boolean {
     const values = fields.valuesOf(requirement.exact.read);
     return values === undefined || requirement.exact.holds(values);
   }
-  if (requirement.keys.length === 0 && requirement.needles === undefined) return fields.has(requirement.member);
-  const value = fields.memberBytes(requirement.member);
-  if (value === null) return false;
-  if (includesAny(value, ESCAPES)) return true;
-  for (const key of requirement.keys) if (!value.includes(key)) return false;
-  return requirement.needles === undefined || includesAny(value, requirement.needles);
+  if (!fields.has(requirement.member)) return false;
+  if (requirement.keys.length === 0 && requirement.needles === undefined) return true;
+  if (holdsAny(requirement.escapes, fields)) return true;
+  for (const key of requirement.keys) if (!fields.holds(key)) return false;
+  return requirement.needles === undefined || holdsAny(requirement.needles, fields);
 }
 
-function includesAny(value: Buffer, needles: readonly Buffer[]): boolean {
-  for (const needle of needles) if (value.includes(needle)) return true;
+function holdsAny(needles: readonly MemberNeedle[], fields: LineFields): boolean {
+  for (const needle of needles) if (fields.holds(needle)) return true;
   return false;
 }
 

@@ -1,5 +1,5 @@
 import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, scanJsonObject, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
-import { lastMemberNamed, parseValueAt } from '../../pipeline/lazy-event.js';
+import { lastMemberNamed, lastMemberNamedBetween, parseValueAt } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
 import type { PathSegment } from '../language/field-path.js';
@@ -19,16 +19,24 @@ export class LineFields {
   private readonly memberKeys: string[] = [];
   private readonly memberIndexes: number[] = [];
   private memberCount = 0;
+  /**
+   * The small objects read on this line: where each starts, and where its members lie, as a
+   * range of a table (the line's nested member table, read in place, or a table of its own,
+   * reused from line to line, for an object the line's scan did not note).
+   */
   private readonly scanStarts: number[] = [];
-  /** Reused from line to line, so reading a line allocates only the values it reads. */
-  private readonly scanTables: number[][] = [];
-  private readonly scanValid: boolean[] = [];
+  private readonly scanTables: MemberTable[] = [];
+  private readonly scanFrom: number[] = [];
+  private readonly scanTo: number[] = [];
+  private readonly ownTables: number[][] = [];
   private scanCount = 0;
   private generation = 0;
   private readonly readGenerations: number[] = [];
   private readonly readValues: (unknown[] | undefined)[] = [];
   /** Per reader, the one-element list its single values are given in (read once per line, not kept). */
   private readonly singles: unknown[][] = [];
+  private readonly searchGenerations: number[] = [];
+  private readonly searchResults: boolean[] = [];
 
   /** Points at another line. */
   reset(line: ScannedLine): void {
@@ -50,10 +58,19 @@ export class LineFields {
     return values;
   }
 
-  /** The bytes of the top-level member `key`'s value, or null when the line has none. */
-  memberBytes(key: string): Buffer | null {
-    const at = this.topLevel(key);
-    return at < 0 ? null : this.bytes.subarray(this.members[at + 2], this.members[at + 3]);
+  /**
+   * Whether the line has the top-level member `needle.member` and its value's bytes hold
+   * `needle.bytes`: searched once per line, however many rules ask (the pod-spec rules all look
+   * for `"spec"` in `requestObject`, every body condition for escapes).
+   */
+  holds(needle: MemberNeedle): boolean {
+    const id = needle.id;
+    if (this.searchGenerations[id] === this.generation) return this.searchResults[id]!;
+    const at = this.topLevel(needle.member);
+    const found = at >= 0 && this.bytes.subarray(this.members[at + 2], this.members[at + 3]).includes(needle.bytes);
+    this.searchGenerations[id] = this.generation;
+    this.searchResults[id] = found;
+    return found;
   }
 
   /** Whether the line has a top-level member `key`. */
@@ -90,47 +107,50 @@ export class LineFields {
       if (segment.kind === 'index' && depth === segments.length - 1 && Array.isArray(value)) return elementValues(value, segment.index, single);
       return valuesBelow(value, segments.slice(depth));
     }
-    const members = this.membersOf(start, end);
-    if (members === undefined) return undefined;
-    const at = lastMemberNamed(this.bytes, members, segment.name);
-    return at < 0 ? NOTHING : this.readBelow(members[at + 2]!, members[at + 3]!, segments, depth + 1, single);
+    const slot = this.objectAt(start, end);
+    if (slot < 0) return undefined;
+    const table = this.scanTables[slot]!;
+    const at = lastMemberNamedBetween(this.bytes, table, this.scanFrom[slot]!, this.scanTo[slot]!, segment.name);
+    return at < 0 ? NOTHING : this.readBelow(table[at + 2]!, table[at + 3]!, segments, depth + 1, single);
   }
 
-  /** Where the members of the object at `bytes[start, end)` lie (it was validated with the line). */
-  private membersOf(start: number, end: number): MemberTable | undefined {
-    for (let index = 0; index < this.scanCount; index += 1) {
-      if (this.scanStarts[index] === start) return this.scanValid[index] ? this.scanTables[index] : undefined;
+  /** The slot that says where the members of the object at `bytes[start, end)` lie (it was validated with the line), or -1 if it is not an object. */
+  private objectAt(start: number, end: number): number {
+    for (let slot = 0; slot < this.scanCount; slot += 1) {
+      if (this.scanStarts[slot] === start) return this.scanTables[slot] === NOT_AN_OBJECT ? -1 : slot;
     }
     const slot = this.scanCount;
     this.scanCount += 1;
-    if (this.nested !== undefined) {
-      const noted = copyNestedGroup(this.nested, start, (this.scanTables[slot] ??= []));
-      if (noted !== undefined) {
-        this.scanStarts[slot] = start;
-        this.scanValid[slot] = true;
-        return noted;
-      }
-    }
-    const count = scanJsonObject(this.bytes, start, end);
     this.scanStarts[slot] = start;
-    this.scanValid[slot] = count !== INVALID;
-    if (count === INVALID) return undefined;
-    return copyMembersOfLastScan(count, (this.scanTables[slot] ??= []));
+    if (this.nested !== undefined && this.noteNestedGroup(slot, start)) return slot;
+    const count = scanJsonObject(this.bytes, start, end);
+    if (count === INVALID) {
+      this.scanTables[slot] = NOT_AN_OBJECT;
+      return -1;
+    }
+    const table = copyMembersOfLastScan(count, (this.ownTables[slot] ??= []));
+    this.scanTables[slot] = table;
+    this.scanFrom[slot] = 0;
+    this.scanTo[slot] = table.length;
+    return slot;
+  }
+
+  /** Points `slot` at the group the line's scan noted for the object that starts at `start`; false if it noted none. */
+  private noteNestedGroup(slot: number, start: number): boolean {
+    const nested = this.nested!;
+    for (let at = 0; at < nested.length; at += NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS) {
+      if (nested[at] !== start) continue;
+      this.scanTables[slot] = nested;
+      this.scanFrom[slot] = at + NESTED_GROUP_HEADER;
+      this.scanTo[slot] = at + NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS;
+      return true;
+    }
+    return false;
   }
 }
 
-/** The members the line's scan noted for the object that starts at `start`, copied into `into`; undefined if it noted none. */
-function copyNestedGroup(nested: NestedMembers, start: number, into: number[]): MemberTable | undefined {
-  for (let at = 0; at < nested.length; at += NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS) {
-    if (nested[at] !== start) continue;
-    const length = nested[at + 1]! * MEMBER_FIELDS;
-    const from = at + NESTED_GROUP_HEADER;
-    for (let index = 0; index < length; index += 1) into[index] = nested[from + index]!;
-    into.length = length;
-    return into;
-  }
-  return undefined;
-}
+/** Marks a slot whose value turned out not to be an object. */
+const NOT_AN_OBJECT: MemberTable = Object.freeze([]);
 
 /** What valuesBelow gives for `array[index]`: nothing, the element's own elements, or the element. */
 function elementValues(array: readonly unknown[], index: number, single: unknown[]): unknown[] {
@@ -168,4 +188,24 @@ export function compileByteFieldReader(field: string): ByteFieldReader | undefin
     readersByPath.set(path, reader);
   }
   return reader;
+}
+
+/** Bytes to look for in a top-level member's value (see LineFields.holds). Numbered, for LineFields' memo. */
+export interface MemberNeedle {
+  readonly id: number;
+  readonly member: string;
+  readonly bytes: Buffer;
+}
+
+/** One needle per member and bytes: what several rules look for is looked for once per line. */
+const needlesByText = new Map<string, MemberNeedle>();
+
+export function memberNeedle(member: string, bytes: Buffer): MemberNeedle {
+  const text = `${member}\n${bytes.toString('latin1')}`;
+  let needle = needlesByText.get(text);
+  if (needle === undefined) {
+    needle = { id: needlesByText.size, member, bytes };
+    needlesByText.set(text, needle);
+  }
+  return needle;
 }

@@ -48,6 +48,12 @@ describe('Fluent Bit peer of the benchmark', () => {
     );
   });
 
+  it('forwards plain [EventTime, record] entries, without the metadata the collector receiver cannot parse', () => {
+    const output = sectionOf(fluentBitConfig({ ...base, output: { kind: 'forward', host: '127.0.0.1', port: 24224 } }), 'OUTPUT');
+    assert.equal(output.get('Retain_Metadata_In_Forward_Mode'), 'Off');
+    assert.equal(output.get('Compress'), undefined, 'uncompressed, as the agent is measured beside it');
+  });
+
   it('produces to Kafka with acks from every in-sync replica and an idempotent producer', () => {
     const output = sectionOf(fluentBitConfig({ ...base, output: { kind: 'kafka', brokers: '127.0.0.1:9092', topic: 'audit' } }), 'OUTPUT');
     assert.deepEqual(
