@@ -5,8 +5,7 @@
  *
  * --max-semi-space-size=4 (MiB; V8's default lets the young generation grow to 3 × 16 MiB): the
  * agent allocates a short-lived Buffer view and record per line, and a young generation that
- * fits the CPU's caches is collected faster than a large one. Measured on the 500 MB catch-up:
- * file sink without processors 0.60 → 0.45 CPU s per 100k events and peak RSS 128 → 99 MB;
- * forward to the real server 155–174 → 140–145 MB.
+ * fits the CPU's caches is collected faster than a large one, and the peak RSS is lower too
+ * (docs/development.md, "What the profiles showed", has the measurements).
  */
 export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
