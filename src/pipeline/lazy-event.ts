@@ -146,7 +146,8 @@ export function lastMemberNamedBetween(bytes: Buffer, table: MemberTable, from: 
   return -1;
 }
 
-function decodeKey(bytes: Buffer, start: number, end: number): string {
+/** The name a key's bytes (between its quotes) spell. */
+export function decodeKey(bytes: Buffer, start: number, end: number): string {
   return plainStringAt(bytes, start, end) ?? (JSON.parse(bytes.toString('utf8', start - 1, end + 1)) as string);
 }
 

@@ -1,8 +1,9 @@
 import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, scanJsonObject, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
-import { lastMemberNamed, lastMemberNamedBetween, parseValueAt } from '../../pipeline/lazy-event.js';
+import { lastMemberNamedBetween, parseValueAt } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
 import type { PathSegment } from '../language/field-path.js';
+import { resolveTopLevelMembers, topLevelMemberId } from './top-level-members.js';
 
 /**
  * One line's fields as the matcher reads them from its bytes, for one event at a time (the
@@ -16,9 +17,8 @@ export class LineFields {
   private nested: NestedMembers | undefined;
   // Small memos in plain arrays, emptied per line by a count or a generation (a Map per line, or
   // Map.clear, which allocates a new table, made more garbage than the reads they spared).
-  private readonly memberKeys: string[] = [];
+  /** By top-level member id (see top-level-members.ts): where the member lies in `members`, or -1. */
   private readonly memberIndexes: number[] = [];
-  private memberCount = 0;
   /**
    * The small objects read on this line: where each starts, and where its members lie, as a
    * range of a table (the line's nested member table, read in place, or a table of its own,
@@ -43,7 +43,7 @@ export class LineFields {
     this.bytes = line.bytes;
     this.members = line.members;
     this.nested = line.nested;
-    this.memberCount = 0;
+    resolveTopLevelMembers(line.bytes, line.members, this.memberIndexes);
     this.scanCount = 0;
     this.generation += 1;
   }
@@ -52,7 +52,7 @@ export class LineFields {
   valuesOf(reader: ByteFieldReader): unknown[] | undefined {
     const id = reader.id;
     if (this.readGenerations[id] === this.generation) return this.readValues[id];
-    const values = this.readPath(reader.segments, (this.singles[id] ??= []));
+    const values = this.readPath(reader, (this.singles[id] ??= []));
     this.readGenerations[id] = this.generation;
     this.readValues[id] = values;
     return values;
@@ -66,31 +66,22 @@ export class LineFields {
   holds(needle: MemberNeedle): boolean {
     const id = needle.id;
     if (this.searchGenerations[id] === this.generation) return this.searchResults[id]!;
-    const at = this.topLevel(needle.member);
+    const at = this.memberIndexes[needle.member]!;
     const found = at >= 0 && this.bytes.subarray(this.members[at + 2], this.members[at + 3]).includes(needle.bytes);
     this.searchGenerations[id] = this.generation;
     this.searchResults[id] = found;
     return found;
   }
 
-  /** Whether the line has a top-level member `key`. */
-  has(key: string): boolean {
-    return this.topLevel(key) >= 0;
+  /** Whether the line has the top-level member numbered `member` (see topLevelMemberId). */
+  has(member: number): boolean {
+    return this.memberIndexes[member]! >= 0;
   }
 
   /** The values of a plain field path (see plainFieldPath); undefined if the bytes cannot tell. */
-  private readPath(segments: readonly PathSegment[], single: unknown[]): unknown[] | undefined {
-    const at = this.topLevel((segments[0] as { name: string }).name);
-    return at < 0 ? NOTHING : this.readBelow(this.members[at + 2]!, this.members[at + 3]!, segments, 1, single);
-  }
-
-  private topLevel(key: string): number {
-    for (let index = 0; index < this.memberCount; index += 1) if (this.memberKeys[index] === key) return this.memberIndexes[index]!;
-    const at = lastMemberNamed(this.bytes, this.members, key);
-    this.memberKeys[this.memberCount] = key;
-    this.memberIndexes[this.memberCount] = at;
-    this.memberCount += 1;
-    return at;
+  private readPath(reader: ByteFieldReader, single: unknown[]): unknown[] | undefined {
+    const at = this.memberIndexes[reader.member]!;
+    return at < 0 ? NOTHING : this.readBelow(this.members[at + 2]!, this.members[at + 3]!, reader.segments, 1, single);
   }
 
   /** Key steps into objects follow member tables; the value where they stop is parsed and read on. */
@@ -171,6 +162,8 @@ const NOTHING = Object.freeze([]) as readonly unknown[] as unknown[];
  */
 export interface ByteFieldReader {
   readonly id: number;
+  /** The id of the top-level member the path starts at (see topLevelMemberId). */
+  readonly member: number;
   readonly segments: readonly PathSegment[];
 }
 
@@ -184,7 +177,7 @@ export function compileByteFieldReader(field: string): ByteFieldReader | undefin
   const path = JSON.stringify(segments);
   let reader = readersByPath.get(path);
   if (reader === undefined) {
-    reader = { id: readersByPath.size, segments };
+    reader = { id: readersByPath.size, member: topLevelMemberId((segments[0] as { name: string }).name), segments };
     readersByPath.set(path, reader);
   }
   return reader;
@@ -193,7 +186,8 @@ export function compileByteFieldReader(field: string): ByteFieldReader | undefin
 /** Bytes to look for in a top-level member's value (see LineFields.holds). Numbered, for LineFields' memo. */
 export interface MemberNeedle {
   readonly id: number;
-  readonly member: string;
+  /** The id of the top-level member to search (see topLevelMemberId). */
+  readonly member: number;
   readonly bytes: Buffer;
 }
 
@@ -204,7 +198,7 @@ export function memberNeedle(member: string, bytes: Buffer): MemberNeedle {
   const text = `${member}\n${bytes.toString('latin1')}`;
   let needle = needlesByText.get(text);
   if (needle === undefined) {
-    needle = { id: needlesByText.size, member, bytes };
+    needle = { id: needlesByText.size, member: topLevelMemberId(member), bytes };
     needlesByText.set(text, needle);
   }
   return needle;
