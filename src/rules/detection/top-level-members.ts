@@ -13,7 +13,7 @@ import { decodeKey } from '../../pipeline/lazy-event.js';
  */
 const names: string[] = [];
 const idsByName = new Map<string, number>();
-/** Open addressing on a hash of the plain ASCII names' bytes: slot → id + 1, 0 for empty. */
+/** Open addressing on the plain ASCII names (see slotOf): slot → id + 1, 0 for empty. */
 let slots = new Int32Array(64);
 
 /** The number of `name` (registered on first use), for resolveTopLevelMembers. */
@@ -23,7 +23,7 @@ export function topLevelMemberId(name: string): number {
   id = names.length;
   names.push(name);
   idsByName.set(name, id);
-  if (isPlainAscii(name)) {
+  if (isPlacedInSlots(name)) {
     // Kept at most a quarter full, so that a key no rule reads ends its probe on an empty slot soon.
     if (names.length * 4 > slots.length) rehash(slots.length * 2);
     else place(id);
@@ -42,37 +42,30 @@ export function resolveTopLevelMembers(bytes: Uint8Array, members: MemberTable, 
   for (let at = 0; at < members.length; at += MEMBER_FIELDS) {
     const start = members[at]!;
     const end = members[at + 1]!;
-    let hash = HASH_SEED;
-    let plain = true;
-    for (let index = start; index < end; index += 1) {
-      const byte = bytes[index]!;
-      if (byte === BACKSLASH || byte >= NON_ASCII) {
-        plain = false;
-        break;
+    let found = false;
+    if (end > start) {
+      for (let slot = slotOf(end - start, bytes[start]!, bytes[end - 1]!, mask); slots[slot] !== 0; slot = (slot + 1) & mask) {
+        const id = slots[slot]! - 1;
+        if (spells(names[id]!, bytes, start, end)) {
+          into[id] = at;
+          found = true;
+          break;
+        }
       }
-      hash = Math.imul(hash ^ byte, HASH_PRIME);
     }
-    if (!plain) {
+    // Bytes that spell no name plainly may still decode to one; the empty name is only in the map.
+    if (!found && (end === start || !isPlainKey(bytes, start, end))) {
       const id = idsByName.get(decodeKey(bytes as Buffer, start, end));
       if (id !== undefined) into[id] = at;
-      continue;
-    }
-    for (let slot = hash & mask; slots[slot] !== 0; slot = (slot + 1) & mask) {
-      const id = slots[slot]! - 1;
-      if (spells(names[id]!, bytes, start, end)) {
-        into[id] = at;
-        break;
-      }
     }
   }
 }
 
 const BACKSLASH = 0x5c;
 const NON_ASCII = 0x80;
-const HASH_SEED = 0x811c9dc5;
-const HASH_PRIME = 0x01000193;
 
-function isPlainAscii(name: string): boolean {
+function isPlacedInSlots(name: string): boolean {
+  if (name.length === 0) return false;
   for (let index = 0; index < name.length; index += 1) {
     const code = name.charCodeAt(index);
     if (code === BACKSLASH || code >= NON_ASCII) return false;
@@ -80,22 +73,30 @@ function isPlainAscii(name: string): boolean {
   return true;
 }
 
-function hashOf(name: string): number {
-  let hash = HASH_SEED;
-  for (let index = 0; index < name.length; index += 1) hash = Math.imul(hash ^ name.charCodeAt(index), HASH_PRIME);
-  return hash;
+/** A key's slot by its length and its first and last bytes: no pass over its bytes to find it. */
+function slotOf(length: number, first: number, last: number, mask: number): number {
+  return (Math.imul(length, 0x9e3779b1) ^ Math.imul(first, 0x85ebca6b) ^ Math.imul(last, 0xc2b2ae35)) >>> 7 & mask;
+}
+
+function isPlainKey(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let index = start; index < end; index += 1) {
+    const byte = bytes[index]!;
+    if (byte === BACKSLASH || byte >= NON_ASCII) return false;
+  }
+  return true;
 }
 
 function place(id: number): void {
   const mask = slots.length - 1;
-  let slot = hashOf(names[id]!) & mask;
+  const name = names[id]!;
+  let slot = slotOf(name.length, name.charCodeAt(0), name.charCodeAt(name.length - 1), mask);
   while (slots[slot] !== 0) slot = (slot + 1) & mask;
   slots[slot] = id + 1;
 }
 
 function rehash(size: number): void {
   slots = new Int32Array(size);
-  for (let id = 0; id < names.length; id += 1) if (isPlainAscii(names[id]!)) place(id);
+  for (let id = 0; id < names.length; id += 1) if (isPlacedInSlots(names[id]!)) place(id);
 }
 
 function spells(name: string, bytes: Uint8Array, start: number, end: number): boolean {

@@ -32,6 +32,7 @@ describe('top-level members found in one pass', () => {
   it('matches keys spelled with escapes or non-ASCII characters by what they decode to', () => {
     const line = '{"v\\u0065rb":"get","gr\u00fc\u00dfe":1,"a\\/b":true,"ver":"x","verbs":"y"}';
     assert.deepEqual(resolved(line, ['verb', 'gr\u00fc\u00dfe', 'a/b', 've']), ['"get"', '1', 'true', undefined]);
+    assert.deepEqual(resolved('{"":1,"x":2}', ['', 'x']), ['1', '2']);
   });
 
   it('tells apart names that share a hash slot or a length, however many are registered', () => {
