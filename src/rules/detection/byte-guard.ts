@@ -77,11 +77,13 @@ export function mayAllHold(requirements: readonly Requirement[], fields: LineFie
 }
 
 function mayHold(requirement: Requirement, fields: LineFields): boolean {
+  // No condition that needs a value holds on a field whose member is absent (requirementsOf kept
+  // only those): the member table tells, before any field is read (`impersonatedUser`).
+  if (!fields.has(requirement.member)) return false;
   if (requirement.exact !== undefined) {
     const values = fields.valuesOf(requirement.exact.read);
     return values === undefined || requirement.exact.holds(values);
   }
-  if (!fields.has(requirement.member)) return false;
   if (requirement.keys.length === 0 && requirement.needles === undefined) return true;
   if (holdsAny(requirement.escapes, fields)) return true;
   for (const key of requirement.keys) if (!fields.holds(key)) return false;
