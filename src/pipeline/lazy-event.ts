@@ -113,7 +113,8 @@ function plainStringsAt(bytes: Buffer, start: number, end: number): string[] | u
   }
 }
 
-function skipSpace(bytes: Buffer, index: number, end: number): number {
+/** The index of the first byte at or after `index` that is not JSON whitespace. */
+export function skipSpace(bytes: Buffer, index: number, end: number): number {
   while (index < end && (bytes[index] === 0x20 || bytes[index] === 0x0a || bytes[index] === 0x0d || bytes[index] === 0x09)) index += 1;
   return index;
 }

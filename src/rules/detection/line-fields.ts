@@ -1,5 +1,5 @@
 import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, scanJsonObject, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
-import { lastMemberNamedBetween, parseValueAt } from '../../pipeline/lazy-event.js';
+import { lastMemberNamedBetween, parseValueAt, skipSpace } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
 import type { PathSegment } from '../language/field-path.js';
@@ -87,6 +87,14 @@ export class LineFields {
   /** Key steps into objects follow member tables; the value where they stop is parsed and read on. */
   private readBelow(start: number, end: number, segments: readonly PathSegment[], depth: number, single: unknown[]): unknown[] | undefined {
     const segment = segments[depth];
+    if (segment?.kind === 'index' && depth === segments.length - 1 && this.bytes[start] === OPEN_BRACKET) {
+      // `sourceIPs[0]`: the one string element read from its bytes, the rest of the list not parsed.
+      const element = stringElementAt(this.bytes, start, end, segment.index);
+      if (element !== undefined) {
+        single[0] = parseValueAt(this.bytes, element, stringEndAt(this.bytes, element));
+        return single;
+      }
+    }
     if (segment?.kind !== 'key' || this.bytes[start] !== OPEN_BRACE) {
       const value = parseValueAt(this.bytes, start, end);
       if (segment === undefined) {
@@ -152,7 +160,34 @@ function elementValues(array: readonly unknown[], index: number, single: unknown
   return single;
 }
 
+/**
+ * Where the `index`th element of the array at `bytes[start, end)` starts when it and every
+ * element before it are strings (audit lists of IPs and groups are), else undefined, for the
+ * general path: a number, an object or an array before it would need a full skip.
+ */
+function stringElementAt(bytes: Buffer, start: number, end: number, index: number): number | undefined {
+  let at = skipSpace(bytes, start + 1, end);
+  for (let element = 0; ; element += 1) {
+    if (bytes[at] !== QUOTE) return undefined;
+    if (element === index) return at;
+    at = skipSpace(bytes, stringEndAt(bytes, at), end);
+    if (bytes[at] !== COMMA) return undefined;
+    at = skipSpace(bytes, at + 1, end);
+  }
+}
+
+/** The index after the string that starts at `bytes[at]` (the scanner proved the line valid JSON). */
+function stringEndAt(bytes: Buffer, at: number): number {
+  let index = at + 1;
+  while (bytes[index] !== QUOTE) index += bytes[index] === BACKSLASH ? 2 : 1;
+  return index + 1;
+}
+
 const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
 const NO_SEGMENTS: readonly PathSegment[] = [];
 const NOTHING = Object.freeze([]) as readonly unknown[] as unknown[];
 
