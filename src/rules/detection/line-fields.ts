@@ -3,6 +3,7 @@ import { lastMemberNamedBetween, parseValueAt, skipSpace } from '../../pipeline/
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
 import type { PathSegment } from '../language/field-path.js';
+import { HintScanner } from '../hint-scanner.js';
 import { resolveTopLevelMembers, topLevelMemberId } from './top-level-members.js';
 
 /**
@@ -35,8 +36,9 @@ export class LineFields {
   private readonly readValues: (unknown[] | undefined)[] = [];
   /** Per reader, the one-element list its single values are given in (read once per line, not kept). */
   private readonly singles: unknown[][] = [];
-  private readonly searchGenerations: number[] = [];
-  private readonly searchResults: boolean[] = [];
+  /** By top-level member id: on which line its needles were last looked for, and which were found. */
+  private readonly needleGenerations: number[] = [];
+  private readonly needlesFound: boolean[][] = [];
 
   /** Points at another line. */
   reset(line: ScannedLine): void {
@@ -60,17 +62,21 @@ export class LineFields {
 
   /**
    * Whether the line has the top-level member `needle.member` and its value's bytes hold
-   * `needle.bytes`: searched once per line, however many rules ask (the pod-spec rules all look
-   * for `"spec"` in `requestObject`, every body condition for escapes).
+   * `needle.bytes`. The first ask on a line finds all the needles of that member in one pass
+   * (see HintScanner): a request body is asked for a dozen (the pod-spec rules' keys, the
+   * escapes, the keys and values of the RBAC and ConfigMap rules), each a pass of its own before.
    */
   holds(needle: MemberNeedle): boolean {
-    const id = needle.id;
-    if (this.searchGenerations[id] === this.generation) return this.searchResults[id]!;
-    const at = this.memberIndexes[needle.member]!;
-    const found = at >= 0 && this.bytes.subarray(this.members[at + 2], this.members[at + 3]).includes(needle.bytes);
-    this.searchGenerations[id] = this.generation;
-    this.searchResults[id] = found;
-    return found;
+    const member = needle.member;
+    const at = this.memberIndexes[member]!;
+    if (at < 0) return false;
+    if (needle.slot < 0) return this.bytes.subarray(this.members[at + 2], this.members[at + 3]).includes(needle.bytes);
+    const found = (this.needlesFound[member] ??= []);
+    if (this.needleGenerations[member] !== this.generation) {
+      scannerOf(member).markFound(this.bytes, this.members[at + 2]!, this.members[at + 3]!, found);
+      this.needleGenerations[member] = this.generation;
+    }
+    return found[needle.slot]!;
   }
 
   /** Whether the line has the top-level member numbered `member` (see topLevelMemberId). */
@@ -218,23 +224,37 @@ export function compileByteFieldReader(field: string): ByteFieldReader | undefin
   return reader;
 }
 
-/** Bytes to look for in a top-level member's value (see LineFields.holds). Numbered, for LineFields' memo. */
+/** Bytes to look for in a top-level member's value (see LineFields.holds). */
 export interface MemberNeedle {
-  readonly id: number;
   /** The id of the top-level member to search (see topLevelMemberId). */
   readonly member: number;
   readonly bytes: Buffer;
+  /** Its index among the needles its member's scanner finds, or -1 for a single byte, searched alone. */
+  readonly slot: number;
 }
 
 /** One needle per member and bytes: what several rules look for is looked for once per line. */
 const needlesByText = new Map<string, MemberNeedle>();
+/** By top-level member id: the bytes of its needles, by slot, and the scanner for them (built on first use). */
+const needleBytesByMember: Buffer[][] = [];
+const scannersByMember: (HintScanner | undefined)[] = [];
 
 export function memberNeedle(member: string, bytes: Buffer): MemberNeedle {
   const text = `${member}\n${bytes.toString('latin1')}`;
   let needle = needlesByText.get(text);
   if (needle === undefined) {
-    needle = { id: needlesByText.size, member: topLevelMemberId(member), bytes };
+    const id = topLevelMemberId(member);
+    const scanned = (needleBytesByMember[id] ??= []);
+    needle = { member: id, bytes, slot: bytes.length < 2 ? -1 : scanned.length };
+    if (needle.slot >= 0) {
+      scanned.push(bytes);
+      scannersByMember[id] = undefined;
+    }
     needlesByText.set(text, needle);
   }
   return needle;
+}
+
+function scannerOf(member: number): HintScanner {
+  return (scannersByMember[member] ??= new HintScanner(needleBytesByMember[member]!));
 }
