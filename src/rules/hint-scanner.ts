@@ -8,6 +8,8 @@
 export class HintScanner {
   /** Indexes of the hints by their first byte, then by their second. */
   private readonly byFirstBytes: ((number[] | undefined)[] | undefined)[] = new Array(256);
+  /** foundIn's marks (scanning is synchronous). */
+  private readonly found: boolean[] = [];
 
   constructor(private readonly hints: readonly Buffer[]) {
     hints.forEach((hint, index) => {
@@ -18,30 +20,23 @@ export class HintScanner {
 
   /** Whether any hint occurs in `bytes`. */
   foundIn(bytes: Buffer): boolean {
-    return this.scan(bytes, 0, bytes.length, undefined);
+    // The whole line is scanned even after a hit: hints are rare, and one loop for both uses
+    // keeps it specialised to one caller shape.
+    this.markFound(bytes, 0, bytes.length, this.found);
+    return this.found.includes(true);
   }
 
   /** Sets `found[index]` for each hint that occurs in `bytes[start, end)` (and clears the others). */
   markFound(bytes: Buffer, start: number, end: number, found: boolean[]): void {
     for (let index = 0; index < this.hints.length; index += 1) found[index] = false;
-    this.scan(bytes, start, end, found);
-  }
-
-  /** With `found`, marks every hint found; without, stops at the first. */
-  private scan(bytes: Buffer, start: number, end: number, found: boolean[] | undefined): boolean {
     const last = end - 1;
     for (let at = start; at < last; at += 1) {
       const bySecond = this.byFirstBytes[bytes[at]!];
       if (bySecond === undefined) continue;
       const candidates = bySecond[bytes[at + 1]!];
       if (candidates === undefined) continue;
-      for (const index of candidates) {
-        if (found?.[index] === true || !occursAt(this.hints[index]!, bytes, at, end)) continue;
-        if (found === undefined) return true;
-        found[index] = true;
-      }
+      for (const index of candidates) if (!found[index] && occursAt(this.hints[index]!, bytes, at, end)) found[index] = true;
     }
-    return false;
   }
 }
 
