@@ -42,7 +42,9 @@ export class UnreadableCopies implements CopyReadFailures {
 
   failed(copy: Readonly<FileCopy>, error: NodeJS.ErrnoException): void {
     const fullPath = this.pathOf(copy);
-    // The file was identified already: where its reading starts is decided, so the first scan does not matter.
+    // The file was identified already: where its reading starts is decided, so the first scan does
+    // not matter. The stamp is the copy as the last scan saw it: a change made after that scan
+    // (the chmod that caused this failure) brings one more try at the next scan, then the backoff.
     if (this.copies.failed(copy, { path: fullPath, error, stamp: stampOf(copy), onDiskAtFirstScan: false })) {
       this.events.unreadable({ path: fullPath, code: error.code ?? 'EIO', error: error.message });
     }
