@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../pipeline/audit-record.js';
 import { decodeLine } from '../pipeline/decoder.js';
-import { MEMBER_FIELDS } from '../pipeline/json-scanner.js';
+import { MEMBER_FIELDS, type MemberTable } from '../pipeline/json-scanner.js';
 
 const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;
@@ -17,10 +17,12 @@ const CLOSE_BRACE = 0x7d;
  */
 export function addAnnotations(record: AuditRecord, annotations: Readonly<Record<string, string>>): void {
   const keys = Object.keys(annotations);
+  // Taken before the event changes: the member table the line decoder made for these bytes.
+  const scanned = record.scannedLine?.();
   const existing = record.event.annotations;
   const members = keys.map((key) => `${JSON.stringify(key)}:${JSON.stringify(annotations[key])}`).join(',');
   if (existing === undefined) {
-    const layout = scanTopLevel(record.value);
+    const layout = scanTopLevel(record.value, scanned?.members);
     record.event.annotations = { ...annotations };
     if (layout && layout.annotationsOpen < 0) {
       const prefix = layout.hasMembers ? ',' : '';
@@ -29,7 +31,7 @@ export function addAnnotations(record: AuditRecord, annotations: Readonly<Record
     }
   } else if (isPlainObject(existing) && !keys.some((key) => Object.hasOwn(existing, key))) {
     Object.assign(existing, annotations);
-    const layout = scanTopLevel(record.value);
+    const layout = scanTopLevel(record.value, scanned?.members);
     if (layout && layout.annotationsOpen >= 0) {
       const suffix = layout.annotationsEmpty ? '' : ',';
       record.value = splice(record.value, layout.annotationsOpen + 1, `${members}${suffix}`);
@@ -62,14 +64,19 @@ interface TopLevelLayout {
 
 const ANNOTATIONS_KEY = 'annotations';
 
+function membersOf(bytes: Buffer): MemberTable | undefined {
+  const decoded = decodeLine(bytes);
+  return decoded.kind === 'event' ? decoded.members : undefined;
+}
+
 /**
  * Where the top-level members and the `annotations` object of an event's bytes lie, from the
- * line decoder's scan; undefined if the bytes are not one JSON object.
+ * line decoder's scan (the one the record kept, or a new one); undefined if the bytes are not
+ * one JSON object.
  */
-function scanTopLevel(bytes: Buffer): TopLevelLayout | undefined {
-  const decoded = decodeLine(bytes);
-  if (decoded.kind !== 'event' || decoded.members === undefined) return undefined;
-  const members = decoded.members;
+function scanTopLevel(bytes: Buffer, scanned: MemberTable | undefined): TopLevelLayout | undefined {
+  const members = scanned ?? membersOf(bytes);
+  if (members === undefined) return undefined;
   // Only whitespace may follow the object, so its closing brace is the last one in the bytes.
   const layout: TopLevelLayout = {
     objectClose: bytes.lastIndexOf(CLOSE_BRACE),

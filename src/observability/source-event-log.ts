@@ -39,10 +39,9 @@ export function sourceEventLog(logger: Logger, metrics: AgentMetrics): SourceEve
         code,
         error,
       }),
-    readableAgain: ({ path, unreadableForMs }) => logger.info('audit log file can be read again; it is read from its checkpoint offset (a file the checkpoint does not know: as a new file)', { path, unreadableForMs }),
+    readableAgain: ({ path, unreadableForMs }) => logger.info('audit log file can be read again; it is read from its checkpoint offset, or on from the last line read (a file the checkpoint does not know: as a new file)', { path, unreadableForMs }),
     unreadableGone: ({ path, unreadableForMs }) =>
       logger.warn('an audit log file that could not be read left the directory before it could be read', { path, unreadableForMs }),
-    readFailed: ({ path, error }) => logger.error('reading an audit log file failed; retrying after the next scan', { file: path, error }),
     gzipIncomplete: ({ path, readTo, error }) =>
       logger.warn('gzip backup is incomplete; it is read again when it changes', { file: path, readTo, error }),
     copyMoved: ({ path }) => logger.debug('a copy moved before it was opened; looking for it again', { file: path }),

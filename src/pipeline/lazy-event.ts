@@ -113,7 +113,8 @@ function plainStringsAt(bytes: Buffer, start: number, end: number): string[] | u
   }
 }
 
-function skipSpace(bytes: Buffer, index: number, end: number): number {
+/** The index of the first byte at or after `index` that is not JSON whitespace. */
+export function skipSpace(bytes: Buffer, index: number, end: number): number {
   while (index < end && (bytes[index] === 0x20 || bytes[index] === 0x0a || bytes[index] === 0x0d || bytes[index] === 0x09)) index += 1;
   return index;
 }
@@ -146,7 +147,8 @@ export function lastMemberNamedBetween(bytes: Buffer, table: MemberTable, from: 
   return -1;
 }
 
-function decodeKey(bytes: Buffer, start: number, end: number): string {
+/** The name a key's bytes (between its quotes) spell. */
+export function decodeKey(bytes: Buffer, start: number, end: number): string {
   return plainStringAt(bytes, start, end) ?? (JSON.parse(bytes.toString('utf8', start - 1, end + 1)) as string);
 }
 

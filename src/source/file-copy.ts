@@ -15,6 +15,8 @@ export interface FileCopy {
   size: number;
   /** Last modification time seen, epoch ms. */
   mtimeMs: number;
+  /** Last change time seen, epoch ms: a chmod or chown moves it, so a copy that could not be read is tried again at once. */
+  ctimeMs: number;
   /** Seen in the latest directory scan. */
   onDisk: boolean;
 }

@@ -7,7 +7,8 @@ import { FileReader } from './file-reader.js';
 import { openAndFingerprint, type Fingerprint } from './fingerprint.js';
 import type { SourceEvents } from './source-events.js';
 import { decideStart, decompressedSize, endOfLastCompleteLine, type StartSettings } from './start-position.js';
-import { UnreadableFiles, type EntryStamp, type UnreadableFile } from './unreadable-files.js';
+import { UnreadableCopies } from './unreadable-copies.js';
+import { UnreadableFiles, stampOf, type EntryStamp, type RetryBackoff, type UnreadableFile } from './unreadable-files.js';
 
 export interface FileDiscoveryOptions {
   livePath: string;
@@ -21,6 +22,8 @@ export interface FileDiscoveryOptions {
   finishedRetentionMs?: number;
   /** How long after its last change a backup without a complete first line still holds up decisions. */
   firstLineGraceMs?: number;
+  /** How long an unchanged file that could not be read waits before it is tried again. */
+  unreadableRetry?: RetryBackoff;
 }
 
 /**
@@ -52,7 +55,7 @@ type Observed = FileCopy | 'unidentified' | 'holds no tracked file' | 'unreadabl
 class DiscoveredFile implements CopiesView {
   readonly copies: FileCopy[] = [];
   live = false;
-  /** Largest plain size seen: the end of the data this file is known to hold. */
+  /** The end of the data this file is known to hold: the largest plain size seen, or what the checkpoint had. */
   knownSize = 0;
   /** Settled scans in a row that found no copy of it. */
   absentScans = 0;
@@ -95,7 +98,10 @@ export class FileDiscovery {
   private readonly unmatched = new Map<string, CheckpointEntry>();
   /** Finished files no longer on disk, with when they were found gone. */
   private readonly finished = new Map<string, { entry: CheckpointEntry; goneAt: number }>();
-  private readonly unreadable = new UnreadableFiles();
+  /** Names that could not be opened, so their file is not known. */
+  private readonly unreadable: UnreadableFiles;
+  /** Copies of known files their reader could not open or read. */
+  private readonly unreadableCopies: UnreadableCopies;
   private scans = 0;
   private settledScans = 0;
   private listable?: boolean;
@@ -103,6 +109,8 @@ export class FileDiscovery {
 
   constructor(private readonly options: FileDiscoveryOptions) {
     this.naming = new LogFileNaming(options.livePath);
+    this.unreadable = new UnreadableFiles(Date.now, options.unreadableRetry);
+    this.unreadableCopies = new UnreadableCopies(this.naming.directory, options.events, Date.now, options.unreadableRetry);
     for (const entry of options.checkpoint) this.unmatched.set(entry.fingerprint.hash, entry);
   }
 
@@ -157,9 +165,9 @@ export class FileDiscovery {
     );
   }
 
-  /** The files of the log that cannot be read now. */
+  /** The files of the log that cannot be read now: names not identified, and copies of known files. */
   unreadableFiles(): UnreadableFile[] {
-    return this.unreadable.list();
+    return [...this.unreadable.list(), ...this.unreadableCopies.list()];
   }
 
   /** Closes every handle the readers hold (the source stops). */
@@ -246,6 +254,7 @@ export class FileDiscovery {
     copy.orderKey = name.orderKey;
     copy.onDisk = true;
     copy.mtimeMs = info.mtimeMs;
+    copy.ctimeMs = info.ctimeMs;
     const previousSize = copy.size;
     copy.size = info.size;
     if (!copy.compressed) {
@@ -271,7 +280,7 @@ export class FileDiscovery {
 
   /** Records a failed attempt at a file of the log: reported the first time, retried with backoff. */
   private cannotRead(fullPath: string, error: NodeJS.ErrnoException, stamp: EntryStamp | undefined): 'unreadable' {
-    if (this.unreadable.failed(fullPath, error, stamp, this.scans === 1)) {
+    if (this.unreadable.failed(fullPath, { path: fullPath, error, stamp, onDiskAtFirstScan: this.scans === 1 })) {
       this.options.events.unreadable({ path: fullPath, code: error.code ?? 'EIO', error: error.message });
     }
     return 'unreadable';
@@ -325,6 +334,7 @@ export class FileDiscovery {
       orderKey: name.orderKey,
       size: info.size,
       mtimeMs: info.mtimeMs,
+      ctimeMs: info.ctimeMs,
       onDisk: true,
     };
     let opened;
@@ -399,8 +409,12 @@ export class FileDiscovery {
           maxLineBytes: this.options.maxLineBytes,
           hardCapBytes: this.options.hardCapBytes,
           events: this.options.events,
+          readFailures: this.unreadableCopies,
         }),
     );
+    // A file found as its .gz has no plain size to tell how much it holds: if it leaves unread
+    // (it cannot be read, and maxbackup deletes it), the checkpoint's size is the loss to report.
+    if (entry) file.knownSize = entry.size;
     this.options.events.fileFound({ path: fullPath, fingerprint, offset: start.offset, origin: start.origin, completed: start.completed });
     this.files.set(fingerprint.hash, file);
     return file;
@@ -431,6 +445,7 @@ export class FileDiscovery {
     const index = file.copies.indexOf(copy);
     if (index >= 0) file.copies.splice(index, 1);
     await file.reader.drop(copy);
+    this.unreadableCopies.left(copy);
   }
 
   /** Copies no longer in the directory: a plain one stays readable through its open handle. */
@@ -520,8 +535,4 @@ export class FileDiscovery {
     if (to <= from) return;
     this.options.events.lost({ path: filePath, fingerprint, fromByte: from, toByte: to, reason });
   }
-}
-
-function stampOf(info: EntryStamp): EntryStamp {
-  return { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs };
 }

@@ -5,6 +5,7 @@ import type { CopiesView, FileCopy } from './file-copy.js';
 import { stillStartsWith, type Fingerprint } from './fingerprint.js';
 import { LineSplitter, type LineConsumer } from './line-splitter.js';
 import type { SourceEvents } from './source-events.js';
+import type { CopyReadFailures } from './unreadable-copies.js';
 
 /** What the agent may know of a file its lines come from. */
 export interface SourceFile {
@@ -24,7 +25,7 @@ export type ReadOutcome =
   | 'finished'
   /** The copy is not where it was (renamed, replaced, truncated): the directory must be scanned. */
   | 'rescan'
-  /** Reading failed; try again after the next scan. */
+  /** The copy could not be opened or read; it is tried again when `readFailures` says it is due. */
   | 'failed';
 
 export interface FileReaderOptions {
@@ -38,6 +39,8 @@ export interface FileReaderOptions {
   maxLineBytes: number;
   hardCapBytes: number;
   events: SourceEvents;
+  /** Where copies that cannot be opened or read are counted, reported and given their retry backoff. */
+  readFailures: CopyReadFailures;
 }
 
 /**
@@ -60,8 +63,6 @@ export class FileReader implements SourceFile {
   private source?: { copy: Readonly<FileCopy>; chunks: ChunkSource };
   /** A .gz found cut short is not read again until its size changes. */
   private incompleteGzip?: { copy: Readonly<FileCopy>; size: number };
-  /** The error of the last failed read, reported already; cleared by a read that works. */
-  private reportedFailure?: string;
   private named = { name: '', path: '' };
 
   constructor(private readonly options: FileReaderOptions) {
@@ -205,7 +206,7 @@ export class FileReader implements SourceFile {
       return this.readFailed(reading.copy, error);
     }
     if (this.source !== reading) return 'rescan'; // Dropped while the read was in flight.
-    this.reportedFailure = undefined;
+    this.options.readFailures.read(reading.copy);
     if (chunk.length > 0) {
       if (this.options.copies.live && !reading.copy.compressed && !(await this.stillSameContent(reading.copy))) return 'rescan';
       this.splitter.push(chunk, consume);
@@ -219,13 +220,17 @@ export class FileReader implements SourceFile {
     return 'finished';
   }
 
-  /** Chooses the copy to read from: the largest plain file held open, else a complete .gz. */
+  /**
+   * Chooses the copy to read from: the largest plain file held open, else a complete .gz; a copy
+   * that could not be read only once its retry is due.
+   */
   private chooseCopy(): Readonly<FileCopy> | undefined {
+    const failures = this.options.readFailures;
     let plain: Readonly<FileCopy> | undefined;
-    for (const copy of this.handles.keys()) if (!plain || copy.size > plain.size) plain = copy;
+    for (const copy of this.handles.keys()) if ((!plain || copy.size > plain.size) && failures.retryDue(copy)) plain = copy;
     if (plain) return plain;
     if (this.incompleteGzip && this.incompleteGzip.size !== this.incompleteGzip.copy.size) this.incompleteGzip = undefined;
-    return this.options.copies.copies.find((copy) => copy.compressed && copy.onDisk && this.incompleteGzip?.copy !== copy);
+    return this.options.copies.copies.find((copy) => copy.compressed && copy.onDisk && this.incompleteGzip?.copy !== copy && failures.retryDue(copy));
   }
 
   private openSource(): boolean {
@@ -274,11 +279,9 @@ export class FileReader implements SourceFile {
       this.options.events.gzipIncomplete({ path: filePath, readTo: this.completeOffset, error: error.message });
       return 'read'; // Another copy may be readable now; if none is, the reader is idle.
     }
-    // Retried after every scan: the same failure again (a .gz that lost its read permission) is
-    // reported once, not once a scan.
-    const message = (error as Error).message;
-    if (message !== this.reportedFailure) this.options.events.readFailed({ path: filePath, error: message });
-    this.reportedFailure = message;
+    // The file cannot be read now (a .gz whose read permission went after it was identified, a
+    // failing disk): counted, reported and retried like a file that could not be identified.
+    this.options.readFailures.failed(copy, error as NodeJS.ErrnoException);
     return 'failed';
   }
 

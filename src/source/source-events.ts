@@ -20,16 +20,18 @@ export interface SourceEvents {
   /** A file vanished before it was read to its end: bytes [fromByte, toByte) can never be shipped. */
   lost(event: { path: string; fingerprint: Fingerprint; fromByte: number; toByte: number; reason: string }): void;
   /**
-   * A file of the log cannot be opened or read (reported once until it can, or leaves); `code` is
-   * the errno code. It is tried again with backoff, and at once when it changes.
+   * A file of the log cannot be opened or read (reported once until it can, or leaves): a name
+   * discovery cannot identify, or a copy of an identified file its reader cannot open or read;
+   * `code` is the errno code. It is tried again with backoff, and at once when it changes.
    */
   unreadable(event: { path: string; code: string; error: string }): void;
-  /** A file reported unreadable was opened: it is read from its checkpoint offset, if it has one. */
+  /**
+   * A file reported unreadable was opened: it is read from its checkpoint offset if it has one (a
+   * copy of an identified file: from the last line read).
+   */
   readableAgain(event: { path: string; unreadableForMs: number }): void;
   /** A file reported unreadable left the directory before it could ever be read. */
   unreadableGone(event: { path: string; unreadableForMs: number }): void;
-  /** Reading a file failed mid-way; it is retried after the next scan. */
-  readFailed(event: { path: string; error: string }): void;
   /** A `.gz` ended without its trailer (still being written, or cut short); read again when it changes. */
   gzipIncomplete(event: { path: string; readTo: number; error: string }): void;
   /** A copy was renamed or deleted between the scan and the read; the next scan looks for it again. */

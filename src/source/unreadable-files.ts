@@ -31,35 +31,54 @@ interface Tracked {
   retryAtMs: number;
 }
 
+/** How long an unchanged unreadable file waits before it is tried again. */
+export interface RetryBackoff {
+  /** After the first failure; doubled after every other. */
+  minMs: number;
+  maxMs: number;
+}
+
 /** First wait before an unchanged unreadable file is tried again; doubled after every failure. */
 const RETRY_MIN_MS = 1_000;
 /** Longest wait: a permission granted without touching the file (a group added) is seen within it. */
 const RETRY_MAX_MS = 30_000;
 
+/** What failed when a file was tried. */
+export interface FailedAttempt {
+  /** Full path it was tried at. */
+  path: string;
+  error: NodeJS.ErrnoException;
+  /** What stat said of it, undefined when not even stat could look at it. */
+  stamp: EntryStamp | undefined;
+  onDiskAtFirstScan: boolean;
+}
+
 /**
- * The files of the log that could not be opened, each reported once and tried again with a
- * growing backoff, or at once when stat shows it changed. An unreadable file cannot be told
- * apart from the others (its first line is out of reach), so it holds back nothing but the
- * checkpoint entry it may be (see FileDiscovery.heldByUnreadable).
+ * Files of the log that could not be opened or read, each reported once and tried again with a
+ * growing backoff, or at once when stat shows it changed. `Key` says which file a record is of:
+ * discovery keeps one record by path for the names it cannot identify (an unreadable file cannot
+ * be told apart from the others: its first line is out of reach, so it holds back nothing but
+ * the checkpoint entry it may be, see FileDiscovery.heldByUnreadable), and one by copy for the
+ * identified copies a reader cannot read (see UnreadableCopies).
  */
-export class UnreadableFiles {
-  private readonly byPath = new Map<string, Tracked>();
+export class UnreadableFiles<Key = string> {
+  private readonly byKey = new Map<Key, Tracked>();
 
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly backoff: { minMs: number; maxMs: number } = { minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS },
+    private readonly backoff: RetryBackoff = { minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS },
   ) {}
 
-  /** Whether opening `path` is due: it is not known unreadable, it changed, or its backoff passed. */
-  retryDue(path: string, stamp: EntryStamp | undefined): boolean {
-    const known = this.byPath.get(path);
+  /** Whether trying `key` is due: it is not known unreadable, it changed, or its backoff passed. */
+  retryDue(key: Key, stamp: EntryStamp | undefined): boolean {
+    const known = this.byKey.get(key);
     if (!known) return true;
     return !sameStamp(known.file.stamp, stamp) || this.now() >= known.retryAtMs;
   }
 
   /** Records a failed attempt; true the first time, when it is to be reported. */
-  failed(path: string, error: NodeJS.ErrnoException, stamp: EntryStamp | undefined, onDiskAtFirstScan: boolean): boolean {
-    const known = this.byPath.get(path)?.file;
+  failed(key: Key, { path, error, stamp, onDiskAtFirstScan }: FailedAttempt): boolean {
+    const known = this.byKey.get(key)?.file;
     const attempts = (known?.attempts ?? 0) + 1;
     const wait = Math.min(this.backoff.maxMs, this.backoff.minMs * 2 ** (attempts - 1));
     const file: UnreadableFile = {
@@ -72,31 +91,36 @@ export class UnreadableFiles {
       // Another inode at the name is another file: it was not there at the first scan.
       onDiskAtFirstScan: known && known.stamp?.dev === stamp?.dev && known.stamp?.ino === stamp?.ino ? known.onDiskAtFirstScan : onDiskAtFirstScan,
     };
-    this.byPath.set(path, { file, retryAtMs: this.now() + wait });
+    this.byKey.set(key, { file, retryAtMs: this.now() + wait });
     return known === undefined;
   }
 
-  /** The record of `path`, if it is unreadable. */
-  get(path: string): UnreadableFile | undefined {
-    return this.byPath.get(path)?.file;
+  /** The record of `key`, if it is unreadable. */
+  get(key: Key): UnreadableFile | undefined {
+    return this.byKey.get(key)?.file;
   }
 
   /** No longer unreadable (read, or gone): its record, if it had one. */
-  remove(path: string): UnreadableFile | undefined {
-    const known = this.byPath.get(path)?.file;
-    this.byPath.delete(path);
+  remove(key: Key): UnreadableFile | undefined {
+    const known = this.byKey.get(key)?.file;
+    this.byKey.delete(key);
     return known;
   }
 
   /** Whether an unreadable file is at this inode. */
   atInode(dev: number, ino: number): boolean {
-    for (const { file } of this.byPath.values()) if (file.stamp?.dev === dev && file.stamp.ino === ino) return true;
+    for (const { file } of this.byKey.values()) if (file.stamp?.dev === dev && file.stamp.ino === ino) return true;
     return false;
   }
 
   list(): UnreadableFile[] {
-    return [...this.byPath.values()].map(({ file }) => file);
+    return [...this.byKey.values()].map(({ file }) => file);
   }
+}
+
+/** A copy of what stat said: the record must keep it as it was, not follow later changes. */
+export function stampOf(info: EntryStamp): EntryStamp {
+  return { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs };
 }
 
 function sameStamp(a: EntryStamp | undefined, b: EntryStamp | undefined): boolean {

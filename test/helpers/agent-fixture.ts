@@ -18,18 +18,20 @@ export class AgentWorkspace {
     return path.join(this.logDir, 'audit.log');
   }
 
-  /** Arguments for the file sink, with fast polling so tests converge quickly. */
-  args(extra: string[] = []): string[] {
+  /** The file sink writing to outputPath: the sink of every start unless told otherwise. */
+  get fileSinkArgs(): string[] {
+    return ['--sink', 'file', '--file-path', this.outputPath];
+  }
+
+  /** Arguments for the sink (the file sink unless told otherwise), with fast polling so tests converge quickly. */
+  args(extra: string[] = [], sink: string[] = this.fileSinkArgs): string[] {
     return [
       'run',
       '--path',
       this.livePath,
       '--checkpoint-dir',
       this.checkpointDir,
-      '--sink',
-      'file',
-      '--file-path',
-      this.outputPath,
+      ...sink,
       '--poll-interval-ms',
       '100',
       '--checkpoint-interval-ms',
@@ -53,7 +55,7 @@ export class AgentWorkspace {
    * It runs a copy of this Node binary: the one under the installing user's home (~/.cache) is
    * out of reach of another user when that home is private, as root's is.
    */
-  startAs(uid: number, extra: string[] = []): AgentProcess {
+  startAs(uid: number, extra: string[] = [], sink: string[] = this.fileSinkArgs): AgentProcess {
     const node = path.join(this.root, 'node');
     if (!existsSync(node)) copyFileSync(process.execPath, node);
     chmodSync(node, 0o755);
@@ -63,7 +65,7 @@ export class AgentWorkspace {
     chownSync(this.checkpointDir, uid, uid);
     if (!existsSync(this.outputPath)) writeFileSync(this.outputPath, '');
     chownSync(this.outputPath, uid, uid);
-    return new AgentProcess(this.args(extra), {}, { uid, gid: uid, launcher: [node, CLI_PATH] });
+    return new AgentProcess(this.args(extra, sink), {}, { uid, gid: uid, launcher: [node, CLI_PATH] });
   }
 
   /** Runs the agent until it has delivered everything on disk and exited by itself. */

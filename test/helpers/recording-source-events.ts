@@ -16,7 +16,6 @@ export function recordingSourceEvents(): { events: SourceEvents; recorded: Recor
     unreadable: true,
     readableAgain: true,
     unreadableGone: true,
-    readFailed: true,
     gzipIncomplete: true,
     copyMoved: true,
     forgotten: true,

@@ -2,6 +2,7 @@ import { compileCondition, type ValuesPredicate } from '../language/condition.js
 import { fieldSource } from '../language/event-field.js';
 import { isGlob, literalRunsOf } from '../language/glob.js';
 import { compileByteFieldReader, memberNeedle, type ByteFieldReader, type LineFields, type MemberNeedle } from './line-fields.js';
+import { topLevelMemberId } from './top-level-members.js';
 
 /**
  * What a set of field conditions needs to find in a line's bytes before it can hold, so that a
@@ -21,7 +22,8 @@ import { compileByteFieldReader, memberNeedle, type ByteFieldReader, type LineFi
  * (the only escapes of characters a key or needle may contain) skips them.
  */
 export interface Requirement {
-  readonly member: string;
+  /** The id of the top-level member the field is in (see topLevelMemberId). */
+  readonly member: number;
   /** Each must occur in the member's bytes. */
   readonly keys: readonly MemberNeedle[];
   /** When given, one of them must occur in the member's bytes. */
@@ -53,16 +55,17 @@ export function requirementsOf(conditions: Record<string, unknown>): Requirement
     if (compileCondition(condition)([])) continue;
     const source = fieldSource(field);
     if (source === undefined) continue;
+    const member = topLevelMemberId(source.member);
     const read = BODY_MEMBERS.has(source.member) ? undefined : compileByteFieldReader(field);
     if (read !== undefined) {
-      requirements.push({ member: source.member, keys: [], escapes: [], exact: { read, holds: compileCondition(condition) } });
+      requirements.push({ member, keys: [], escapes: [], exact: { read, holds: compileCondition(condition) } });
       continue;
     }
     const inMember = (bytes: Buffer): MemberNeedle => memberNeedle(source.member, bytes);
     const keys = source.keys.filter((key) => PLAIN.test(key)).map((key) => inMember(Buffer.from(`"${key}"`)));
     const needles = needlesOf(condition)?.map(inMember);
     const escapes = ESCAPES.map(inMember);
-    requirements.push(needles === undefined ? { member: source.member, keys, escapes } : { member: source.member, keys, needles, escapes });
+    requirements.push(needles === undefined ? { member, keys, escapes } : { member, keys, needles, escapes });
   }
   return requirements;
 }
@@ -74,11 +77,13 @@ export function mayAllHold(requirements: readonly Requirement[], fields: LineFie
 }
 
 function mayHold(requirement: Requirement, fields: LineFields): boolean {
+  // No condition that needs a value holds on a field whose member is absent (requirementsOf kept
+  // only those): the member table tells, before any field is read (`impersonatedUser`).
+  if (!fields.has(requirement.member)) return false;
   if (requirement.exact !== undefined) {
     const values = fields.valuesOf(requirement.exact.read);
     return values === undefined || requirement.exact.holds(values);
   }
-  if (!fields.has(requirement.member)) return false;
   if (requirement.keys.length === 0 && requirement.needles === undefined) return true;
   if (holdsAny(requirement.escapes, fields)) return true;
   for (const key of requirement.keys) if (!fields.holds(key)) return false;

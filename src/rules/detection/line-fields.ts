@@ -1,8 +1,10 @@
 import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, scanJsonObject, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
-import { lastMemberNamed, lastMemberNamedBetween, parseValueAt } from '../../pipeline/lazy-event.js';
+import { lastMemberNamedBetween, parseValueAt, skipSpace } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
 import type { PathSegment } from '../language/field-path.js';
+import { HintScanner } from '../hint-scanner.js';
+import { resolveTopLevelMembers, topLevelMemberId } from './top-level-members.js';
 
 /**
  * One line's fields as the matcher reads them from its bytes, for one event at a time (the
@@ -16,9 +18,8 @@ export class LineFields {
   private nested: NestedMembers | undefined;
   // Small memos in plain arrays, emptied per line by a count or a generation (a Map per line, or
   // Map.clear, which allocates a new table, made more garbage than the reads they spared).
-  private readonly memberKeys: string[] = [];
+  /** By top-level member id (see top-level-members.ts): where the member lies in `members`, or -1. */
   private readonly memberIndexes: number[] = [];
-  private memberCount = 0;
   /**
    * The small objects read on this line: where each starts, and where its members lie, as a
    * range of a table (the line's nested member table, read in place, or a table of its own,
@@ -35,15 +36,16 @@ export class LineFields {
   private readonly readValues: (unknown[] | undefined)[] = [];
   /** Per reader, the one-element list its single values are given in (read once per line, not kept). */
   private readonly singles: unknown[][] = [];
-  private readonly searchGenerations: number[] = [];
-  private readonly searchResults: boolean[] = [];
+  /** By top-level member id: on which line its needles were last looked for, and which were found. */
+  private readonly needleGenerations: number[] = [];
+  private readonly needlesFound: boolean[][] = [];
 
   /** Points at another line. */
   reset(line: ScannedLine): void {
     this.bytes = line.bytes;
     this.members = line.members;
     this.nested = line.nested;
-    this.memberCount = 0;
+    resolveTopLevelMembers(line.bytes, line.members, this.memberIndexes);
     this.scanCount = 0;
     this.generation += 1;
   }
@@ -52,7 +54,7 @@ export class LineFields {
   valuesOf(reader: ByteFieldReader): unknown[] | undefined {
     const id = reader.id;
     if (this.readGenerations[id] === this.generation) return this.readValues[id];
-    const values = this.readPath(reader.segments, (this.singles[id] ??= []));
+    const values = this.readPath(reader, (this.singles[id] ??= []));
     this.readGenerations[id] = this.generation;
     this.readValues[id] = values;
     return values;
@@ -60,42 +62,45 @@ export class LineFields {
 
   /**
    * Whether the line has the top-level member `needle.member` and its value's bytes hold
-   * `needle.bytes`: searched once per line, however many rules ask (the pod-spec rules all look
-   * for `"spec"` in `requestObject`, every body condition for escapes).
+   * `needle.bytes`. The first ask on a line finds all the needles of that member in one pass
+   * (see HintScanner): a request body is asked for a dozen (the pod-spec rules' keys, the
+   * escapes, the keys and values of the RBAC and ConfigMap rules), each a pass of its own before.
    */
   holds(needle: MemberNeedle): boolean {
-    const id = needle.id;
-    if (this.searchGenerations[id] === this.generation) return this.searchResults[id]!;
-    const at = this.topLevel(needle.member);
-    const found = at >= 0 && this.bytes.subarray(this.members[at + 2], this.members[at + 3]).includes(needle.bytes);
-    this.searchGenerations[id] = this.generation;
-    this.searchResults[id] = found;
-    return found;
+    const member = needle.member;
+    const at = this.memberIndexes[member]!;
+    if (at < 0) return false;
+    if (needle.slot < 0) return this.bytes.subarray(this.members[at + 2], this.members[at + 3]).includes(needle.bytes);
+    const found = (this.needlesFound[member] ??= []);
+    if (this.needleGenerations[member] !== this.generation) {
+      scannerOf(member).markFound(this.bytes, this.members[at + 2]!, this.members[at + 3]!, found);
+      this.needleGenerations[member] = this.generation;
+    }
+    return found[needle.slot]!;
   }
 
-  /** Whether the line has a top-level member `key`. */
-  has(key: string): boolean {
-    return this.topLevel(key) >= 0;
+  /** Whether the line has the top-level member numbered `member` (see topLevelMemberId). */
+  has(member: number): boolean {
+    return this.memberIndexes[member]! >= 0;
   }
 
   /** The values of a plain field path (see plainFieldPath); undefined if the bytes cannot tell. */
-  private readPath(segments: readonly PathSegment[], single: unknown[]): unknown[] | undefined {
-    const at = this.topLevel((segments[0] as { name: string }).name);
-    return at < 0 ? NOTHING : this.readBelow(this.members[at + 2]!, this.members[at + 3]!, segments, 1, single);
-  }
-
-  private topLevel(key: string): number {
-    for (let index = 0; index < this.memberCount; index += 1) if (this.memberKeys[index] === key) return this.memberIndexes[index]!;
-    const at = lastMemberNamed(this.bytes, this.members, key);
-    this.memberKeys[this.memberCount] = key;
-    this.memberIndexes[this.memberCount] = at;
-    this.memberCount += 1;
-    return at;
+  private readPath(reader: ByteFieldReader, single: unknown[]): unknown[] | undefined {
+    const at = this.memberIndexes[reader.member]!;
+    return at < 0 ? NOTHING : this.readBelow(this.members[at + 2]!, this.members[at + 3]!, reader.segments, 1, single);
   }
 
   /** Key steps into objects follow member tables; the value where they stop is parsed and read on. */
   private readBelow(start: number, end: number, segments: readonly PathSegment[], depth: number, single: unknown[]): unknown[] | undefined {
     const segment = segments[depth];
+    if (segment?.kind === 'index' && depth === segments.length - 1 && this.bytes[start] === OPEN_BRACKET) {
+      // `sourceIPs[0]`: the one string element read from its bytes, the rest of the list not parsed.
+      const element = stringElementAt(this.bytes, start, end, segment.index);
+      if (element !== undefined) {
+        single[0] = parseValueAt(this.bytes, element, stringEndAt(this.bytes, element));
+        return single;
+      }
+    }
     if (segment?.kind !== 'key' || this.bytes[start] !== OPEN_BRACE) {
       const value = parseValueAt(this.bytes, start, end);
       if (segment === undefined) {
@@ -161,7 +166,34 @@ function elementValues(array: readonly unknown[], index: number, single: unknown
   return single;
 }
 
+/**
+ * Where the `index`th element of the array at `bytes[start, end)` starts when it and every
+ * element before it are strings (audit lists of IPs and groups are), else undefined, for the
+ * general path: a number, an object or an array before it would need a full skip.
+ */
+function stringElementAt(bytes: Buffer, start: number, end: number, index: number): number | undefined {
+  let at = skipSpace(bytes, start + 1, end);
+  for (let element = 0; ; element += 1) {
+    if (bytes[at] !== QUOTE) return undefined;
+    if (element === index) return at;
+    at = skipSpace(bytes, stringEndAt(bytes, at), end);
+    if (bytes[at] !== COMMA) return undefined;
+    at = skipSpace(bytes, at + 1, end);
+  }
+}
+
+/** The index after the string that starts at `bytes[at]` (the scanner proved the line valid JSON). */
+function stringEndAt(bytes: Buffer, at: number): number {
+  let index = at + 1;
+  while (bytes[index] !== QUOTE) index += bytes[index] === BACKSLASH ? 2 : 1;
+  return index + 1;
+}
+
 const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
 const NO_SEGMENTS: readonly PathSegment[] = [];
 const NOTHING = Object.freeze([]) as readonly unknown[] as unknown[];
 
@@ -171,6 +203,8 @@ const NOTHING = Object.freeze([]) as readonly unknown[] as unknown[];
  */
 export interface ByteFieldReader {
   readonly id: number;
+  /** The id of the top-level member the path starts at (see topLevelMemberId). */
+  readonly member: number;
   readonly segments: readonly PathSegment[];
 }
 
@@ -184,28 +218,43 @@ export function compileByteFieldReader(field: string): ByteFieldReader | undefin
   const path = JSON.stringify(segments);
   let reader = readersByPath.get(path);
   if (reader === undefined) {
-    reader = { id: readersByPath.size, segments };
+    reader = { id: readersByPath.size, member: topLevelMemberId((segments[0] as { name: string }).name), segments };
     readersByPath.set(path, reader);
   }
   return reader;
 }
 
-/** Bytes to look for in a top-level member's value (see LineFields.holds). Numbered, for LineFields' memo. */
+/** Bytes to look for in a top-level member's value (see LineFields.holds). */
 export interface MemberNeedle {
-  readonly id: number;
-  readonly member: string;
+  /** The id of the top-level member to search (see topLevelMemberId). */
+  readonly member: number;
   readonly bytes: Buffer;
+  /** Its index among the needles its member's scanner finds, or -1 for a single byte, searched alone. */
+  readonly slot: number;
 }
 
 /** One needle per member and bytes: what several rules look for is looked for once per line. */
 const needlesByText = new Map<string, MemberNeedle>();
+/** By top-level member id: the bytes of its needles, by slot, and the scanner for them (built on first use). */
+const needleBytesByMember: Buffer[][] = [];
+const scannersByMember: (HintScanner | undefined)[] = [];
 
 export function memberNeedle(member: string, bytes: Buffer): MemberNeedle {
   const text = `${member}\n${bytes.toString('latin1')}`;
   let needle = needlesByText.get(text);
   if (needle === undefined) {
-    needle = { id: needlesByText.size, member, bytes };
+    const id = topLevelMemberId(member);
+    const scanned = (needleBytesByMember[id] ??= []);
+    needle = { member: id, bytes, slot: bytes.length < 2 ? -1 : scanned.length };
+    if (needle.slot >= 0) {
+      scanned.push(bytes);
+      scannersByMember[id] = undefined;
+    }
     needlesByText.set(text, needle);
   }
   return needle;
+}
+
+function scannerOf(member: number): HintScanner {
+  return (scannersByMember[member] ??= new HintScanner(needleBytesByMember[member]!));
 }

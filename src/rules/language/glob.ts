@@ -12,6 +12,7 @@ export function isGlob(pattern: string): boolean {
 
 export function compileGlob(pattern: string): StringMatcher {
   if (!isGlob(pattern)) return (text) => text === pattern;
+  if (!/[?\\]/.test(pattern)) return starsOnly(pattern.split('*'));
   let source = '';
   for (let index = 0; index < pattern.length; index += 1) {
     const char = pattern[index]!;
@@ -28,6 +29,30 @@ export function compileGlob(pattern: string): StringMatcher {
   }
   const regExp = new RegExp(`^${source}$`);
   return (text) => regExp.test(text);
+}
+
+/**
+ * A pattern whose only wildcard is `*` (`system:*`, `*.gcr.io/*`), matched with string
+ * searches rather than a regular expression, which tries every length of each `*` run: the text
+ * starts with the first part and ends with the last, and the parts between occur in order, each
+ * at its leftmost place after the one before (any later place leaves less room for the rest).
+ */
+function starsOnly(parts: readonly string[]): StringMatcher {
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  const middle = parts.slice(1, -1).filter((part) => part !== '');
+  const fixed = first.length + last.length;
+  return (text) => {
+    if (text.length < fixed || !text.startsWith(first) || !text.endsWith(last)) return false;
+    let from = first.length;
+    const until = text.length - last.length;
+    for (const part of middle) {
+      const at = text.indexOf(part, from);
+      if (at < 0 || at + part.length > until) return false;
+      from = at + part.length;
+    }
+    return true;
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AuditRecord } from '../../pipeline/audit-record.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
 import { lastMemberNamed } from '../../pipeline/lazy-event.js';
 import { rewritePath } from '../language/field-path.js';
-import { HintScanner } from './hint-scanner.js';
+import { HintScanner } from '../hint-scanner.js';
 import { parseRedactionPath, type RedactionPath } from './redaction-path.js';
 
 /** Annotation on every redacted event; its value is the number of values replaced. */

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { AgentWorkspace } from '../../helpers/agent-fixture.js';
 import { waitUntil } from '../../helpers/agent-process.js';
 import { readCheckpointView } from '../../helpers/checkpoint-view.js';
 import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
+import { FaultInjectingForwardServer } from '../../helpers/forward/fault-injecting-forward-server.js';
 import { readFileSinkOutput } from '../../helpers/sink-output.js';
 
 function event(id: string, extra: Record<string, unknown> = {}): string {
@@ -216,6 +218,46 @@ describe('bad input gets its documented behaviour and the agent keeps running', 
       assert.equal((await unlocked.waitForExit(60_000)).code, 0, unlocked.tail());
       assert.deepEqual(readFileSinkOutput(workspace.outputPath).keys, ['a/ResponseComplete', 'b/ResponseComplete', 'd/ResponseComplete', 'c/ResponseComplete']);
       assert.equal(unlocked.logsWith('audit data lost: file gone before it was read to its end').length, 0);
+    });
+
+    it('counts a .gz whose read permission went after the agent identified it in unreadable_files, reports it once, and ships each of its lines once when it can read it again', async () => {
+      // A Forward server that never reads holds the older backup's first chunk unacknowledged, so
+      // reading pauses with the .gz identified (fingerprinted through gzip) but not read yet.
+      const stalled = await FaultInjectingForwardServer.start({ stallReads: true });
+      const port = stalled.port;
+      const workspace = new AgentWorkspace();
+      const older = Array.from({ length: 1_000 }, (_, index) => event(`older-${index}`, { pad: 'x'.repeat(300) }));
+      writeFileSync(path.join(workspace.logDir, 'audit-2026-01-01T00-00-00.000.log'), `${older.join('\n')}\n`);
+      const gz = path.join(workspace.logDir, 'audit-2026-01-01T01-00-00.000.log.gz');
+      writeFileSync(gz, gzipSync(`${event('gz-1')}\n${event('gz-2')}\n`));
+      writeFileSync(workspace.livePath, `${event('live')}\n`);
+      let server: FaultInjectingForwardServer | undefined;
+      const agent = workspace.startAs(NOBODY, ['--max-inflight-bytes', '64KiB', '--batch-max-bytes', '64KiB'], ['--sink', 'forward', '--forward-servers', `127.0.0.1:${port}`]);
+      try {
+        const listening = await agent.waitForLog((entry) => entry.message === 'http endpoints listening');
+        await agent.waitForLog((entry) => entry.message === 'tracking a new file' && entry.file === gz);
+        chmodSync(gz, 0o600);
+        await stalled.close();
+        server = await FaultInjectingForwardServer.start({}, port);
+        const complaint = await agent.waitForLog((entry) => /cannot be read/.test(entry.message) && entry.path === gz, 60_000);
+        assert.equal(complaint.code, 'EACCES');
+        assert.equal(await scrapedUnreadableFiles(String(listening.url)), 1);
+        const live = server;
+        await waitUntil(() => live.records.some((record) => record.auditID === 'live'), 60_000, 'the live file, read past the locked .gz');
+        assert.ok(!live.records.some((record) => String(record.auditID).startsWith('gz-')), 'a line of the locked .gz shipped');
+        chmodSync(gz, 0o644);
+        await waitUntil(() => live.records.some((record) => record.auditID === 'gz-2'), 60_000, 'the .gz once readable');
+        await agent.waitForLog((entry) => /can be read again/.test(entry.message) && entry.path === gz);
+        assert.equal(await scrapedUnreadableFiles(String(listening.url)), 0);
+      } finally {
+        agent.kill('SIGTERM');
+        await agent.waitForExit();
+        await server?.close();
+      }
+      assert.equal(agent.logs.filter((entry) => /cannot be read/.test(entry.message)).length, 1, 'reported once');
+      const shipped = server!.records.map((record) => String(record.auditID));
+      const expected = [...older.map((_, index) => `older-${index}`), 'gz-1', 'gz-2', 'live'];
+      assert.deepEqual([...shipped].sort(), [...expected].sort(), 'every line once');
     });
 
     it('gives --start-at end to a file that was on disk but unreadable when the agent started, once it can read it', async () => {

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { rawLines } from '../../helpers/corpus.js';
 import { addAnnotations } from '../../../src/audit/event-annotation.js';
+import type { AuditRecord } from '../../../src/pipeline/audit-record.js';
+import { decodeLine } from '../../../src/pipeline/decoder.js';
+import { LineRecord } from '../../../src/pipeline/line-record.js';
 import { corpusPath, recordOf } from '../rules/written-events.js';
 
 const KEY = 'kube-audit-forwarder.io/detections';
+
+function scannedRecordOf(bytes: Buffer): AuditRecord {
+  const decoded = decodeLine(bytes, 'members and nested');
+  assert.ok(decoded.kind === 'event');
+  return LineRecord.scanned(bytes, decoded.members, { path: 'test', offset: 0 }, decoded.nested);
+}
 
 describe('adding an annotation to an event', () => {
   it('splices it into the original bytes of a real event: Go escapes and µ survive, nothing else changes', () => {
@@ -33,8 +42,9 @@ describe('adding an annotation to an event', () => {
     it(`produces valid JSON equal to the parsed event for an event ${name}, with one or two annotations`, () => {
       const originalAnnotations = JSON.parse(text.replace(/^\uFEFF/, '')).annotations ?? {};
       const annotationSets: Record<string, string>[] = [{ [KEY]: 'r1,r2' }, { [KEY]: 'r1,r2', [`${KEY}-details`]: '[{"rule":"r1"}]' }];
-      for (const added of annotationSets) {
-        const record = recordOf(Buffer.from(text));
+      // A record of the line handler's (which keeps the decoder's member table) and a parsed one.
+      const records = (): AuditRecord[] => [recordOf(Buffer.from(text)), scannedRecordOf(Buffer.from(text))];
+      for (const [added, record] of annotationSets.flatMap((added) => records().map((record) => [added, record] as const))) {
         addAnnotations(record, added);
         const shipped = JSON.parse(record.value.toString('utf8').replace(/^\uFEFF/, ''));
         assert.deepEqual(shipped, record.event);

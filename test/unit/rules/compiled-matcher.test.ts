@@ -205,6 +205,33 @@ describe('compiled detection matcher', () => {
     assert.ok(perRule.size >= 20, `rules that fired on the escaped corpus: ${[...perRule.keys()].join(', ')}`);
   });
 
+  it('matches as the rules evaluated as written on every shape of the fields read from the bytes', () => {
+    // The guards and readers take shortcuts on sourceIPs, user and impersonatedUser (the first
+    // string of a list, member presence, globs): each odd shape must give what the parsed event gives.
+    const base = {
+      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: 'a1', stage: 'ResponseComplete', verb: 'get',
+      requestURI: '/api/v1/namespaces/default/pods/p', objectRef: { resource: 'pods', namespace: 'default', name: 'p' },
+      responseStatus: { code: 200 }, annotations: { 'authorization.k8s.io/decision': 'allow' },
+    };
+    const sourceIPs = ['["8.8.8.8"]', '[ "8.8.8.8" , "10.0.0.1" ]', '["10.0.0.1","8.8.8.8"]', '["\\u0038.8.8.8"]', '["8.8.8.8\\"x"]', '[]', '[null]', '[["8.8.8.8"]]', '[1,"8.8.8.8"]', '"8.8.8.8"', '{"0":"8.8.8.8"}', 'null'];
+    const users = ['{"username":"system:node:n1"}', '{"username":"system:"}', '{"username":"eks:x","groups":["system:authenticated"]}', '{"username":"system:anonymous","groups":["system:unauthenticated"]}', '{"username":"bob","groups":[ "system:unauthenticated" ]}', '{"username":"sys\\u0074em:admin"}', '{"groups":"system:unauthenticated"}', 'null'];
+    const impersonated = [undefined, 'null', '{}', '{"username":"system:admin"}', '{"groups":["system:masters"]}', '{"username":"system:serviceaccount:kube-system:x"}'];
+    const lines: Buffer[] = [];
+    for (const ips of sourceIPs) {
+      for (const user of users) {
+        for (const as of impersonated) {
+          const fields = `"user":${user},${as === undefined ? '' : `"impersonatedUser":${as},`}"sourceIPs":${ips}`;
+          lines.push(Buffer.from(`${JSON.stringify(base).slice(0, -1)},${fields}}`));
+        }
+      }
+    }
+    const { events, perRule } = compareOn(lines, rules);
+    assert.equal(events, lines.length);
+    for (const id of ['system-identity-from-public-ip', 'impersonation', 'impersonation-of-privileged-identity', 'anonymous-request-allowed']) {
+      assert.ok(perRule.has(id), `${id} fired on some shape`);
+    }
+  });
+
   it('never parses the request body of an event whose bytes lack the keys a pod-spec rule needs', () => {
     const privileged = builtinRules().filter((rule) => rule.id === 'privileged-container');
     const matcher = new CompiledMatcher(privileged);

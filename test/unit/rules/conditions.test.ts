@@ -15,6 +15,28 @@ describe('rule building blocks', () => {
     assert.ok(compileGlob('a.b')('a.b') && !compileGlob('a.b')('axb'));
   });
 
+  it('globs whose only wildcard is * match exactly the texts their regular expression matches', () => {
+    // Patterns and texts over a small alphabet, so that parts overlap, repeat and touch.
+    let seed = 17;
+    const next = (limit: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % limit;
+    };
+    const word = (alphabet: string, length: number): string => Array.from({ length }, () => alphabet[next(alphabet.length)]).join('');
+    for (let round = 0; round < 3000; round += 1) {
+      const pattern = word('ab:*', 1 + next(7));
+      if (!pattern.includes('*')) continue;
+      const asRegExp = new RegExp(`^${pattern.replace(/\*/g, '[\\s\\S]*')}$`);
+      const glob = compileGlob(pattern);
+      for (let text = 0; text < 20; text += 1) {
+        const candidate = word('ab:', next(9));
+        assert.equal(glob(candidate), asRegExp.test(candidate), `${pattern} on ${JSON.stringify(candidate)}`);
+      }
+    }
+    assert.ok(compileGlob('*/proxy/metrics*')('/api/v1/nodes/n1/proxy/metrics/cadvisor'));
+    assert.ok(!compileGlob('a*a')('a'));
+  });
+
   it('paths: keys, quoted keys with dots and slashes, indexes, wildcards, implicit array steps', () => {
     const value = { a: [{ b: 1 }, { b: 2 }], m: { 'x.k8s.io/y': 'v' }, d: { k1: 's1', k2: 's2' } };
     assert.deepEqual(readPath(value, parsePath('a.b')), [1, 2]);

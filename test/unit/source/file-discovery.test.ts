@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -8,7 +8,9 @@ import { FileDiscovery } from '../../../src/source/file-discovery.js';
 import type { FileReader } from '../../../src/source/file-reader.js';
 import { fingerprintOf } from '../../../src/source/fingerprint.js';
 import type { StartSettings } from '../../../src/source/start-position.js';
+import type { RetryBackoff } from '../../../src/source/unreadable-files.js';
 import { waitUntil } from '../../helpers/agent-process.js';
+import { asNobody, chmodSeen } from '../../helpers/read-permission.js';
 import { recordingSourceEvents } from '../../helpers/recording-source-events.js';
 
 const A = '{"auditID":"a1"}\n{"auditID":"a2"}\n';
@@ -27,7 +29,9 @@ describe('FileDiscovery', () => {
     for (const found of discoveries) await found.close();
   });
 
-  function discovery(options: { checkpoint?: CheckpointEntry[]; start?: Partial<StartSettings>; finishedRetentionMs?: number; firstLineGraceMs?: number } = {}) {
+  function discovery(
+    options: { checkpoint?: CheckpointEntry[]; start?: Partial<StartSettings>; finishedRetentionMs?: number; firstLineGraceMs?: number; unreadableRetry?: RetryBackoff } = {},
+  ) {
     const recorder = recordingSourceEvents();
     const found = new FileDiscovery({
       livePath: path.join(dir, 'audit.log'),
@@ -38,6 +42,7 @@ describe('FileDiscovery', () => {
       events: recorder.events,
       ...(options.finishedRetentionMs !== undefined ? { finishedRetentionMs: options.finishedRetentionMs } : {}),
       ...(options.firstLineGraceMs !== undefined ? { firstLineGraceMs: options.firstLineGraceMs } : {}),
+      ...(options.unreadableRetry !== undefined ? { unreadableRetry: options.unreadableRetry } : {}),
     });
     discoveries.push(found);
     return { discovery: found, ...recorder };
@@ -365,6 +370,91 @@ describe('FileDiscovery', () => {
       named('lost').map((event) => [event.fromByte, event.toByte]),
       [[17, A.length]],
     );
+  });
+
+  // Discovery identified these files while it could read them; then their read permission went.
+  describe('a backup that became unreadable after it was identified', () => {
+    /** Long enough that no retry is due during the test but the one a change of mode brings. */
+    const NOT_DUE_IN_THIS_TEST = { minMs: 10 * 60_000, maxMs: 10 * 60_000 };
+    beforeEach(() => {
+      chmodSync(dir, 0o755); // nobody may reach the files: their own mode is what denies them
+    });
+
+    it('counts its .gz in the unreadable files, reports it once, tries it again with backoff and not at every scan, and once readable reads on from its position: every line once', async () => {
+      const gz = path.join(dir, `${BACKUP}.gz`);
+      write(`${BACKUP}.gz`, gzipSync(A));
+      write('audit.log', C);
+      const acknowledged = entry(A, 17, false, BACKUP);
+      const { discovery: found, named } = discovery({ checkpoint: [acknowledged], unreadableRetry: NOT_DUE_IN_THIS_TEST });
+      await found.scan();
+      const [backup] = found.ordered();
+      assert.equal(backup!.displayName, `${BACKUP}.gz`);
+      const identifiedCtime = statSync(gz).ctimeMs;
+      await chmodSeen(gz, 0o000, identifiedCtime);
+      const lockedCtime = statSync(gz).ctimeMs;
+      await asNobody(async () => {
+        await found.scan(); // it sees the mode change, as the scan before a read does
+        assert.deepEqual(await readAll(backup!), []);
+        for (let scan = 0; scan < 3; scan += 1) {
+          await found.scan();
+          assert.equal(backup!.readable(), false, `tried again at scan ${scan + 1}, before its backoff passed`);
+        }
+      });
+      assert.deepEqual(
+        named('unreadable').map((event) => [event.path, event.code]),
+        [[gz, 'EACCES']],
+        'reported once',
+      );
+      assert.deepEqual(found.unreadableFiles().map((file) => [file.path, file.code]), [[gz, 'EACCES']]);
+      assert.equal(found.decisionsPending, false, 'it holds up nothing else');
+      assert.equal(named('lost').length, 0, 'on disk, not lost');
+      const kept = found.checkpointEntries().find((kept) => kept.fingerprint.hash === acknowledged.fingerprint.hash);
+      assert.equal(kept?.offset, 17, 'its position stays where it was acknowledged');
+      await chmodSeen(gz, 0o644, lockedCtime);
+      const lines = await asNobody(async () => {
+        await found.scan();
+        assert.equal(backup!.readable(), true, 'a chmod that makes it readable is not tried at once');
+        return readAll(backup!);
+      });
+      assert.deepEqual(lines, ['{"auditID":"a2"}'], 'the line after its position, once');
+      assert.equal(backup!.completed, true);
+      assert.deepEqual(named('readableAgain').map((event) => event.path), [gz]);
+      assert.deepEqual(found.unreadableFiles(), []);
+    });
+
+    it('reports its .gz gone, not unreadable, once it left the directory unread, and the bytes it held lost', async () => {
+      const gz = path.join(dir, `${BACKUP}.gz`);
+      write(`${BACKUP}.gz`, gzipSync(A));
+      write('audit.log', C);
+      const { discovery: found, named } = discovery({ checkpoint: [entry(A, 17, false, BACKUP)], unreadableRetry: NOT_DUE_IN_THIS_TEST });
+      await found.scan();
+      chmodSync(gz, 0o000);
+      await asNobody(() => readAll(found.ordered()[0]!));
+      assert.equal(found.unreadableFiles().length, 1);
+      rmSync(gz);
+      for (let scan = 0; scan < 3; scan += 1) await found.scan();
+      assert.deepEqual(named('unreadableGone').map((event) => event.path), [gz]);
+      assert.deepEqual(found.unreadableFiles(), []);
+      assert.deepEqual(
+        named('lost').map((event) => [event.path, event.fromByte, event.toByte]),
+        [[gz, 17, A.length]],
+      );
+    });
+
+    it('reads a plain backup whose read permission went to its end through the handle held since it was identified: it never is unreadable', async () => {
+      write(BACKUP, A);
+      write('audit.log', C);
+      const { discovery: found, named } = discovery({ unreadableRetry: NOT_DUE_IN_THIS_TEST });
+      await found.scan();
+      chmodSync(path.join(dir, BACKUP), 0o000);
+      const lines = await asNobody(async () => {
+        await found.scan();
+        return readAll(found.ordered()[0]!);
+      });
+      assert.deepEqual(lines, A.trimEnd().split('\n'));
+      assert.deepEqual(found.unreadableFiles(), []);
+      assert.equal(named('unreadable').length, 0);
+    });
   });
 
   it('reads a file that was unreadable as soon as a file that can be read takes its name, from its start, and says it is readable again', async () => {

@@ -8,6 +8,8 @@ import type { CopiesView, FileCopy } from '../../../src/source/file-copy.js';
 import { FileReader, type ReadOutcome } from '../../../src/source/file-reader.js';
 import { fingerprintOf } from '../../../src/source/fingerprint.js';
 import type { Line } from '../../../src/source/line-splitter.js';
+import { UnreadableCopies } from '../../../src/source/unreadable-copies.js';
+import { asNobody, chmodSeen } from '../../helpers/read-permission.js';
 import { recordingSourceEvents } from '../../helpers/recording-source-events.js';
 
 const CONTENT = '{"auditID":"a1"}\n{"auditID":"a2"}\n{"auditID":"a3"}\n';
@@ -24,7 +26,7 @@ describe('FileReader', () => {
 
   function copyOf(name: string, compressed = false): FileCopy {
     const info = statSync(path.join(dir, name));
-    return { name, dev: info.dev, ino: info.ino, compressed, orderKey: name, size: info.size, mtimeMs: info.mtimeMs, onDisk: true };
+    return { name, dev: info.dev, ino: info.ino, compressed, orderKey: name, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, onDisk: true };
   }
 
   async function openCopy(name: string): Promise<FileHandle> {
@@ -33,8 +35,9 @@ describe('FileReader', () => {
     return handle;
   }
 
-  function reader(view: { copies: FileCopy[]; live: boolean }, startOffset = 0, content = CONTENT) {
+  function reader(view: { copies: FileCopy[]; live: boolean }, startOffset = 0, content = CONTENT, now: () => number = Date.now) {
     const recorder = recordingSourceEvents();
+    const failures = new UnreadableCopies(dir, recorder.events, now, { minMs: 1_000, maxMs: 4_000 });
     const file = new FileReader({
       fingerprint: fingerprintOf(Buffer.from(content))!,
       startOffset,
@@ -44,8 +47,9 @@ describe('FileReader', () => {
       maxLineBytes: 1024,
       hardCapBytes: 4096,
       events: recorder.events,
+      readFailures: failures,
     });
-    return { file, ...recorder };
+    return { file, failures, ...recorder };
   }
 
   async function readUntil(file: FileReader, stop: ReadOutcome[]): Promise<{ lines: Line[]; outcome: ReadOutcome }> {
@@ -148,26 +152,57 @@ describe('FileReader', () => {
     );
   });
 
-  it('reports a .gz it may not open once, not on every retry, and reads it whole once it can', async () => {
+  it('counts a .gz it may not open as unreadable, reports it once, tries it again only once its backoff passed or its stat changed, and reads it whole once it can', async () => {
+    chmodSync(dir, 0o755); // nobody may reach the file: its own mode is what denies it
     const gzPath = path.join(dir, 'audit-1.log.gz');
     writeFileSync(gzPath, gzipSync(CONTENT));
     const gz = copyOf('audit-1.log.gz', true);
-    const { file, named } = reader({ copies: [gz], live: false });
+    let now = 0;
+    const { file, failures, named } = reader({ copies: [gz], live: false }, 0, CONTENT, () => now);
     chmodSync(gzPath, 0o000);
-    // Root opens any file: the retries run as nobody then, as an agent without CAP_DAC_OVERRIDE.
-    const asRoot = process.geteuid?.() === 0;
-    if (asRoot) process.seteuid!(65534);
-    try {
-      for (let retry = 0; retry < 5; retry += 1) assert.equal(await file.read(() => undefined), 'failed');
-    } finally {
-      if (asRoot) process.seteuid!(0);
-    }
-    const reported = named('readFailed');
-    assert.equal(reported.length, 1, 'the same failure reported on every retry');
-    assert.match(String(reported[0]!.error), /EACCES/);
-    chmodSync(gzPath, 0o644);
+    await asNobody(async () => {
+      assert.equal(await file.read(() => undefined), 'failed');
+      now = 999;
+      assert.equal(file.readable(), false, 'tried again before its first wait passed');
+      now = 1_000;
+      assert.equal(file.readable(), true, 'not tried again once its first wait passed');
+      assert.equal(await file.read(() => undefined), 'failed');
+      now = 2_999;
+      assert.equal(file.readable(), false, 'the wait did not double');
+    });
+    assert.deepEqual(
+      named('unreadable').map((event) => [event.path, event.code]),
+      [[gzPath, 'EACCES']],
+      'reported once',
+    );
+    assert.deepEqual(failures.list().map((unreadable) => [unreadable.path, unreadable.attempts]), [[gzPath, 2]]);
+    await chmodSeen(gzPath, 0o644, gz.ctimeMs);
+    gz.ctimeMs = statSync(gzPath).ctimeMs; // what the next scan sees
+    assert.equal(file.readable(), true, 'a chmod is not tried at once');
     const { lines } = await readUntil(file, ['finished']);
     assert.deepEqual(lines.map((line) => line.start), [0, 17, 34], 'read whole once it can be');
+    assert.deepEqual(named('readableAgain').map((event) => event.path), [gzPath]);
+    assert.deepEqual(failures.list(), []);
+  });
+
+  it('counts a plain copy whose reads through its held handle fail, and reads on from the same line once a read works', async () => {
+    writeFileSync(path.join(dir, 'audit-1.log'), CONTENT);
+    const plain = copyOf('audit-1.log');
+    let now = 0;
+    const { file, failures, named } = reader({ copies: [plain], live: false }, 17, CONTENT, () => now);
+    // A handle that cannot read (opened for appending only) stands for one whose reads fail.
+    const unreadableHandle = await open(path.join(dir, 'audit-1.log'), 'a');
+    handles.push(unreadableHandle);
+    file.adopt(plain, unreadableHandle);
+    assert.equal(await file.read(() => undefined), 'failed');
+    assert.deepEqual(failures.list().map((unreadable) => unreadable.path), [path.join(dir, 'audit-1.log')]);
+    assert.equal(named('unreadable').length, 1);
+    file.adopt(plain, await openCopy('audit-1.log'));
+    assert.equal(file.readable(), false, 'tried again before its backoff passed');
+    now = 1_000;
+    const { lines } = await readUntil(file, ['finished']);
+    assert.deepEqual(lines.map((line) => line.start), [17, 34], 'every line after the start offset, once');
+    assert.deepEqual(failures.list(), []);
   });
 
   it('discards a chunk of the live file once its first line changed (truncated and rewritten), asking for a rescan', async () => {

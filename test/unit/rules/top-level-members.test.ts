@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { decodeLine } from '../../../src/pipeline/decoder.js';
+import { MEMBER_FIELDS } from '../../../src/pipeline/json-scanner.js';
+import { resolveTopLevelMembers, topLevelMemberId } from '../../../src/rules/detection/top-level-members.js';
+
+/** The value text of each named member, as resolveTopLevelMembers finds them (undefined when absent). */
+function resolved(line: string, names: readonly string[]): (string | undefined)[] {
+  const ids = names.map(topLevelMemberId);
+  const bytes = Buffer.from(line);
+  const decoded = decodeLine(bytes);
+  assert.ok(decoded.kind === 'event' && decoded.members !== undefined);
+  const members = decoded.members;
+  const into: number[] = [];
+  resolveTopLevelMembers(bytes, members, into);
+  return ids.map((id) => {
+    const at = into[id]!;
+    if (at < 0) return undefined;
+    assert.equal(at % MEMBER_FIELDS, 0);
+    return bytes.toString('utf8', members[at + 2], members[at + 3]);
+  });
+}
+
+describe('top-level members found in one pass', () => {
+  it('finds each registered name where JSON.parse would read it, and -1 for names the line lacks', () => {
+    assert.deepEqual(resolved('{"kind":"Event","verb":"get","user":{"username":"u"}}', ['verb', 'user', 'impersonatedUser']), ['"get"', '{"username":"u"}', undefined]);
+  });
+
+  it('resolves a repeated key to its last occurrence, whose value JSON.parse keeps', () => {
+    assert.deepEqual(resolved('{"verb":"get","stage":"ResponseComplete","verb":"delete"}', ['verb', 'stage']), ['"delete"', '"ResponseComplete"']);
+  });
+
+  it('matches keys spelled with escapes or non-ASCII characters by what they decode to', () => {
+    const line = '{"v\\u0065rb":"get","gr\u00fc\u00dfe":1,"a\\/b":true,"ver":"x","verbs":"y"}';
+    assert.deepEqual(resolved(line, ['verb', 'gr\u00fc\u00dfe', 'a/b', 've']), ['"get"', '1', 'true', undefined]);
+    assert.deepEqual(resolved('{"":1,"x":2}', ['', 'x']), ['1', '2']);
+  });
+
+  it('tells apart names that share a hash slot or a length, however many are registered', () => {
+    const names = Array.from({ length: 200 }, (_, index) => `field${index}`);
+    const line = `{${names.map((name, index) => `"${name}":${index}`).join(',')}}`;
+    assert.deepEqual(resolved(line, names), names.map((_, index) => String(index)));
+  });
+});
