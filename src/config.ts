@@ -44,6 +44,7 @@ export interface AgentConfig {
   batchLingerMs: number;
   /** Reading pauses while this many bytes are read but not yet acknowledged by the sink. */
   maxInflightBytes: number;
+  /** Given, or the sink's default (see SinkDefinition.maxInflightBatches), or DEFAULT_MAX_INFLIGHT_BATCHES. */
   maxInflightBatches: number;
   pollIntervalMs: number;
   checkpointIntervalMs: number;
@@ -67,7 +68,15 @@ export interface AgentConfig {
   warnings: string[];
 }
 
-export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts' | 'warnings' | 'settingName'>> = {
+/** Batches in flight at most, for sinks with no default of their own. */
+export const DEFAULT_MAX_INFLIGHT_BATCHES = 8;
+
+type CoreConfig = Omit<AgentConfig, 'sink' | 'sinkConfig' | 'processors' | 'http' | 'alerts' | 'warnings' | 'settingName' | 'maxInflightBatches'> & {
+  /** Undefined unless given: the default depends on the sink. */
+  maxInflightBatches: number | undefined;
+};
+
+export const coreOptions: OptionGroup<CoreConfig> = {
   title: 'Source and pipeline:',
   options: {
     path: {
@@ -132,7 +141,10 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
       default: '32MiB',
       describe: 'Reading pauses while this many bytes are read but not acknowledged (bounds memory)',
     },
-    'max-inflight-batches': { kind: 'integer', default: 8, describe: 'Batches sent and not yet acknowledged, at most' },
+    'max-inflight-batches': {
+      kind: 'integer',
+      describe: `Batches sent and not yet acknowledged, at most; reading pauses at this many too (default: ${inflightBatchesDefaults()})`,
+    },
     'poll-interval-ms': {
       kind: 'integer',
       default: 1000,
@@ -192,7 +204,7 @@ export const coreOptions: OptionGroup<Omit<AgentConfig, 'sink' | 'sinkConfig' | 
       batchMaxBytes,
       batchLingerMs: integer(argv, 'batch-linger-ms', 0, 60_000),
       maxInflightBytes,
-      maxInflightBatches: integer(argv, 'max-inflight-batches', 1, 1024),
+      maxInflightBatches: optionalString(argv, 'max-inflight-batches') === undefined ? undefined : integer(argv, 'max-inflight-batches', 1, 1024),
       pollIntervalMs: integer(argv, 'poll-interval-ms', 10, 600_000),
       checkpointIntervalMs: integer(argv, 'checkpoint-interval-ms', 10, 600_000),
       retryMinMs,
@@ -214,6 +226,12 @@ export const sinkSelectionOption = {
   },
 };
 
+/** `8, 4 with --sink kafka`: the agent's default, then the sinks' own. */
+function inflightBatchesDefaults(): string {
+  const own = sinkDefinitions.filter((definition) => definition.maxInflightBatches !== undefined);
+  return [String(DEFAULT_MAX_INFLIGHT_BATCHES), ...own.map((definition) => `${definition.maxInflightBatches} with --sink ${definition.name}`)].join(', ');
+}
+
 /** Reads and validates the whole `run` configuration; throws ConfigError on the first problem. */
 export function readAgentConfig(argv: ParsedArgs): AgentConfig {
   const core = coreOptions.read(argv);
@@ -222,6 +240,7 @@ export function readAgentConfig(argv: ParsedArgs): AgentConfig {
   const processors = processorOptions.read(argv);
   return {
     ...core,
+    maxInflightBatches: core.maxInflightBatches ?? sink.maxInflightBatches ?? DEFAULT_MAX_INFLIGHT_BATCHES,
     sink,
     sinkConfig: sink.optionGroup.read(argv),
     processors,

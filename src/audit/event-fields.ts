@@ -10,7 +10,7 @@ export function stringField(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function objectField(value: unknown): Record<string, unknown> | undefined {
+export function objectField(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
@@ -20,16 +20,8 @@ export function auditIdOf(event: AuditEvent): string | undefined {
   return stringField(event.auditID);
 }
 
-export function stageOf(event: AuditEvent): string | undefined {
-  return stringField(event.stage);
-}
-
 export function verbOf(event: AuditEvent): string | undefined {
   return stringField(event.verb);
-}
-
-export function levelOf(event: AuditEvent): string | undefined {
-  return stringField(event.level);
 }
 
 export function usernameOf(event: AuditEvent): string | undefined {

@@ -152,6 +152,18 @@ export function nestedOfLastScan(): NestedMembers {
   return scratchNested.slice(0, nestedLength);
 }
 
+/**
+ * Where in `nested` the group of the object value that starts at byte `objectStart` begins (its
+ * header; its members follow), or -1 when the scan noted no group for it (an empty object, or
+ * not a top-level member's object value).
+ */
+export function nestedGroupAt(nested: NestedMembers, objectStart: number): number {
+  for (let at = 0; at < nested.length; at += NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS) {
+    if (nested[at] === objectStart) return at;
+  }
+  return -1;
+}
+
 /** The same, copied into `into` (reused by a caller that reads many small objects and keeps none). */
 export function copyMembersOfLastScan(memberCount: number, into: number[]): MemberTable {
   const length = memberCount * MEMBER_FIELDS;

@@ -18,6 +18,12 @@ export interface SinkDefinition<C> {
   readonly name: string;
   readonly description: string;
   readonly optionGroup: OptionGroup<C>;
+  /**
+   * The --max-inflight-batches default for this sink, when it is not the agent's: a sink whose
+   * client holds a copy of every message until it is acknowledged needs fewer batches in flight
+   * to keep its far side busy than memory allows.
+   */
+  readonly maxInflightBatches?: number;
   /** Directories the sink writes to, by the flag that sets them: checked usable at start. */
   directories?(config: C): Array<readonly [flag: string, directory: string]>;
   create(config: C, context: SinkContext): Promise<Sink>;

@@ -1,4 +1,4 @@
-import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, scanJsonObject, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
+import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, nestedGroupAt, scanJsonObject, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
 import { lastMemberNamedBetween, parseValueAt, skipSpace } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
@@ -143,14 +143,12 @@ export class LineFields {
   /** Points `slot` at the group the line's scan noted for the object that starts at `start`; false if it noted none. */
   private noteNestedGroup(slot: number, start: number): boolean {
     const nested = this.nested!;
-    for (let at = 0; at < nested.length; at += NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS) {
-      if (nested[at] !== start) continue;
-      this.scanTables[slot] = nested;
-      this.scanFrom[slot] = at + NESTED_GROUP_HEADER;
-      this.scanTo[slot] = at + NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS;
-      return true;
-    }
-    return false;
+    const at = nestedGroupAt(nested, start);
+    if (at < 0) return false;
+    this.scanTables[slot] = nested;
+    this.scanFrom[slot] = at + NESTED_GROUP_HEADER;
+    this.scanTo[slot] = at + NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS;
+    return true;
   }
 }
 

@@ -1,17 +1,7 @@
 import type { AuditRecord } from '../../pipeline/audit-record.js';
-import {
-  auditIdOf,
-  levelOf,
-  namespaceOf,
-  resourceOf,
-  stageOf,
-  usernameOf,
-  verbOf,
-} from '../../audit/event-fields.js';
-import type { AuditEvent } from '../../audit/audit-event.js';
 import { InternedHeaders } from './interned-headers.js';
 import type { HeaderChoice, MessageKeyChoice } from './kafka-sink-config.js';
-import { messageFieldsOf } from './message-fields.js';
+import { eventStringField, ScannedLineFields, type MessageField } from './message-fields.js';
 
 /**
  * Fixed bytes of one record in a v2 record batch, at their largest: length, attributes,
@@ -26,24 +16,18 @@ export function recordBytesLimit(maxMessageBytes: number): number {
   return maxMessageBytes - RECORD_BATCH_OVERHEAD_BYTES;
 }
 
-/** An event field read for the key or a header, and the top-level member it is read from. */
-interface FieldReader {
-  member: string;
-  read(event: AuditEvent): string | undefined;
-}
-
-const HEADER_READERS: Record<HeaderChoice, FieldReader> = {
-  stage: { member: 'stage', read: stageOf },
-  verb: { member: 'verb', read: verbOf },
-  resource: { member: 'objectRef', read: resourceOf },
-  namespace: { member: 'objectRef', read: namespaceOf },
-  level: { member: 'level', read: levelOf },
+const HEADER_FIELDS: Record<HeaderChoice, MessageField> = {
+  stage: { member: 'stage' },
+  verb: { member: 'verb' },
+  resource: { member: 'objectRef', child: 'resource' },
+  namespace: { member: 'objectRef', child: 'namespace' },
+  level: { member: 'level' },
 };
 
-const KEY_READERS: Record<MessageKeyChoice, FieldReader | undefined> = {
-  auditID: { member: 'auditID', read: auditIdOf },
-  namespace: { member: 'objectRef', read: namespaceOf },
-  user: { member: 'user', read: usernameOf },
+const KEY_FIELDS: Record<MessageKeyChoice, MessageField | undefined> = {
+  auditID: { member: 'auditID' },
+  namespace: { member: 'objectRef', child: 'namespace' },
+  user: { member: 'user', child: 'username' },
   none: undefined,
 };
 
@@ -65,27 +49,28 @@ export interface SizedMessage {
  * spreads it; a header whose field the event lacks is left out.
  */
 export class KafkaMessageBuilder {
-  private readonly key: FieldReader | undefined;
-  private readonly headers: Array<{ reader: FieldReader; values: InternedHeaders }>;
-  /** The top-level members the key and the headers read, each once. */
-  private readonly members: string[];
+  private readonly key: MessageField | undefined;
+  private readonly headers: Array<{ field: MessageField; values: InternedHeaders }>;
+  /** Reads the fields from the bytes while the record still is the line the scanner read. */
+  private readonly lineFields = new ScannedLineFields();
 
   constructor(key: MessageKeyChoice, headers: readonly HeaderChoice[]) {
-    this.key = KEY_READERS[key];
-    this.headers = headers.map((name) => ({ reader: HEADER_READERS[name], values: new InternedHeaders(name) }));
-    const readers = this.key === undefined ? this.headers.map(({ reader }) => reader) : [this.key, ...this.headers.map(({ reader }) => reader)];
-    this.members = [...new Set(readers.map((reader) => reader.member))];
+    this.key = KEY_FIELDS[key];
+    this.headers = headers.map((name) => ({ field: HEADER_FIELDS[name], values: new InternedHeaders(name) }));
   }
 
   build(record: AuditRecord): SizedMessage {
-    const fields = this.members.length === 0 ? undefined : messageFieldsOf(record, this.members);
-    const keyText = fields === undefined ? undefined : this.key?.read(fields);
+    // A record parsed whole or rewritten answers from its event.
+    const line = this.key === undefined && this.headers.length === 0 ? undefined : record.scannedLine?.();
+    const scanned = line !== undefined;
+    if (scanned) this.lineFields.reset(line);
+    const keyText = this.key === undefined ? undefined : this.fieldOf(record, scanned, this.key);
     let bytes = RECORD_FRAMING_BYTES + record.value.length + (keyText === undefined ? 0 : Buffer.byteLength(keyText));
     const message: SizedMessage['message'] = { value: record.value, key: keyText ?? null };
-    if (fields !== undefined && this.headers.length > 0) {
+    if (this.headers.length > 0) {
       const messageHeaders: MessageHeader[] = [];
-      for (const { reader, values } of this.headers) {
-        const value = reader.read(fields);
+      for (const { field, values } of this.headers) {
+        const value = this.fieldOf(record, scanned, field);
         if (value === undefined) continue;
         const interned = values.of(value);
         messageHeaders.push(interned.header);
@@ -94,5 +79,9 @@ export class KafkaMessageBuilder {
       message.headers = messageHeaders;
     }
     return { message, bytes };
+  }
+
+  private fieldOf(record: AuditRecord, scanned: boolean, field: MessageField): string | undefined {
+    return scanned ? this.lineFields.stringOf(field) : eventStringField(record.event, field);
   }
 }

@@ -1,22 +1,100 @@
 import type { AuditEvent } from '../../audit/audit-event.js';
-import type { AuditRecord } from '../../pipeline/audit-record.js';
-import { lastMemberNamed, parseValueAt } from '../../pipeline/lazy-event.js';
+import { objectField, stringField } from '../../audit/event-fields.js';
+import type { ScannedLine } from '../../pipeline/audit-record.js';
+import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, nestedGroupAt, scanJsonObject, type MemberTable } from '../../pipeline/json-scanner.js';
+import { lastMemberNamed, lastMemberNamedBetween } from '../../pipeline/lazy-event.js';
+import { plainStringAt } from '../../pipeline/plain-string-cache.js';
 
 /**
- * The top-level members `names` of a record's event, as JSON.parse would give them, in a plain
- * object the event-field readers take. Read from the line's bytes while the record still is the
- * line the scanner read: the lazily parsed event would answer the same, through a proxy and a memo
- * per event, which showed in the Kafka catch-up profile. A record that was parsed whole or
- * rewritten answers from its event.
+ * A string field of the event that a message key or header is read from: a top-level member
+ * (`auditID`), or a member of a top-level object (`objectRef.namespace`). Anything but a string
+ * there reads as absent.
  */
-export function messageFieldsOf(record: AuditRecord, names: readonly string[]): AuditEvent {
-  const line = record.scannedLine?.();
-  if (line === undefined) return record.event;
-  const { bytes, members } = line;
-  const fields: Record<string, unknown> = {};
-  for (const name of names) {
-    const at = lastMemberNamed(bytes, members, name);
-    if (at >= 0) fields[name] = parseValueAt(bytes, members[at + 2]!, members[at + 3]!);
+export interface MessageField {
+  readonly member: string;
+  readonly child?: string;
+}
+
+/** The field as the event object has it. */
+export function eventStringField(event: AuditEvent, field: MessageField): string | undefined {
+  const value = (event as Record<string, unknown>)[field.member];
+  if (field.child === undefined) return stringField(value);
+  return stringField(objectField(value)?.[field.child]);
+}
+
+const QUOTE = 0x22;
+const OPEN_BRACE = 0x7b;
+
+/**
+ * Reads message fields from the bytes of the line the scanner read, one line at a time (the
+ * builder points it at each record's line), answering as `eventStringField` does on the parsed
+ * event: the last of repeated keys, escapes decoded. Strings are decoded from the line in place
+ * and an object member's own members found through the line's nested member table, or by one scan
+ * of that object per line however many fields read it (objectRef for the resource and the
+ * namespace): parsing objectRef into an object per message showed in the Kafka catch-up profile.
+ */
+export class ScannedLineFields {
+  private bytes: Buffer = Buffer.alloc(0);
+  private line: ScannedLine | undefined;
+  /** The top-level member last looked up on this line, and where it is in the member table. */
+  private member: string | undefined;
+  private memberAt = -1;
+  /** The object value last scanned on this line (its start, or -1), and where its members lie. */
+  private objectStart = -1;
+  private objectTable: MemberTable = [];
+  private objectFrom = 0;
+  private objectTo = 0;
+  private readonly ownTable: number[] = [];
+
+  /** Points at another line. */
+  reset(line: ScannedLine): void {
+    this.line = line;
+    this.bytes = line.bytes;
+    this.member = undefined;
+    this.objectStart = -1;
   }
-  return fields as AuditEvent;
+
+  stringOf(field: MessageField): string | undefined {
+    const { bytes } = this;
+    const { members } = this.line!;
+    if (this.member !== field.member) {
+      this.member = field.member;
+      this.memberAt = lastMemberNamed(bytes, members, field.member);
+    }
+    const at = this.memberAt;
+    if (at < 0) return undefined;
+    const start = members[at + 2]!;
+    if (field.child === undefined) return stringAt(bytes, start, members[at + 3]!);
+    if (bytes[start] !== OPEN_BRACE || !this.objectMembers(start, members[at + 3]!)) return undefined;
+    const table = this.objectTable;
+    const child = lastMemberNamedBetween(bytes, table, this.objectFrom, this.objectTo, field.child);
+    return child < 0 ? undefined : stringAt(bytes, table[child + 2]!, table[child + 3]!);
+  }
+
+  /** Points the object range at the members of the object at `bytes[start, end)`; false if it has none. */
+  private objectMembers(start: number, end: number): boolean {
+    if (this.objectStart === start) return true;
+    const nested = this.line!.nested;
+    const group = nested === undefined ? -1 : nestedGroupAt(nested, start);
+    if (group >= 0) {
+      this.objectTable = nested!;
+      this.objectFrom = group + NESTED_GROUP_HEADER;
+      this.objectTo = this.objectFrom + nested![group + 1]! * MEMBER_FIELDS;
+    } else {
+      // The line was validated whole; this only finds where the object's members lie.
+      const count = scanJsonObject(this.bytes, start, end);
+      if (count === INVALID) return false;
+      this.objectTable = copyMembersOfLastScan(count, this.ownTable);
+      this.objectFrom = 0;
+      this.objectTo = this.objectTable.length;
+    }
+    this.objectStart = start;
+    return true;
+  }
+}
+
+/** The string the JSON value at `bytes[start, end)` is, or undefined for any other value. */
+function stringAt(bytes: Buffer, start: number, end: number): string | undefined {
+  if (bytes[start] !== QUOTE) return undefined;
+  return plainStringAt(bytes, start + 1, end - 1) ?? (JSON.parse(bytes.toString('utf8', start, end)) as string);
 }
