@@ -207,7 +207,8 @@ function grow(stack: Uint8Array): Uint8Array {
   return deeper;
 }
 
-function skipWhitespace(bytes: Uint8Array, index: number, end: number): number {
+/** The index of the first byte at or after `index` that is not JSON whitespace. */
+export function skipWhitespace(bytes: Uint8Array, index: number, end: number): number {
   while (index < end) {
     const byte = bytes[index];
     if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) break;
@@ -223,7 +224,7 @@ ENDS_PLAIN_RUN[QUOTE] = 1;
 ENDS_PLAIN_RUN[BACKSLASH] = 1;
 
 /** From just after an opening quote: the index after the closing quote, or -1. */
-function skipString(bytes: Uint8Array, index: number, end: number): number {
+export function skipString(bytes: Uint8Array, index: number, end: number): number {
   for (;;) {
     // Strings are most of an event's bytes: four at a time while none of them ends the run (one
     // bounds test per four bytes), then one at a time to the byte that does.

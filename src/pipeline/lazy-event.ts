@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../audit/audit-event.js';
-import { MEMBER_FIELDS, type MemberTable } from './json-scanner.js';
+import { MEMBER_FIELDS, skipWhitespace, type MemberTable } from './json-scanner.js';
 import { plainStringAt } from './plain-string-cache.js';
 
 /**
@@ -94,7 +94,7 @@ export function parseValueAt(bytes: Buffer, start: number, end: number): unknown
 /** An array of plain ASCII strings (the scanner proved it is valid JSON), or undefined for any other. */
 function plainStringsAt(bytes: Buffer, start: number, end: number): string[] | undefined {
   const strings: string[] = [];
-  let index = skipSpace(bytes, start + 1, end);
+  let index = skipWhitespace(bytes, start + 1, end);
   if (bytes[index] === 0x5d) return strings;
   for (;;) {
     if (bytes[index] !== 0x22) return undefined;
@@ -107,16 +107,10 @@ function plainStringsAt(bytes: Buffer, start: number, end: number): string[] | u
     const text = plainStringAt(bytes, from, index);
     if (text === undefined) return undefined;
     strings.push(text);
-    index = skipSpace(bytes, index + 1, end);
+    index = skipWhitespace(bytes, index + 1, end);
     if (bytes[index] === 0x5d) return strings;
-    index = skipSpace(bytes, index + 1, end);
+    index = skipWhitespace(bytes, index + 1, end);
   }
-}
-
-/** The index of the first byte at or after `index` that is not JSON whitespace. */
-export function skipSpace(bytes: Buffer, index: number, end: number): number {
-  while (index < end && (bytes[index] === 0x20 || bytes[index] === 0x0a || bytes[index] === 0x0d || bytes[index] === 0x09)) index += 1;
-  return index;
 }
 
 /** Digits only (the scanner proved the value is a JSON number), few enough to be exact. */

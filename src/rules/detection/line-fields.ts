@@ -1,5 +1,6 @@
-import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, nestedGroupAt, scanJsonObject, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
-import { lastMemberNamedBetween, parseValueAt, skipSpace } from '../../pipeline/lazy-event.js';
+import { skipString, skipWhitespace, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
+import { ObjectMembers } from '../../pipeline/object-members.js';
+import { lastMemberNamedBetween, parseValueAt } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
 import type { PathSegment } from '../language/field-path.js';
@@ -20,16 +21,10 @@ export class LineFields {
   // Map.clear, which allocates a new table, made more garbage than the reads they spared).
   /** By top-level member id (see top-level-members.ts): where the member lies in `members`, or -1. */
   private readonly memberIndexes: number[] = [];
-  /**
-   * The small objects read on this line: where each starts, and where its members lie, as a
-   * range of a table (the line's nested member table, read in place, or a table of its own,
-   * reused from line to line, for an object the line's scan did not note).
-   */
+  /** The small objects read on this line: where each starts, whether it is one, and where its members lie. */
   private readonly scanStarts: number[] = [];
-  private readonly scanTables: MemberTable[] = [];
-  private readonly scanFrom: number[] = [];
-  private readonly scanTo: number[] = [];
-  private readonly ownTables: number[][] = [];
+  private readonly scanIsObject: boolean[] = [];
+  private readonly scanned: ObjectMembers[] = [];
   private scanCount = 0;
   private generation = 0;
   private readonly readGenerations: number[] = [];
@@ -97,7 +92,8 @@ export class LineFields {
       // `sourceIPs[0]`: the one string element read from its bytes, the rest of the list not parsed.
       const element = stringElementAt(this.bytes, start, end, segment.index);
       if (element !== undefined) {
-        single[0] = parseValueAt(this.bytes, element, stringEndAt(this.bytes, element));
+        // The scanner proved the line valid JSON: the string ends within the list.
+        single[0] = parseValueAt(this.bytes, element, skipString(this.bytes, element + 1, end));
         return single;
       }
     }
@@ -114,46 +110,24 @@ export class LineFields {
     }
     const slot = this.objectAt(start, end);
     if (slot < 0) return undefined;
-    const table = this.scanTables[slot]!;
-    const at = lastMemberNamedBetween(this.bytes, table, this.scanFrom[slot]!, this.scanTo[slot]!, segment.name);
+    const { table, from, to } = this.scanned[slot]!;
+    const at = lastMemberNamedBetween(this.bytes, table, from, to, segment.name);
     return at < 0 ? NOTHING : this.readBelow(table[at + 2]!, table[at + 3]!, segments, depth + 1, single);
   }
 
   /** The slot that says where the members of the object at `bytes[start, end)` lie (it was validated with the line), or -1 if it is not an object. */
   private objectAt(start: number, end: number): number {
     for (let slot = 0; slot < this.scanCount; slot += 1) {
-      if (this.scanStarts[slot] === start) return this.scanTables[slot] === NOT_AN_OBJECT ? -1 : slot;
+      if (this.scanStarts[slot] === start) return this.scanIsObject[slot] ? slot : -1;
     }
     const slot = this.scanCount;
     this.scanCount += 1;
     this.scanStarts[slot] = start;
-    if (this.nested !== undefined && this.noteNestedGroup(slot, start)) return slot;
-    const count = scanJsonObject(this.bytes, start, end);
-    if (count === INVALID) {
-      this.scanTables[slot] = NOT_AN_OBJECT;
-      return -1;
-    }
-    const table = copyMembersOfLastScan(count, (this.ownTables[slot] ??= []));
-    this.scanTables[slot] = table;
-    this.scanFrom[slot] = 0;
-    this.scanTo[slot] = table.length;
-    return slot;
-  }
-
-  /** Points `slot` at the group the line's scan noted for the object that starts at `start`; false if it noted none. */
-  private noteNestedGroup(slot: number, start: number): boolean {
-    const nested = this.nested!;
-    const at = nestedGroupAt(nested, start);
-    if (at < 0) return false;
-    this.scanTables[slot] = nested;
-    this.scanFrom[slot] = at + NESTED_GROUP_HEADER;
-    this.scanTo[slot] = at + NESTED_GROUP_HEADER + nested[at + 1]! * MEMBER_FIELDS;
-    return true;
+    const isObject = (this.scanned[slot] ??= new ObjectMembers()).locate(this.bytes, this.nested, start, end);
+    this.scanIsObject[slot] = isObject;
+    return isObject ? slot : -1;
   }
 }
-
-/** Marks a slot whose value turned out not to be an object. */
-const NOT_AN_OBJECT: MemberTable = Object.freeze([]);
 
 /** What valuesBelow gives for `array[index]`: nothing, the element's own elements, or the element. */
 function elementValues(array: readonly unknown[], index: number, single: unknown[]): unknown[] {
@@ -170,27 +144,19 @@ function elementValues(array: readonly unknown[], index: number, single: unknown
  * general path: a number, an object or an array before it would need a full skip.
  */
 function stringElementAt(bytes: Buffer, start: number, end: number, index: number): number | undefined {
-  let at = skipSpace(bytes, start + 1, end);
+  let at = skipWhitespace(bytes, start + 1, end);
   for (let element = 0; ; element += 1) {
     if (bytes[at] !== QUOTE) return undefined;
     if (element === index) return at;
-    at = skipSpace(bytes, stringEndAt(bytes, at), end);
+    at = skipWhitespace(bytes, skipString(bytes, at + 1, end), end);
     if (bytes[at] !== COMMA) return undefined;
-    at = skipSpace(bytes, at + 1, end);
+    at = skipWhitespace(bytes, at + 1, end);
   }
-}
-
-/** The index after the string that starts at `bytes[at]` (the scanner proved the line valid JSON). */
-function stringEndAt(bytes: Buffer, at: number): number {
-  let index = at + 1;
-  while (bytes[index] !== QUOTE) index += bytes[index] === BACKSLASH ? 2 : 1;
-  return index + 1;
 }
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const NO_SEGMENTS: readonly PathSegment[] = [];
 const NOTHING = Object.freeze([]) as readonly unknown[] as unknown[];

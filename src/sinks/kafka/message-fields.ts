@@ -1,8 +1,8 @@
 import type { AuditEvent } from '../../audit/audit-event.js';
 import { objectField, stringField } from '../../audit/event-fields.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
-import { copyMembersOfLastScan, INVALID, MEMBER_FIELDS, NESTED_GROUP_HEADER, nestedGroupAt, scanJsonObject, type MemberTable } from '../../pipeline/json-scanner.js';
 import { lastMemberNamed, lastMemberNamedBetween } from '../../pipeline/lazy-event.js';
+import { ObjectMembers } from '../../pipeline/object-members.js';
 import { plainStringAt } from '../../pipeline/plain-string-cache.js';
 
 /**
@@ -39,12 +39,9 @@ export class ScannedLineFields {
   /** The top-level member last looked up on this line, and where it is in the member table. */
   private member: string | undefined;
   private memberAt = -1;
-  /** The object value last scanned on this line (its start, or -1), and where its members lie. */
+  /** The object value last located on this line (its start, or -1), and where its members lie. */
   private objectStart = -1;
-  private objectTable: MemberTable = [];
-  private objectFrom = 0;
-  private objectTo = 0;
-  private readonly ownTable: number[] = [];
+  private readonly object = new ObjectMembers();
 
   /** Points at another line. */
   reset(line: ScannedLine): void {
@@ -66,28 +63,16 @@ export class ScannedLineFields {
     const start = members[at + 2]!;
     if (field.child === undefined) return stringAt(bytes, start, members[at + 3]!);
     if (bytes[start] !== OPEN_BRACE || !this.objectMembers(start, members[at + 3]!)) return undefined;
-    const table = this.objectTable;
-    const child = lastMemberNamedBetween(bytes, table, this.objectFrom, this.objectTo, field.child);
+    const { table, from, to } = this.object;
+    const child = lastMemberNamedBetween(bytes, table, from, to, field.child);
     return child < 0 ? undefined : stringAt(bytes, table[child + 2]!, table[child + 3]!);
   }
 
-  /** Points the object range at the members of the object at `bytes[start, end)`; false if it has none. */
+  /** Points `object` at the members of the object at `bytes[start, end)`; false if it is not one. */
   private objectMembers(start: number, end: number): boolean {
     if (this.objectStart === start) return true;
-    const nested = this.line!.nested;
-    const group = nested === undefined ? -1 : nestedGroupAt(nested, start);
-    if (group >= 0) {
-      this.objectTable = nested!;
-      this.objectFrom = group + NESTED_GROUP_HEADER;
-      this.objectTo = this.objectFrom + nested![group + 1]! * MEMBER_FIELDS;
-    } else {
-      // The line was validated whole; this only finds where the object's members lie.
-      const count = scanJsonObject(this.bytes, start, end);
-      if (count === INVALID) return false;
-      this.objectTable = copyMembersOfLastScan(count, this.ownTable);
-      this.objectFrom = 0;
-      this.objectTo = this.objectTable.length;
-    }
+    // The line was validated whole; this only finds where the object's members lie.
+    if (!this.object.locate(this.bytes, this.line!.nested, start, end)) return false;
     this.objectStart = start;
     return true;
   }
