@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import { MEMBER_FIELDS, skipWhitespace, type MemberTable } from './json-scanner.js';
-import { plainStringAt } from './plain-string-cache.js';
+import { isPlainAt, plainStringAt } from './plain-string-cache.js';
 
 /**
  * An audit event that parses itself one top-level field at a time, on first access. Rules,
@@ -167,14 +167,7 @@ function keyBytesEqual(bytes: Buffer, start: number, end: number, key: string): 
     if (plain) return true;
   } else {
     // A key with escapes or non-ASCII bytes can differ in length from its decoded name.
-    for (let index = start; index < end; index += 1) {
-      const byte = bytes[index]!;
-      if (byte === 0x5c || byte >= 0x80) {
-        plain = false;
-        break;
-      }
-    }
-    if (plain) return false;
+    if (isPlainAt(bytes, start, end)) return false;
   }
   return decodeKey(bytes, start, end) === key;
 }

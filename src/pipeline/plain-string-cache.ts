@@ -35,7 +35,17 @@ export function plainStringAt(bytes: Buffer, start: number, end: number): string
   return decoded;
 }
 
-function spells(text: string, bytes: Uint8Array, start: number): boolean {
+/** Whether `bytes[start, end)` holds no escape and no non-ASCII byte, so its bytes are the characters it spells. */
+export function isPlainAt(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let index = start; index < end; index += 1) {
+    const byte = bytes[index]!;
+    if (byte === BACKSLASH || byte >= NON_ASCII) return false;
+  }
+  return true;
+}
+
+/** Whether the bytes from `start` are the characters of `text` (plain ASCII text; the caller checks the length). */
+export function spells(text: string, bytes: Uint8Array, start: number): boolean {
   for (let offset = 0; offset < text.length; offset += 1) if (text.charCodeAt(offset) !== bytes[start + offset]) return false;
   return true;
 }

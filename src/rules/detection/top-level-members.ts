@@ -1,5 +1,6 @@
 import { MEMBER_FIELDS, type MemberTable } from '../../pipeline/json-scanner.js';
 import { decodeKey } from '../../pipeline/lazy-event.js';
+import { isPlainAt, spells } from '../../pipeline/plain-string-cache.js';
 
 /**
  * The top-level members the compiled rules read (verb, objectRef, user, requestObject, …),
@@ -46,7 +47,8 @@ export function resolveTopLevelMembers(bytes: Uint8Array, members: MemberTable, 
     if (end > start) {
       for (let slot = slotOf(end - start, bytes[start]!, bytes[end - 1]!, mask); slots[slot] !== 0; slot = (slot + 1) & mask) {
         const id = slots[slot]! - 1;
-        if (spells(names[id]!, bytes, start, end)) {
+        const name = names[id]!;
+        if (name.length === end - start && spells(name, bytes, start)) {
           into[id] = at;
           found = true;
           break;
@@ -54,7 +56,7 @@ export function resolveTopLevelMembers(bytes: Uint8Array, members: MemberTable, 
       }
     }
     // Bytes that spell no name plainly may still decode to one; the empty name is only in the map.
-    if (!found && (end === start || !isPlainKey(bytes, start, end))) {
+    if (!found && (end === start || !isPlainAt(bytes, start, end))) {
       const id = idsByName.get(decodeKey(bytes as Buffer, start, end));
       if (id !== undefined) into[id] = at;
     }
@@ -78,14 +80,6 @@ function slotOf(length: number, first: number, last: number, mask: number): numb
   return (Math.imul(length, 0x9e3779b1) ^ Math.imul(first, 0x85ebca6b) ^ Math.imul(last, 0xc2b2ae35)) >>> 7 & mask;
 }
 
-function isPlainKey(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let index = start; index < end; index += 1) {
-    const byte = bytes[index]!;
-    if (byte === BACKSLASH || byte >= NON_ASCII) return false;
-  }
-  return true;
-}
-
 function place(id: number): void {
   const mask = slots.length - 1;
   const name = names[id]!;
@@ -97,10 +91,4 @@ function place(id: number): void {
 function rehash(size: number): void {
   slots = new Int32Array(size);
   for (let id = 0; id < names.length; id += 1) if (isPlacedInSlots(names[id]!)) place(id);
-}
-
-function spells(name: string, bytes: Uint8Array, start: number, end: number): boolean {
-  if (end - start !== name.length) return false;
-  for (let offset = 0; offset < name.length; offset += 1) if (name.charCodeAt(offset) !== bytes[start + offset]) return false;
-  return true;
 }

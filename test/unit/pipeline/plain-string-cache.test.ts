@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { plainStringAt } from '../../../src/pipeline/plain-string-cache.js';
+import { isPlainAt, plainStringAt, spells } from '../../../src/pipeline/plain-string-cache.js';
 
 /** The contents of the first JSON string in `text`, as plainStringAt reads them. */
 function read(bytes: Buffer, from = 0): string | undefined {
@@ -37,5 +37,19 @@ describe('plainStringAt', () => {
     assert.equal(read(line, line.indexOf('"get"')), 'get');
     assert.equal(read(line, line.indexOf('"getx"')), 'getx');
     assert.equal(read(line, line.indexOf('"get"')), 'get');
+  });
+
+  it('calls bytes plain exactly when plainStringAt decodes them: no backslash, no byte above 0x7f', () => {
+    for (const text of ['verb', '', 'a\\u0062', 'caf\u00e9', 'system:node:n1']) {
+      const bytes = Buffer.from(text);
+      assert.equal(isPlainAt(bytes, 0, bytes.length), plainStringAt(bytes, 0, bytes.length) !== undefined, text);
+    }
+    assert.equal(isPlainAt(Buffer.from('x\\y'), 0, 1), true, 'only the bytes pointed at count');
+  });
+
+  it('says whether the bytes at an offset are the characters of a text', () => {
+    const bytes = Buffer.from('{"objectRef":1}');
+    assert.equal(spells('objectRef', bytes, 2), true);
+    assert.equal(spells('objectReg', bytes, 2), false);
   });
 });
