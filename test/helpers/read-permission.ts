@@ -2,7 +2,7 @@ import { chmodSync, statSync } from 'node:fs';
 import { waitUntil } from './agent-process.js';
 
 /** The user the agent without CAP_DAC_OVERRIDE is played by: root opens a file whatever its mode. */
-const NOBODY = 65534;
+export const NOBODY = 65534;
 
 /**
  * Runs `body` as nobody when the tests run as root, so that a file's mode denies reading as it

@@ -8,6 +8,7 @@ import { readCheckpointView } from '../../helpers/checkpoint-view.js';
 import { jsonLinesCorpusFiles, rawLines } from '../../helpers/corpus.js';
 import { FaultInjectingForwardServer } from '../../helpers/forward/fault-injecting-forward-server.js';
 import { readFileSinkOutput } from '../../helpers/sink-output.js';
+import { NOBODY } from '../../helpers/read-permission.js';
 
 function event(id: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: id, stage: 'ResponseComplete', verb: 'get', ...extra });
@@ -163,7 +164,6 @@ describe('bad input gets its documented behaviour and the agent keeps running', 
   });
 
   describe('a file the agent may not read (the agent runs as nobody; root reads through chmod 000)', function () {
-    const NOBODY = 65534;
     before(function () {
       if (process.getuid?.() !== 0) this.skip(); // needs root to run the agent as another user
     });
