@@ -2,8 +2,8 @@
 import { enableCompileCache } from 'node:module';
 import { StopSignals } from './commands/stop-signals.js';
 
-// Most of a start's CPU is compiling the modules: Node keeps their compiled code under the temp
-// directory and the next start reuses it (a restart after a crash, every run of the bench).
+// Compiling the modules is part of every start's CPU: Node keeps their compiled code under the
+// temp directory and the next start reuses it (a restart after a crash, every run of the bench).
 // Where nothing can be written there (a read-only root file system) it does nothing, and
 // NODE_DISABLE_COMPILE_CACHE turns it off.
 enableCompileCache();
