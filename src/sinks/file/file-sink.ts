@@ -2,9 +2,10 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'winston';
 import type { Batch } from '../../pipeline/audit-record.js';
-import { batchAsJsonLines } from '../json-lines.js';
+import { jsonLineParts } from '../json-lines.js';
 import type { Sink, SinkHealth } from '../sink.js';
 import { cutTornLastLine } from './torn-last-line.js';
+import { writeAll } from './write-all.js';
 
 export interface FileSinkConfig {
   path: string;
@@ -52,11 +53,7 @@ export class FileSink implements Sink {
   private async write(batch: Batch): Promise<void> {
     if (!this.handle) throw new Error('file sink used before start()');
     try {
-      const bytes = batchAsJsonLines(batch);
-      // One write(2) may write less than asked (a signal, a nearly full disk): finish the batch.
-      for (let written = 0; written < bytes.length; ) {
-        written += (await this.handle.write(bytes, written)).bytesWritten;
-      }
+      await writeAll(this.handle, jsonLineParts(batch), batch.bytes + batch.records.length);
       if (this.config.fsync) await this.handle.datasync();
       this.lastError = undefined;
     } catch (error) {
