@@ -49,7 +49,7 @@ async function main(): Promise<void> {
         describe: '--kafka-delivery modes of the Kafka catch-ups (exactly-once rows are named so)',
       },
       'kafka-version': { type: 'string', default: '4.4.0' },
-      'kafka-port': { type: 'number', default: 59092, describe: 'PLAINTEXT port of the benchmark broker (it also takes port+1)' },
+      'kafka-port': { type: 'number', default: 27092, describe: 'PLAINTEXT port of the benchmark broker (it also takes port+1)' },
       'steady-seconds': { type: 'number', default: 60, describe: 'length of the steady-state run, 0 to skip it' },
       'steady-rate': { type: 'number', default: 10_000, describe: 'events per second written in the steady-state run' },
       'steady-rotate-megabytes': { type: 'number', default: 64, describe: 'rotation size in the steady-state run' },

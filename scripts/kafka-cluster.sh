@@ -9,7 +9,7 @@
 #   scripts/kafka-cluster.sh clean [options]   stop and delete every node's data
 #
 # Options: --version V (default 4.4.0), --name N (default kafka-cluster), --base-port P (default
-# 49092), --fresh (new data and cluster id). One node is started, stopped or killed with
+# 23092), --fresh (new data and cluster id). One node is started, stopped or killed with
 # scripts/kafka.sh and the node's flags, which `start` prints as KAFKA_NODE_<i>_FLAGS.
 # `start` prints KAFKA_BOOTSTRAP (all three nodes) and each node's flags.
 set -euo pipefail
@@ -25,7 +25,7 @@ command="${1:-}"
 [[ -n "$command" ]] && shift
 version=4.4.0
 name=kafka-cluster
-base_port=49092
+base_port=23092
 fresh=false
 while [[ $# -gt 0 ]]; do
   case "$1" in

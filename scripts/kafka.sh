@@ -17,7 +17,8 @@
 #   --name N               broker name [KAFKA_NAME], default kafka-<version>; several may run at once
 #   --port P               PLAINTEXT port [KAFKA_PORT]; default 19092 for 3.x, 29092 for 4.x.
 #                          The controller listens on P+1, SASL_PLAINTEXT on P+2, SSL on P+3,
-#                          SASL_SSL on P+4 (with both --sasl and --ssl).
+#                          SASL_SSL on P+4 (with both --sasl and --ssl). Keep them below the kernel's
+#                          ephemeral range (ip_local_port_range, 32768+ by default): `start` warns if not.
 #   --sasl                 add a SASL_PLAINTEXT listener with SCRAM-SHA-256, SCRAM-SHA-512, PLAIN and
 #                          OAUTHBEARER (Kafka's unsecured JWT validator: alg none, sub and exp claims)
 #   --scram-user U:P       a SASL user (repeatable), default kafka-test:kafka-test-secret. SCRAM users
@@ -158,6 +159,17 @@ running_pid() {
 
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# The kernel hands ports of ip_local_port_range to outgoing connections: one of them may hold a
+# listener's port at the moment the broker binds it, and the broker then fails to start.
+warn_if_ephemeral() {
+  local range_file=/proc/sys/net/ipv4/ip_local_port_range low high
+  [[ -r "$range_file" ]] || return 0
+  read -r low high < "$range_file"
+  if (( $1 >= low && $1 <= high )); then
+    echo "kafka.sh: warning: port $1 is in the kernel's ephemeral range $low-$high; an outgoing connection may take it before the broker binds it (pick a --port below $low)" >&2
+  fi
 }
 
 fetch_jars() {
@@ -328,6 +340,7 @@ start() {
   local listener_port
   for listener_port in "$port" "$controller_port" $($sasl && echo "$sasl_port") $($ssl && echo "$ssl_port") $($sasl && $ssl && echo "$sasl_ssl_port"); do
     port_in_use "$listener_port" && die "port $listener_port is in use; pick another base with --port"
+    warn_if_ephemeral "$listener_port"
   done
   fetch_jars
   $fresh && rm -rf "$broker_dir"

@@ -247,7 +247,7 @@ describe('container image and DaemonSet, without a container engine', function (
   });
 
   it('runs like the kafka DaemonSet (SASL lines removed, as the guide says for brokers without it) over TLS to a real broker: ready, every event in the topic', async () => {
-    const broker = new KafkaBroker({ version: '4.4.0', name: 'kafka-deploy-test', port: 39092, ssl: true });
+    const broker = new KafkaBroker({ version: '4.4.0', name: 'kafka-deploy-test', port: 21092, ssl: true });
     const addresses = await broker.start({ fresh: true });
     let reader: TopicReader | undefined;
     const manifestsCopy = await copyOfManifests();

@@ -13,7 +13,10 @@ export interface BrokerSpec {
   /** As scripts/kafka.sh takes it: 3.9.2, 4.4.0. */
   version: string;
   name: string;
-  /** PLAINTEXT port; SASL_PLAINTEXT is port+2, SSL port+3, SASL_SSL port+4. */
+  /**
+   * PLAINTEXT port; SASL_PLAINTEXT is port+2, SSL port+3, SASL_SSL port+4. Below 32768, where Linux's
+   * ephemeral ports begin: an outgoing connection that took one of them would stop the broker binding it.
+   */
   port: number;
   sasl?: boolean;
   ssl?: boolean;

@@ -22,7 +22,7 @@ async function writeLines(writer: LumberjackWriter, factory: AuditEventFactory, 
 
 describe('Kafka sink against a real 3-node Kafka 4.4.0 cluster (replication factor 3, min.insync.replicas 2)', function () {
   this.timeout(900_000);
-  const cluster = new KafkaCluster('kafka-it-cluster', 49092);
+  const cluster = new KafkaCluster('kafka-it-cluster', 23092);
   const agents: AgentProcess[] = [];
   const readers: TopicReader[] = [];
 

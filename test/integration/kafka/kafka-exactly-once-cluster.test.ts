@@ -9,7 +9,7 @@ const DELIVERED = 'kube_audit_forwarder_kafka_messages_delivered_total';
 
 describe('Kafka exactly-once delivery against a real 3-node Kafka 4.4.0 cluster (replication factor 3, min.insync.replicas 2)', function () {
   this.timeout(900_000);
-  const cluster = new KafkaCluster('kafka-it-eos-cluster', 57192);
+  const cluster = new KafkaCluster('kafka-it-eos-cluster', 26092);
   const agents: AgentProcess[] = [];
 
   before(async () => {

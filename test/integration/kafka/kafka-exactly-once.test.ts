@@ -16,7 +16,7 @@ const COMMITTED = 'kube_audit_forwarder_kafka_transactions_total{outcome="commit
 
 describe('Kafka exactly-once delivery against a real Kafka 4.4.0 broker (read back by the Java client)', function () {
   this.timeout(600_000);
-  const broker = new KafkaBroker({ version: '4.4.0', name: 'kafka-it-exactly-once', port: 57092 });
+  const broker = new KafkaBroker({ version: '4.4.0', name: 'kafka-it-exactly-once', port: 25092 });
   const agents: AgentProcess[] = [];
   let topicNumber = 0;
 

@@ -10,7 +10,7 @@ import { parseOptions } from '../../../src/yargs-options.js';
 
 describe('Kafka sink with a client certificate (broker with ssl.client.auth=required)', function () {
   this.timeout(180_000);
-  const broker = new KafkaBroker({ version: '4.4.0', name: 'kafka-it-mtls', port: 49092, ssl: true, sslClientAuth: 'required' });
+  const broker = new KafkaBroker({ version: '4.4.0', name: 'kafka-it-mtls', port: 22092, ssl: true, sslClientAuth: 'required' });
 
   before(async () => {
     await broker.start({ fresh: true });
