@@ -42,5 +42,5 @@ COPY --from=build /app/dist/src ./dist/src
 # 0600. The DaemonSet drops every capability and forbids privilege escalation.
 # No HEALTHCHECK: Kubernetes ignores it; the DaemonSet's probes use /healthz and /readyz.
 # V8 flags: see bench/agent-node-flags.ts (a small young generation: less CPU and RSS per event).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8"]
 CMD ["/app/dist/src/cli.js", "run"]

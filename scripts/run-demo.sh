@@ -37,7 +37,7 @@ writer=$!
 # The formatter reads the agent's log until the agent closes it, so the last lines come out too.
 exec 3> >(node "$repo_root/dist/scripts/format-progress.js" >&2)
 formatter=$!
-node --max-semi-space-size=4 "$repo_root/dist/src/cli.js" run --path "$work/log/audit.log" --checkpoint-dir "$work/checkpoint" \
+node --max-semi-space-size=8 "$repo_root/dist/src/cli.js" run --path "$work/log/audit.log" --checkpoint-dir "$work/checkpoint" \
   --sink file --file-path "$work/out.jsonl" --progress-interval-ms 1000 --http-port 0 2>&3 &
 agent=$!
 exec 3>&-
