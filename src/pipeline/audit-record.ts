@@ -30,7 +30,8 @@ export interface AuditRecord {
    * The line's bytes and where its top-level members lie, when `value` is still the line the
    * byte scanner read (undefined once parsed whole or rewritten): lets the detection rules read
    * small fields from the bytes without building the event, and redaction see that a line has
-   * no request or response body.
+   * no request or response body. Read it during `process` only: its tables may be reused for the
+   * next line once the processors are done with this one.
    */
   scannedLine?(): ScannedLine | undefined;
 }

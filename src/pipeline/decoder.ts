@@ -1,15 +1,35 @@
 import type { AuditEvent } from '../audit/audit-event.js';
-import { INVALID, membersOfLastScan, nestedOfLastScan, scanJsonObject, type MemberTable, type NestedMembers } from './json-scanner.js';
+import {
+  copyMembersOfLastScan,
+  copyNestedOfLastScan,
+  INVALID,
+  membersOfLastScan,
+  nestedOfLastScan,
+  scanJsonObject,
+  type MemberTable,
+  type NestedMembers,
+} from './json-scanner.js';
 
 export type Decoded =
   /**
    * A JSON object; `members` is where its top-level keys and values lie (see json-scanner), when
    * asked for: a sink that ships bytes only and no processor will read the event needs none.
    * `nested`, when asked for too, where the members of its object values lie (for processors).
+   * `reused`: both were copied into the caller's ReusedTables.
    */
-  | { kind: 'event'; members: MemberTable | undefined; nested?: NestedMembers }
+  | { kind: 'event'; members: MemberTable | undefined; nested?: NestedMembers; reused?: true }
   | { kind: 'empty' }
   | { kind: 'invalid'; reason: string };
+
+/**
+ * Arrays that take the member tables of one line after another: for a line whose tables are
+ * read while it is processed and let go of before the next line is decoded (see LineHandler),
+ * no tables of its own to allocate and collect.
+ */
+export interface ReusedTables {
+  readonly members: number[];
+  readonly nested: number[];
+}
 
 export type Parsed = { kind: 'event'; event: AuditEvent } | { kind: 'empty' } | { kind: 'invalid'; reason: string };
 
@@ -26,13 +46,17 @@ const BOM_BYTES = 3;
  * lazily, if at all; see lazy-event). Only a rejected line goes through JSON.parse, to word the
  * reason the way operators know from other tools.
  */
-export function decodeLine(bytes: Buffer, keep: 'members' | 'members and nested' | 'nothing' = 'members'): Decoded {
+export function decodeLine(bytes: Buffer, keep: 'members' | 'members and nested' | 'nothing' | ReusedTables = 'members'): Decoded {
   const start = startsWithBom(bytes) ? BOM_BYTES : 0;
   if (isBlank(bytes, start)) return { kind: 'empty' };
-  const nested = keep === 'members and nested';
+  const reused = typeof keep === 'object' ? keep : undefined;
+  const nested = keep === 'members and nested' || reused !== undefined;
   const memberCount = scanJsonObject(bytes, start, bytes.length, nested);
   if (memberCount !== INVALID) {
     if (keep === 'nothing') return { kind: 'event', members: undefined };
+    if (reused !== undefined) {
+      return { kind: 'event', members: copyMembersOfLastScan(memberCount, reused.members), nested: copyNestedOfLastScan(reused.nested), reused: true };
+    }
     return nested ? { kind: 'event', members: membersOfLastScan(memberCount), nested: nestedOfLastScan() } : { kind: 'event', members: membersOfLastScan(memberCount) };
   }
   return { kind: 'invalid', reason: rejectionReason(bytes.toString('utf8', start)) };

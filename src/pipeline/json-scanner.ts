@@ -166,8 +166,16 @@ export function nestedGroupAt(nested: NestedMembers, objectStart: number): numbe
 
 /** The same, copied into `into` (reused by a caller that reads many small objects and keeps none). */
 export function copyMembersOfLastScan(memberCount: number, into: number[]): MemberTable {
-  const length = memberCount * MEMBER_FIELDS;
-  for (let index = 0; index < length; index += 1) into[index] = scratchMembers[index]!;
+  return copyInto(scratchMembers, memberCount * MEMBER_FIELDS, into);
+}
+
+/** nestedOfLastScan's table, copied into `into` (reused, like copyMembersOfLastScan's). */
+export function copyNestedOfLastScan(into: number[]): NestedMembers {
+  return copyInto(scratchNested, nestedLength, into);
+}
+
+function copyInto(from: readonly number[], length: number, into: number[]): number[] {
+  for (let index = 0; index < length; index += 1) into[index] = from[index]!;
   into.length = length;
   return into;
 }

@@ -6,7 +6,7 @@ import type { Line } from '../source/line-splitter.js';
 import type { AuditRecord } from './audit-record.js';
 import type { Batcher } from './batcher.js';
 import type { DeadLetterFile } from './dead-letter.js';
-import { decodeLine, parseLine, withoutBom } from './decoder.js';
+import { decodeLine, parseLine, withoutBom, type ReusedTables } from './decoder.js';
 import { LineRecord } from './line-record.js';
 import type { Processor } from './processor.js';
 import { truncateLargeObjects } from '../audit/truncate-large-objects.js';
@@ -43,12 +43,17 @@ export class LineHandler<F extends { key: string }> {
 
   /** Processors that read every event get it parsed whole; otherwise lines are only scanned. */
   private readonly parseEagerly: boolean;
-  private readonly keep: 'members' | 'members and nested' | 'nothing';
+  private readonly keep: 'members' | 'members and nested' | 'nothing' | ReusedTables;
 
   constructor(private readonly options: LineHandlerOptions<F>) {
     this.parseEagerly = options.processors.some((processor) => processor.readsEveryEvent);
     // Processors read fields below the top level (objectRef.resource, user.username) too.
-    this.keep = options.processors.length > 0 ? 'members and nested' : options.releaseParsedEvents ? 'nothing' : 'members';
+    // When the record lets go of its tables right after the processors (a sink that ships bytes
+    // only), they need not be its own: each line's go into the same arrays.
+    this.keep =
+      options.processors.length === 0 ? (options.releaseParsedEvents ? 'nothing' : 'members')
+      : options.releaseParsedEvents ? { members: [], nested: [] }
+      : 'members and nested';
     startAtZero(options.metrics.droppedEvents, options.processors.map((processor) => ({ processor: processor.name })));
   }
 
@@ -82,7 +87,7 @@ export class LineHandler<F extends { key: string }> {
     }
     if (!isUtf8(bytes)) metrics.invalidUtf8Lines.inc();
     let record: AuditRecord =
-      'event' in decoded ? LineRecord.parsed(bytes, decoded.event, origin) : LineRecord.scanned(bytes, decoded.members, origin, decoded.nested);
+      'event' in decoded ? LineRecord.parsed(bytes, decoded.event, origin) : LineRecord.scanned(bytes, decoded.members, origin, decoded.nested, decoded.reused);
     if (line.oversize) {
       const shrunk = this.handleOversize(file, path, line, record);
       if (!shrunk) return;

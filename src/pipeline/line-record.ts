@@ -27,6 +27,12 @@ export class LineRecord implements AuditRecord {
   private parsed: AuditEvent | undefined;
   /** What scannedLine gave, for the processors that ask after the first. */
   private line: ScannedLine | undefined;
+  /**
+   * Whether `members` and `nested` are the line handler's ReusedTables, which the next line
+   * overwrites: the handler lets go of them (releaseEvent) before it decodes that line, and the
+   * lazily parsed event, which a processor may keep (an alert), gets copies.
+   */
+  private tablesReused = false;
 
   private constructor(
     value: Buffer,
@@ -39,10 +45,16 @@ export class LineRecord implements AuditRecord {
     this.parsed = event;
   }
 
-  /** A line the scanner validated: its event is parsed on demand (members found again if not given). */
-  static scanned(value: Buffer, members: MemberTable | undefined, origin: RecordOrigin, nested?: NestedMembers): LineRecord {
+  /**
+   * A line the scanner validated: its event is parsed on demand (members found again if not
+   * given). `reused`: the tables are ReusedTables (see tablesReused).
+   */
+  static scanned(value: Buffer, members: MemberTable | undefined, origin: RecordOrigin, nested?: NestedMembers, reused = false): LineRecord {
     const record = new LineRecord(value, members, undefined, origin);
-    if (members !== undefined) record.nested = nested;
+    if (members !== undefined) {
+      record.nested = nested;
+      record.tablesReused = reused;
+    }
     return record;
   }
 
@@ -57,20 +69,21 @@ export class LineRecord implements AuditRecord {
 
   set value(value: Buffer) {
     this.bytes = value;
-    this.members = undefined;
-    this.nested = undefined;
+    this.dropTables();
   }
 
   get event(): AuditEvent {
-    this.parsed ??= lazyAuditEvent(this.bytes, (this.members ??= membersOf(this.bytes)));
+    if (this.parsed === undefined) {
+      if (this.tablesReused) this.ownTables();
+      this.parsed = lazyAuditEvent(this.bytes, (this.members ??= membersOf(this.bytes)));
+    }
     return this.parsed;
   }
 
   set event(event: AuditEvent) {
     this.parsed = event;
     // The bytes no longer describe this event until `value` is refreshed.
-    this.members = undefined;
-    this.nested = undefined;
+    this.dropTables();
   }
 
   scannedLine(): ScannedLine | undefined {
@@ -83,11 +96,23 @@ export class LineRecord implements AuditRecord {
   /** Lets go of the parsed event and the member tables: both are found again from `value` if needed. */
   releaseEvent(): void {
     this.parsed = undefined;
-    this.members = undefined;
-    this.nested = undefined;
+    this.dropTables();
     // The scanned line holds the member tables too: kept until the batch is acknowledged, they
     // outlived the young generation and made the collector's old-generation work.
     this.line = undefined;
+  }
+
+  private dropTables(): void {
+    this.members = undefined;
+    this.nested = undefined;
+    this.tablesReused = false;
+  }
+
+  /** Copies of the reused tables, which the record may then keep as long as it likes. */
+  private ownTables(): void {
+    this.members = this.members?.slice();
+    this.nested = this.nested?.slice();
+    this.tablesReused = false;
   }
 }
 

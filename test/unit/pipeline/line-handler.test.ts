@@ -27,7 +27,7 @@ class RecordingProcessor implements Processor {
   }
 }
 
-function handlerWith(processors: Processor[]): { handler: LineHandler<TestFile>; batches: Batch[]; deadLetter: DeadLetterFile } {
+function handlerWith(processors: Processor[], releaseParsedEvents = false): { handler: LineHandler<TestFile>; batches: Batch[]; deadLetter: DeadLetterFile } {
   const batches: Batch[] = [];
   const deadLetter = new DeadLetterFile(mkdtempSync(path.join(tmpdir(), 'kaf-line-handler-')));
   const handler = new LineHandler<TestFile>({
@@ -35,7 +35,7 @@ function handlerWith(processors: Processor[]): { handler: LineHandler<TestFile>;
     oversizePolicy: 'truncate',
     invalidLinePolicy: 'dead-letter',
     processors,
-    releaseParsedEvents: false,
+    releaseParsedEvents,
     batcher: new Batcher<TestFile>({ maxEvents: 1, maxBytes: 1 << 20, lingerMs: 1000, onSeal: (batch) => batches.push(batch) }),
     deadLetter,
     countRead: () => undefined,
@@ -66,6 +66,25 @@ describe('LineHandler', () => {
     assert.equal(isProxy(processor.seen[0]), true);
     assert.equal(processor.seen[0]!.verb, 'get');
     assert.equal(batches[0]!.records[0]!.value.toString(), '{"auditID":"a","verb":"get"}');
+  });
+
+  it('a processor that keeps an event (an alert) reads its own line later, though the next lines reuse the member tables it was scanned into', () => {
+    const processor = new RecordingProcessor(false);
+    const { handler, batches } = handlerWith([processor], true);
+    handleText(handler, '{"auditID":"a","verb":"get","user":{"username":"alice","groups":["dev"]}}');
+    handleText(handler, '{"kind":"Event","stage":"ResponseComplete","auditID":"second","verb":"delete","user":{"username":"bob"}}');
+    handleText(handler, '{"verb":"list"}');
+    // Read only now: the lazily parsed events find their fields through the member tables.
+    assert.deepEqual(processor.seen.map((event) => [event.auditID, event.verb, (event.user as { username?: string } | undefined)?.username]), [
+      ['a', 'get', 'alice'],
+      ['second', 'delete', 'bob'],
+      [undefined, 'list', undefined],
+    ]);
+    assert.deepEqual(batches.map((batch) => batch.records[0]!.value.toString()), [
+      '{"auditID":"a","verb":"get","user":{"username":"alice","groups":["dev"]}}',
+      '{"kind":"Event","stage":"ResponseComplete","auditID":"second","verb":"delete","user":{"username":"bob"}}',
+      '{"verb":"list"}',
+    ]);
   });
 
   for (const readsEveryEvent of [true, false]) {
