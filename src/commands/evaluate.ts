@@ -91,7 +91,7 @@ export interface EvaluationMatch {
   file: string;
   /** 1-based line of the event (the document's first line for single-document files). */
   line: number;
-  rules: string[];
+  rules: readonly string[];
   event: AuditEvent;
 }
 

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { buildInfo } from './build-info.js';
+import { PerLineCounter } from './per-line-counter.js';
 
 const PREFIX = 'kube_audit_forwarder_';
 
@@ -34,8 +35,8 @@ export interface LiveFigures {
 export class AgentMetrics {
   readonly registry = new Registry();
 
-  readonly linesRead = this.counter('lines_read_total', 'Complete lines read from audit log files');
-  readonly bytesRead = this.counter('bytes_read_total', 'Bytes of complete lines read (decompressed), newlines included');
+  readonly linesRead = this.perLine('lines_read_total', 'Complete lines read from audit log files');
+  readonly bytesRead = this.perLine('bytes_read_total', 'Bytes of complete lines read (decompressed), newlines included');
   readonly eventsShipped = this.counter('events_shipped_total', 'Events acknowledged by the sink');
   readonly bytesShipped = this.counter('bytes_shipped_total', 'Event bytes acknowledged by the sink');
   readonly invalidLines = this.counter('invalid_lines_total', 'Lines that are not a JSON object (dead-lettered or shipped raw)');
@@ -148,6 +149,12 @@ export class AgentMetrics {
         if (figures) update(figures, this);
       },
     });
+  }
+
+  private perLine(name: string, help: string): PerLineCounter {
+    const counter = new PerLineCounter({ name: `${PREFIX}${name}`, help, registers: [this.registry] });
+    startAtZero(counter, [{}]);
+    return counter;
   }
 
   private counter<L extends string = never>(

@@ -61,8 +61,8 @@ export class LineHandler<F extends { key: string }> {
     const { metrics, batcher } = this.options;
     const lineBytes = line.end - line.start;
     this.options.countRead(lineBytes);
-    metrics.linesRead.inc();
-    metrics.bytesRead.inc(lineBytes);
+    metrics.linesRead.add(1);
+    metrics.bytesRead.add(lineBytes);
     const origin = { path, offset: line.start };
 
     if (line.clipped) {

@@ -19,6 +19,8 @@ export const DETECTIONS_ANNOTATION = 'kube-audit-forwarder.io/detections';
  */
 export const DETECTION_DETAILS_ANNOTATION = 'kube-audit-forwarder.io/detection-details';
 
+const NO_IDS: readonly string[] = Object.freeze([]);
+
 export interface DetectionDetails {
   rule: string;
   severity: string;
@@ -82,7 +84,7 @@ export class DetectionProcessor implements Processor {
   }
 
   /** The ids of the rules the event matches, updating threshold windows and counters. */
-  evaluate(event: AuditEvent): string[] {
+  evaluate(event: AuditEvent): readonly string[] {
     return this.matchedIds({ event });
   }
 
@@ -90,9 +92,13 @@ export class DetectionProcessor implements Processor {
    * `line` (the line's bytes and members) lets the matcher decide most events from the bytes;
    * the record's `event` (parsed lazily) is read only for the rules that get past that.
    */
-  private matchedIds(input: MatchInput, line?: ScannedLine): string[] {
+  private matchedIds(input: MatchInput, line?: ScannedLine): readonly string[] {
+    const rules = this.matcher.match(input, line);
+    // Most lines match nothing: no list of their own.
+    if (rules.length === 0) return NO_IDS;
     const ids: string[] = [];
-    for (const rule of this.matcher.match(input, line)) {
+    for (let index = 0; index < rules.length; index += 1) {
+      const rule = rules[index]!;
       const event = input.event;
       if (rule.threshold && !this.windows.get(rule.id)!.record(groupKeyOf(rule.threshold, event), eventMillis(event))) {
         continue;

@@ -79,7 +79,17 @@ function compileOperators(spec: Record<string, unknown>): ValuesPredicate {
       }
       case 'every': {
         const inner = compileCondition(operand);
-        listTests.push((values) => values.length > 0 && values.every((value) => inner([value])));
+        // One list per operator, refilled per value: a rule is evaluated synchronously, and a
+        // nested `every` is another operator with a list of its own.
+        const one: unknown[] = [undefined];
+        listTests.push((values) => {
+          if (values.length === 0) return false;
+          for (let index = 0; index < values.length; index += 1) {
+            one[0] = values[index];
+            if (!inner(one)) return false;
+          }
+          return true;
+        });
         break;
       }
       default:
@@ -88,10 +98,24 @@ function compileOperators(spec: Record<string, unknown>): ValuesPredicate {
         );
     }
   }
+  // Loops rather than some/every with closures: rules run on every line, and the closures made
+  // per call were garbage of their own.
   if (valueTests.length > 0) {
-    listTests.push((values) => values.some((value) => valueTests.every((test) => test(value))));
+    listTests.push((values) => {
+      for (let index = 0; index < values.length; index += 1) if (allHold(valueTests, values[index])) return true;
+      return false;
+    });
   }
-  return listTests.length === 1 ? listTests[0]! : (values) => listTests.every((test) => test(values));
+  if (listTests.length === 1) return listTests[0]!;
+  return (values) => {
+    for (let index = 0; index < listTests.length; index += 1) if (!listTests[index]!(values)) return false;
+    return true;
+  };
+}
+
+function allHold(tests: readonly ValuePredicate[], value: unknown): boolean {
+  for (let index = 0; index < tests.length; index += 1) if (!tests[index]!(value)) return false;
+  return true;
 }
 
 function numeric(operator: string, operand: unknown, compare: (value: number, limit: number) => boolean): ValuePredicate {
