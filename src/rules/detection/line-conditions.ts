@@ -27,9 +27,13 @@ export function compileLineConditions(rule: { readonly match?: unknown; readonly
   const any = Array.isArray(rule.any) ? rule.any.map(compileSet) : undefined;
   const unless = Array.isArray(rule.unless) ? rule.unless.map(compileSet) : undefined;
   return (input, fields) =>
-    (all === undefined || all(input, fields)) &&
-    (any === undefined || any.some((set) => set(input, fields))) &&
-    (unless === undefined || !unless.some((set) => set(input, fields)));
+    (all === undefined || all(input, fields)) && (any === undefined || anyHolds(any, input, fields)) && (unless === undefined || !anyHolds(unless, input, fields));
+}
+
+/** A loop, not `some` with a closure made per call: this runs for most lines. */
+function anyHolds(sets: readonly SetTest[], input: MatchInput, fields: LineFields | undefined): boolean {
+  for (let index = 0; index < sets.length; index += 1) if (sets[index]!(input, fields)) return true;
+  return false;
 }
 
 function compileSet(spec: unknown): SetTest {
