@@ -25,7 +25,7 @@ const text = (file: string): string => readFileSync(file, 'utf8');
 const OTHER_PROGRAMS_FLAGS = new Set([
   'audit-policy-file', 'audit-log-path', 'audit-log-format', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage', 'audit-log-compress', 'kube-apiserver-arg',
   'from-file', 'set', 'logs', 'dry-run', 'rm', 'show-only', 'previous', 'show-labels', 'web', 'config',
-  'max-old-space-size', 'max-semi-space-size', 'cpu-prof', 'profile', 'ignore-scripts',
+  'max-old-space-size', 'max-semi-space-size', 'cpu-prof', 'trace-gc', 'profile', 'ignore-scripts',
   'write', 'megabytes', 'steady-seconds', 'sinks', 'kafka-codecs', 'kafka-deliveries', 'fluent-bit', 'runs', 'variants',
   'help', 'version', 'sasl', 'ssl', 'fresh',
   'bootstrap-server', 'create', 'topic', 'partitions', // kafka-topics.sh
