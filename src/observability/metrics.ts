@@ -152,9 +152,7 @@ export class AgentMetrics {
   }
 
   private perLine(name: string, help: string): PerLineCounter {
-    const counter = new PerLineCounter({ name: `${PREFIX}${name}`, help, registers: [this.registry] });
-    startAtZero(counter, [{}]);
-    return counter;
+    return new PerLineCounter({ name: `${PREFIX}${name}`, help, registers: [this.registry] });
   }
 
   private counter<L extends string = never>(

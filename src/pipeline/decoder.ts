@@ -15,9 +15,8 @@ export type Decoded =
    * A JSON object; `members` is where its top-level keys and values lie (see json-scanner), when
    * asked for: a sink that ships bytes only and no processor will read the event needs none.
    * `nested`, when asked for too, where the members of its object values lie (for processors).
-   * `reused`: both were copied into the caller's ReusedTables.
    */
-  | { kind: 'event'; members: MemberTable | undefined; nested?: NestedMembers; reused?: true }
+  | { kind: 'event'; members: MemberTable | undefined; nested?: NestedMembers }
   | { kind: 'empty' }
   | { kind: 'invalid'; reason: string };
 
@@ -55,7 +54,7 @@ export function decodeLine(bytes: Buffer, keep: 'members' | 'members and nested'
   if (memberCount !== INVALID) {
     if (keep === 'nothing') return { kind: 'event', members: undefined };
     if (reused !== undefined) {
-      return { kind: 'event', members: copyMembersOfLastScan(memberCount, reused.members), nested: copyNestedOfLastScan(reused.nested), reused: true };
+      return { kind: 'event', members: copyMembersOfLastScan(memberCount, reused.members), nested: copyNestedOfLastScan(reused.nested) };
     }
     return nested ? { kind: 'event', members: membersOfLastScan(memberCount), nested: nestedOfLastScan() } : { kind: 'event', members: membersOfLastScan(memberCount) };
   }

@@ -87,7 +87,7 @@ export class LineHandler<F extends { key: string }> {
     }
     if (!isUtf8(bytes)) metrics.invalidUtf8Lines.inc();
     let record: AuditRecord =
-      'event' in decoded ? LineRecord.parsed(bytes, decoded.event, origin) : LineRecord.scanned(bytes, decoded.members, origin, decoded.nested, decoded.reused);
+      'event' in decoded ? LineRecord.parsed(bytes, decoded.event, origin) : LineRecord.scanned(bytes, decoded.members, origin, decoded.nested, typeof this.keep === 'object');
     if (line.oversize) {
       const shrunk = this.handleOversize(file, path, line, record);
       if (!shrunk) return;

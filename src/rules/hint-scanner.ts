@@ -1,3 +1,5 @@
+import { escapeRegExp } from '../escape-reg-exp.js';
+
 /**
  * Finds which of several short byte strings ("hints": `"Secret`, `"token"`, `"privileged"`,
  * `\u`) occur in a line or a stretch of it, in one pass over its bytes. This replaces one
@@ -30,7 +32,7 @@ export class HintScanner {
     });
     this.overlap = Math.max(...hints.map((hint) => hint.length)) - 1;
     this.chunkBytes = Math.max(CHUNK_BYTES, 2 * this.overlap);
-    this.anyHint = new RegExp(hints.map((hint) => escapeForRegExp(hint.toString('latin1'))).join('|'), 'g');
+    this.anyHint = new RegExp(hints.map((hint) => escapeRegExp(hint.toString('latin1'))).join('|'), 'g');
   }
 
   /** Whether any hint occurs in `bytes`. */
@@ -72,9 +74,4 @@ function occursAt(hint: Buffer, bytes: Buffer, at: number, end: number): boolean
   if (at + hint.length > end) return false;
   for (let offset = 2; offset < hint.length; offset += 1) if (bytes[at + offset] !== hint[offset]) return false;
   return true;
-}
-
-/** Every character that means something in a pattern, escaped (a hint is matched literally). */
-function escapeForRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { escapeRegExp } from '../escape-reg-exp.js';
 
 /**
  * Recognises the files that belong to one audit log: the live file and the backups that
@@ -58,8 +59,4 @@ export class LogFileNaming {
     if (!match) return undefined;
     return { name, orderKey: match[1]!, compressed: match[2] !== undefined, live: false };
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

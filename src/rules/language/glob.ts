@@ -1,3 +1,4 @@
+import { escapeRegExp } from '../../escape-reg-exp.js';
 /**
  * Shell-style wildcard patterns for rule and filter values: `*` matches any run of characters
  * (including `/` and `:`, so `system:serviceaccount:*` covers every service account), `?` one
@@ -84,8 +85,4 @@ export function literalRunsOf(pattern: string): { text: string; atStart: boolean
   }
   close(true);
   return runs;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

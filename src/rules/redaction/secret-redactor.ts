@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import type { AuditEvent } from '../../audit/audit-event.js';
-import type { AuditRecord } from '../../pipeline/audit-record.js';
+import type { AuditRecord, ScannedLine } from '../../pipeline/audit-record.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
 import { lastMemberNamed } from '../../pipeline/lazy-event.js';
 import { rewritePath } from '../language/field-path.js';
@@ -102,8 +102,7 @@ export class SecretRedactor implements Processor {
     if (!this.builtin) return false;
     const line = record.scannedLine?.();
     if (line !== undefined) {
-      // Two plain calls, not `every` with a closure: this runs for every line.
-      if (lastMemberNamed(line.bytes, line.members, 'requestObject') < 0 && lastMemberNamed(line.bytes, line.members, 'responseObject') < 0) return false;
+      if (!hasMemberAmong(line, OBJECT_FIELDS)) return false;
     } else if (!OBJECT_FIELD_BYTES.some((field) => bytes.includes(field))) return false;
     return BUILTIN_SCANNER.foundIn(bytes);
   }
@@ -115,7 +114,7 @@ export class SecretRedactor implements Processor {
     const objectRef = event.objectRef as { resource?: unknown; subresource?: unknown } | undefined;
     const resourcePaths =
       typeof objectRef?.resource === 'string' && objectRef.subresource === undefined ? this.resourcePaths.get(objectRef.resource) : undefined;
-    for (const field of ['requestObject', 'responseObject'] as const) {
+    for (const field of OBJECT_FIELDS) {
       const body = event[field];
       if (this.builtin && implied === 'Secret' && Array.isArray(body)) replaced += this.redactSecretJsonPatch(body);
       else replaced += this.redactTree(body, implied);
@@ -127,7 +126,7 @@ export class SecretRedactor implements Processor {
 
   private replaceBodies(event: AuditEvent): number {
     let replaced = 0;
-    for (const field of ['requestObject', 'responseObject'] as const) {
+    for (const field of OBJECT_FIELDS) {
       if (event[field] !== undefined && event[field] !== null) {
         event[field] = REDACTION_MARKER;
         replaced += 1;
@@ -228,6 +227,12 @@ export class SecretRedactor implements Processor {
     }
     return replaced;
   }
+}
+
+/** Whether the line has one of `names` as a top-level member (a loop: this runs for every line). */
+function hasMemberAmong(line: ScannedLine, names: readonly string[]): boolean {
+  for (const name of names) if (lastMemberNamed(line.bytes, line.members, name) >= 0) return true;
+  return false;
 }
 
 /**
