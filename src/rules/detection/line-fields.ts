@@ -1,4 +1,4 @@
-import { skipString, skipWhitespace, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
+import { skipWhitespace, stringEnd, type MemberTable, type NestedMembers } from '../../pipeline/json-scanner.js';
 import { ObjectMembers } from '../../pipeline/object-members.js';
 import { lastMemberNamedBetween, parseValueAt } from '../../pipeline/lazy-event.js';
 import type { ScannedLine } from '../../pipeline/audit-record.js';
@@ -93,7 +93,7 @@ export class LineFields {
       const element = stringElementAt(this.bytes, start, end, segment.index);
       if (element !== undefined) {
         // The scanner proved the line valid JSON: the string ends within the list.
-        single[0] = parseValueAt(this.bytes, element, skipString(this.bytes, element + 1, end));
+        single[0] = parseValueAt(this.bytes, element, stringEnd(this.bytes, element + 1));
         return single;
       }
     }
@@ -148,7 +148,7 @@ function stringElementAt(bytes: Buffer, start: number, end: number, index: numbe
   for (let element = 0; ; element += 1) {
     if (bytes[at] !== QUOTE) return undefined;
     if (element === index) return at;
-    at = skipWhitespace(bytes, skipString(bytes, at + 1, end), end);
+    at = skipWhitespace(bytes, stringEnd(bytes, at + 1), end);
     if (bytes[at] !== COMMA) return undefined;
     at = skipWhitespace(bytes, at + 1, end);
   }

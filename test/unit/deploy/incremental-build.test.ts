@@ -22,8 +22,11 @@ describe('make build', () => {
     assert.ok(buildInfo.startsWith(`${outDir}${path.sep}`), `${buildInfo} is under ${outDir}`);
   });
 
-  it('still copies the built-in rules next to the compiled code on every build', () => {
-    assert.match(buildScript, /^tsc -p tsconfig\.json && cp src\/rules\/detection\/builtin-rules\.yaml dist\/src\/rules\/detection\/$/);
+  it('compiles the WebAssembly JSON scan module and copies the built-in rules next to the compiled code on every build', () => {
+    assert.match(
+      buildScript,
+      /^tsc -p tsconfig\.json && asc src\/pipeline\/json-object-scan\.as\.ts [^&]*--outFile dist\/src\/pipeline\/json-object-scan\.wasm && cp src\/rules\/detection\/builtin-rules\.yaml dist\/src\/rules\/detection\/$/,
+    );
   });
 
   it('removes what tsc emitted for a deleted source, so a deleted test does not go on running from dist/', () => {

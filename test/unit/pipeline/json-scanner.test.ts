@@ -96,6 +96,39 @@ describe('scanJsonObject', () => {
     assert.equal(scan(Buffer.from(deep)).valid, true);
   });
 
+  it('grows its tables for lines with more top-level members and more nested members than they start with', () => {
+    const members = Array.from({ length: 5000 }, (_, index) => `"k${index}":${index}`);
+    const nestedMembers = Array.from({ length: 20_000 }, (_, index) => `"n${index}":"v"`);
+    const line = Buffer.from(`{${members.join(',')},"o":{${nestedMembers.join(',')}}}`);
+    const count = scanJsonObject(line, 0, line.length, true);
+    assert.equal(count, 5001);
+    const table = membersOfLastScan(count);
+    assert.equal(line.toString('utf8', table[4999 * MEMBER_FIELDS + 2], table[4999 * MEMBER_FIELDS + 3]), '4999');
+    const nested = nestedOfLastScan();
+    assert.equal(nested[1], 20_000);
+    assert.equal(line.toString('utf8', nested[NESTED_GROUP_HEADER + 19_999 * MEMBER_FIELDS], nested[NESTED_GROUP_HEADER + 19_999 * MEMBER_FIELDS + 1]), 'n19999');
+  });
+
+  it('scans a line larger than the memory it keeps between lines (80 MiB), and the lines after it', () => {
+    const length = 80 * 1024 * 1024;
+    const huge = Buffer.from(`{"a":"${'x'.repeat(length)}","b":true}`);
+    const { members } = scan(huge);
+    assert.deepEqual(members.slice(0, MEMBER_FIELDS), [2, 3, 5, 5 + length + 2]);
+    assert.equal(huge.toString('utf8', members[4], members[5]), 'b');
+    assert.equal(huge.toString('utf8', members[6], members[7]), 'true');
+    assert.deepEqual(memberTexts('{"after":"the huge line"}'), [['after', '"the huge line"']]);
+  });
+
+  it('finds a quote, an escape or a raw control character at every position of a long string, as JSON.parse does', () => {
+    for (let position = 0; position < 48; position += 1) {
+      for (const inserted of ['\\"', '\\n', '\\u00e9', '\t', '\u0001', '"']) {
+        const text = `{"a":"${'y'.repeat(position)}${inserted}${'z'.repeat(40)}"}`;
+        const bytes = Buffer.from(text);
+        assert.equal(scan(bytes).valid, parsesToObject(bytes), text);
+      }
+    }
+  });
+
   const invalid: Array<[string, string]> = [
     ['', 'nothing'],
     ['[1]', 'an array'],
