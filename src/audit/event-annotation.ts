@@ -1,6 +1,7 @@
 import type { AuditRecord } from '../pipeline/audit-record.js';
 import { decodeLine } from '../pipeline/decoder.js';
 import { MEMBER_FIELDS, type MemberTable } from '../pipeline/json-scanner.js';
+import { spells } from '../pipeline/plain-string-cache.js';
 
 const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;
@@ -85,7 +86,8 @@ function scanTopLevel(bytes: Buffer, scanned: MemberTable | undefined): TopLevel
     annotationsEmpty: false,
   };
   for (let at = 0; at < members.length; at += MEMBER_FIELDS) {
-    if (bytes.toString('latin1', members[at], members[at + 1]) !== ANNOTATIONS_KEY) continue;
+    const keyStart = members[at]!;
+    if (members[at + 1]! - keyStart !== ANNOTATIONS_KEY.length || !spells(ANNOTATIONS_KEY, bytes, keyStart)) continue;
     // JSON.parse keeps the last of repeated keys, so the last `annotations` member counts.
     const valueStart = members[at + 2]!;
     const valueEnd = members[at + 3]!;

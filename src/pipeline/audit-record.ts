@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../audit/audit-event.js';
-import type { MemberTable, NestedMembers } from './json-scanner.js';
+import type { LocatedKeys, MemberTable, NestedMembers } from './json-scanner.js';
 
 /**
  * One audit event on its way from the log file to a sink.
@@ -41,6 +41,8 @@ export interface ScannedLine {
   readonly members: MemberTable;
   /** Where the members of its top-level object values lie, when the scanner noted them. */
   readonly nested?: NestedMembers;
+  /** Where the top-level keys processors read are, when the scanner located them (see json-scanner). */
+  readonly keys?: LocatedKeys;
 }
 
 export interface RecordOrigin {

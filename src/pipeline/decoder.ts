@@ -1,11 +1,13 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import {
+  copyLocatedKeysOfLastScan,
   copyMembersOfLastScan,
   copyNestedOfLastScan,
   INVALID,
   membersOfLastScan,
   nestedOfLastScan,
   scanJsonObject,
+  type LocatedKeys,
   type MemberTable,
   type NestedMembers,
 } from './json-scanner.js';
@@ -14,9 +16,10 @@ export type Decoded =
   /**
    * A JSON object; `members` is where its top-level keys and values lie (see json-scanner), when
    * asked for: a sink that ships bytes only and no processor will read the event needs none.
-   * `nested`, when asked for too, where the members of its object values lie (for processors).
+   * `nested`, when asked for too, where the members of its object values lie, and `keys` where
+   * the top-level keys processors read are, when the scan could tell (see json-scanner).
    */
-  | { kind: 'event'; members: MemberTable | undefined; nested?: NestedMembers }
+  | { kind: 'event'; members: MemberTable | undefined; nested?: NestedMembers; keys?: LocatedKeys | undefined }
   | { kind: 'empty' }
   | { kind: 'invalid'; reason: string };
 
@@ -28,6 +31,7 @@ export type Decoded =
 export interface ReusedTables {
   readonly members: number[];
   readonly nested: number[];
+  readonly keys: number[];
 }
 
 export type Parsed = { kind: 'event'; event: AuditEvent } | { kind: 'empty' } | { kind: 'invalid'; reason: string };
@@ -54,9 +58,16 @@ export function decodeLine(bytes: Buffer, keep: 'members' | 'members and nested'
   if (memberCount !== INVALID) {
     if (keep === 'nothing') return { kind: 'event', members: undefined };
     if (reused !== undefined) {
-      return { kind: 'event', members: copyMembersOfLastScan(memberCount, reused.members), nested: copyNestedOfLastScan(reused.nested) };
+      return {
+        kind: 'event',
+        members: copyMembersOfLastScan(memberCount, reused.members),
+        nested: copyNestedOfLastScan(reused.nested),
+        keys: copyLocatedKeysOfLastScan(reused.keys),
+      };
     }
-    return nested ? { kind: 'event', members: membersOfLastScan(memberCount), nested: nestedOfLastScan() } : { kind: 'event', members: membersOfLastScan(memberCount) };
+    return nested
+      ? { kind: 'event', members: membersOfLastScan(memberCount), nested: nestedOfLastScan(), keys: copyLocatedKeysOfLastScan([]) }
+      : { kind: 'event', members: membersOfLastScan(memberCount) };
   }
   return { kind: 'invalid', reason: rejectionReason(bytes.toString('utf8', start)) };
 }

@@ -144,9 +144,15 @@ function skipNumber(index: usize, end: usize): usize {
  * value to `nested` (its start, its member count, four numbers per member). The capacities are
  * in members, numbers and nesting levels. `stack` holds the kind of each open container.
  */
-export function scan(base: usize, start: i32, end_: i32, members: usize, membersCap: i32, nested: usize, nestedCap: i32, stack: usize, stackCap: i32, noteNested: bool): i32 {
+export function scan(
+  base: usize, start: i32, end_: i32,
+  members: usize, membersCap: i32, nested: usize, nestedCap: i32, stack: usize, stackCap: i32,
+  noteNested: bool, keys: usize, keyCount: i32, keySlots: usize, keySlotMask: i32, located: usize,
+): i32 {
   nestedCount = 0;
   openGroup = -1;
+  keysUnlocated = false;
+  if (noteNested) for (let id = 0; id < keyCount; id += 1) store<i32>(located + (<usize>id << 2), -1);
   const end = base + <usize>end_;
   let index = skipWhitespace(base + <usize>start, end);
   if (index >= end || load<u8>(index) != OPEN_BRACE) return INVALID;
@@ -166,6 +172,7 @@ export function scan(base: usize, start: i32, end_: i32, members: usize, members
       index = skipString(index + 1, end);
       if (index == 0) return INVALID;
       keyEnd = <i32>(index - 1 - base);
+      if (depth == 1 && noteNested) locateKey(base + <usize>keyStart, keyEnd - keyStart, memberCount << 2, keys, keySlots, keySlotMask, located);
       index = skipWhitespace(index, end);
       if (index >= end || load<u8>(index) != COLON) return INVALID;
       index = skipWhitespace(index + 1, end);
@@ -227,6 +234,54 @@ export function scan(base: usize, start: i32, end_: i32, members: usize, members
     }
   }
   return INVALID;
+}
+
+/**
+ * Whether the last scan met a top-level key that locateKey cannot match by its bytes (an escape,
+ * a non-ASCII byte, the empty key): the host then locates the keys itself, by decoded name.
+ */
+let keysUnlocated = false;
+
+export function hasUnlocatedKeys(): bool {
+  return keysUnlocated;
+}
+
+/**
+ * Notes in `located` (one number per key to locate, by id) that the key `key` (its bytes between
+ * the quotes) is the top-level member at `memberIndex` of the member table, when it is one of
+ * the keys to locate. A later member with the same key overwrites it: JSON.parse keeps the last.
+ * `keys` holds two numbers per id (the address and length of its name's bytes); `keySlots`,
+ * open addressing by the key's length and first and last byte, holds id + 1 (0: empty).
+ */
+function locateKey(key: usize, length: i32, memberIndex: i32, keys: usize, keySlots: usize, keySlotMask: i32, located: usize): void {
+  if (length > 0) {
+    let slot = keySlotOf(length, load<u8>(key), load<u8>(key + <usize>(length - 1)), keySlotMask);
+    while (true) {
+      const entry = load<i32>(keySlots + (<usize>slot << 2));
+      if (entry == 0) break;
+      const id = entry - 1;
+      const name = keys + (<usize>id << 3);
+      if (load<i32>(name, 4) == length && memory.compare(<usize>load<i32>(name), key, <usize>length) == 0) {
+        store<i32>(located + (<usize>id << 2), memberIndex);
+        return;
+      }
+      slot = (slot + 1) & keySlotMask;
+    }
+  }
+  if (length == 0 || !isPlainKey(key, length)) keysUnlocated = true;
+}
+
+/** The slot a key's probe starts at; json-scanner.ts places names by the same function. */
+@inline function keySlotOf(length: i32, first: u32, last: u32, mask: i32): i32 {
+  return <i32>((((<u32>length * 0x9e3779b1) ^ (first * 0x85ebca6b) ^ (last * 0xc2b2ae35)) >> 7) & <u32>mask);
+}
+
+function isPlainKey(key: usize, length: i32): bool {
+  for (let offset: usize = 0; offset < <usize>length; offset += 1) {
+    const byte = load<u8>(key + offset);
+    if (byte == BACKSLASH || byte >= 0x80) return false;
+  }
+  return true;
 }
 
 /** Where in the nested table the group being noted starts, or -1 while none is open. */

@@ -49,7 +49,12 @@ interface ScanExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   nestedLength(): number;
-  scan(base: number, start: number, end: number, members: number, membersCap: number, nested: number, nestedCap: number, stack: number, stackCap: number, noteNested: boolean): number;
+  hasUnlocatedKeys(): boolean;
+  scan(
+    base: number, start: number, end: number,
+    members: number, membersCap: number, nested: number, nestedCap: number, stack: number, stackCap: number,
+    noteNested: boolean, keys: number, keyCount: number, keySlots: number, keySlotMask: number, located: number,
+  ): number;
 }
 
 const PAGE_BYTES = 65_536;
@@ -61,14 +66,20 @@ const INITIAL_DEPTH = 4096;
 const LARGEST_KEPT_MEMORY = 64 * 1024 * 1024;
 
 /**
- * One instance of the scan module and where in its memory the tables, the nesting stack and
- * the copied line lie (in that order; the line last, so that it can grow alone).
+ * One instance of the scan module and where in its memory the keys to locate, the tables, the
+ * nesting stack and the copied line lie (in that order; the line last, so that it can grow alone).
  */
 class ScanMemory {
   private exports!: ScanExports;
   private bytes!: Uint8Array;
   /** The memory as 32-bit numbers, for reading the tables back. */
   words!: Int32Array;
+  /** The names locateKeys set, by id. */
+  keyNames: readonly string[] = [];
+  private keysAt = 0;
+  private keySlotsAt = 0;
+  private keySlotMask = 0;
+  locatedAt = 0;
   membersAt = 0;
   membersCap = INITIAL_MEMBERS;
   nestedAt = 0;
@@ -88,7 +99,11 @@ class ScanMemory {
     for (;;) {
       this.makeRoom(end - start);
       this.bytes.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), this.inputAt);
-      const result = this.exports.scan(this.inputAt - start, start, end, this.membersAt, this.membersCap, this.nestedAt, this.nestedCap, this.stackAt, this.stackCap, noteNested);
+      const result = this.exports.scan(
+        this.inputAt - start, start, end,
+        this.membersAt, this.membersCap, this.nestedAt, this.nestedCap, this.stackAt, this.stackCap,
+        noteNested, this.keysAt, this.keyNames.length, this.keySlotsAt, this.keySlotMask, this.locatedAt,
+      );
       if (result !== NO_ROOM) return result;
       this.membersCap *= 2;
       this.nestedCap *= 2;
@@ -101,6 +116,15 @@ class ScanMemory {
     return this.exports.nestedLength();
   }
 
+  hasUnlocatedKeys(): boolean {
+    return this.exports.hasUnlocatedKeys();
+  }
+
+  locate(names: readonly string[]): void {
+    this.keyNames = [...names];
+    this.layOut();
+  }
+
   private instantiate(): void {
     this.exports = new WebAssembly.Instance(scanModule, { env: { abort: abortScan } }).exports as unknown as ScanExports;
     this.membersCap = INITIAL_MEMBERS;
@@ -110,16 +134,58 @@ class ScanMemory {
   }
 
   private layOut(): void {
-    this.membersAt = alignTo16(this.exports.heapBase());
+    this.layOutKeys(alignTo16(this.exports.heapBase()));
+    this.membersAt = alignTo16(this.locatedAt + this.keyNames.length * 4);
     this.nestedAt = this.membersAt + this.membersCap * MEMBER_FIELDS * 4;
     this.stackAt = this.nestedAt + this.nestedCap * 4;
     this.inputAt = alignTo16(this.stackAt + this.stackCap);
     this.makeRoom(0);
   }
 
+  /**
+   * Writes the keys to locate from `at`: per id the address and length of its name's bytes (-1
+   * for a name no key's plain bytes spell: one with a backslash or a non-ASCII character, found
+   * only by decoding), the names' bytes, the slots the scan probes (id + 1, placed by
+   * keySlotOf), and the table the scan notes their members in.
+   */
+  private layOutKeys(at: number): void {
+    const names = this.keyNames;
+    const encoded = names.map((name) => Buffer.from(name, 'latin1'));
+    const bytesAt = at + names.length * 8;
+    let slotsAt = bytesAt;
+    for (const name of encoded) slotsAt += name.length;
+    slotsAt = alignTo16(slotsAt);
+    // Kept at most a quarter full, so that a key no one asked for ends its probe on an empty slot soon.
+    let slotCount = 16;
+    while (slotCount < names.length * 4) slotCount *= 2;
+    this.keysAt = at;
+    this.keySlotsAt = slotsAt;
+    this.keySlotMask = slotCount - 1;
+    this.locatedAt = slotsAt + slotCount * 4;
+    this.reach(this.locatedAt + names.length * 4);
+    const words = this.words;
+    words.fill(0, slotsAt >> 2, (slotsAt >> 2) + slotCount);
+    let nameAt = bytesAt;
+    names.forEach((name, id) => {
+      const plain = name.length > 0 && isPlainName(name);
+      words[(at >> 2) + id * 2] = nameAt;
+      words[(at >> 2) + id * 2 + 1] = plain ? name.length : -1;
+      this.bytes.set(encoded[id]!, nameAt);
+      nameAt += encoded[id]!.length;
+      if (!plain) return;
+      let slot = keySlotOf(name.length, name.charCodeAt(0), name.charCodeAt(name.length - 1), this.keySlotMask);
+      while (words[(slotsAt >> 2) + slot] !== 0) slot = (slot + 1) & this.keySlotMask;
+      words[(slotsAt >> 2) + slot] = id + 1;
+    });
+  }
+
   private makeRoom(inputBytes: number): void {
+    this.reach(this.inputAt + inputBytes);
+  }
+
+  /** Grows the memory to hold `needed` bytes. */
+  private reach(needed: number): void {
     const memory = this.exports.memory;
-    const needed = this.inputAt + inputBytes;
     if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
     // Growing detaches the old views.
     if (this.bytes?.buffer !== memory.buffer) {
@@ -127,6 +193,20 @@ class ScanMemory {
       this.words = new Int32Array(memory.buffer);
     }
   }
+}
+
+/** The slot a key's probe starts at, by its length and first and last byte (as json-object-scan.as.ts's). */
+function keySlotOf(length: number, first: number, last: number, mask: number): number {
+  return ((Math.imul(length, 0x9e3779b1) ^ Math.imul(first, 0x85ebca6b) ^ Math.imul(last, 0xc2b2ae35)) >>> 7) & mask;
+}
+
+/** A name whose characters are bytes of a plain key: printable ASCII but the backslash. */
+function isPlainName(name: string): boolean {
+  for (let index = 0; index < name.length; index += 1) {
+    const code = name.charCodeAt(index);
+    if (code === BACKSLASH || code >= 0x80) return false;
+  }
+  return true;
 }
 
 function alignTo16(address: number): number {
@@ -140,15 +220,44 @@ function abortScan(): never {
 const scanMemory = new ScanMemory();
 /** How many numbers of the nested table the last scan wrote (0 when it noted none). */
 let lastNestedLength = 0;
+/** Whether the last scan located the keys (see copyLocatedKeysOfLastScan). */
+let lastLocatedKeys = false;
+
+/**
+ * By id, where a line's top-level member with each key set by locateTopLevelKeys lies: its index
+ * in the member table (the last of repeated keys, whose value JSON.parse keeps), or -1.
+ */
+export type LocatedKeys = readonly number[];
+
+/**
+ * The top-level keys that scans noting nested members also locate, in the same pass (a key's
+ * id is its index in `names`): what processors read (verb, user, requestObject, …), found
+ * without comparing each key of each line in JavaScript.
+ */
+export function locateTopLevelKeys(names: readonly string[]): void {
+  scanMemory.locate(names);
+}
+
+/**
+ * The last scan's LocatedKeys, copied into `into`; undefined when it did not note nested members
+ * or met a top-level key whose bytes are not its name (an escape, a non-ASCII byte, the empty
+ * key): the caller then finds the keys by their decoded names.
+ */
+export function copyLocatedKeysOfLastScan(into: number[]): LocatedKeys | undefined {
+  if (!lastLocatedKeys || scanMemory.hasUnlocatedKeys()) return undefined;
+  return copyOut(scanMemory.locatedAt, scanMemory.keyNames.length, into);
+}
 
 /**
  * Scans `bytes[start, end)`: one JSON object, optionally surrounded by whitespace. Returns how
  * many top-level members it has, or INVALID; `membersOfLastScan` then copies out where they lie,
- * and, when `noteNested` was set, `nestedOfLastScan` the members of their object values.
+ * and, when `noteNested` was set, `nestedOfLastScan` the members of their object values and
+ * `copyLocatedKeysOfLastScan` where the keys set by locateTopLevelKeys are.
  */
 export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length, noteNested = false): number {
   const count = scanMemory.scan(bytes, start, end, noteNested);
-  lastNestedLength = count === INVALID || !noteNested ? 0 : scanMemory.nestedLength();
+  lastLocatedKeys = count !== INVALID && noteNested;
+  lastNestedLength = lastLocatedKeys ? scanMemory.nestedLength() : 0;
   return count;
 }
 

@@ -52,7 +52,7 @@ export class LineHandler<F extends { key: string }> {
     // only), they need not be its own: each line's go into the same arrays.
     this.keep =
       options.processors.length === 0 ? (options.releaseParsedEvents ? 'nothing' : 'members')
-      : options.releaseParsedEvents ? { members: [], nested: [] }
+      : options.releaseParsedEvents ? { members: [], nested: [], keys: [] }
       : 'members and nested';
     startAtZero(options.metrics.droppedEvents, options.processors.map((processor) => ({ processor: processor.name })));
   }
@@ -87,7 +87,7 @@ export class LineHandler<F extends { key: string }> {
     }
     if (!isUtf8(bytes)) metrics.invalidUtf8Lines.inc();
     let record: AuditRecord =
-      'event' in decoded ? LineRecord.parsed(bytes, decoded.event, origin) : LineRecord.scanned(bytes, decoded.members, origin, decoded.nested, typeof this.keep === 'object');
+      'event' in decoded ? LineRecord.parsed(bytes, decoded.event, origin) : LineRecord.scanned(bytes, decoded.members, origin, decoded.nested, typeof this.keep === 'object', decoded.keys);
     if (line.oversize) {
       const shrunk = this.handleOversize(file, path, line, record);
       if (!shrunk) return;

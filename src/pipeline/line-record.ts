@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { AuditRecord, RecordOrigin, ScannedLine } from './audit-record.js';
 import { decodeLine } from './decoder.js';
-import type { MemberTable, NestedMembers } from './json-scanner.js';
+import type { LocatedKeys, MemberTable, NestedMembers } from './json-scanner.js';
 import { lazyAuditEvent } from './lazy-event.js';
 
 /**
@@ -24,6 +24,8 @@ export class LineRecord implements AuditRecord {
   private members: MemberTable | undefined;
   /** Where the members of its object values lie, when the scanner noted them; goes with `members`. */
   private nested: NestedMembers | undefined;
+  /** Where the processors' top-level keys are, when the scanner located them; goes with `members`. */
+  private keys: LocatedKeys | undefined;
   private parsed: AuditEvent | undefined;
   /** What scannedLine gave, for the processors that ask after the first. */
   private line: ScannedLine | undefined;
@@ -49,10 +51,11 @@ export class LineRecord implements AuditRecord {
    * A line the scanner validated: its event is parsed on demand (members found again if not
    * given). `reused`: the tables are ReusedTables (see tablesReused).
    */
-  static scanned(value: Buffer, members: MemberTable | undefined, origin: RecordOrigin, nested?: NestedMembers, reused = false): LineRecord {
+  static scanned(value: Buffer, members: MemberTable | undefined, origin: RecordOrigin, nested?: NestedMembers, reused = false, keys?: LocatedKeys): LineRecord {
     const record = new LineRecord(value, members, undefined, origin);
     if (members !== undefined) {
       record.nested = nested;
+      record.keys = keys;
       record.tablesReused = reused;
     }
     return record;
@@ -89,7 +92,7 @@ export class LineRecord implements AuditRecord {
   scannedLine(): ScannedLine | undefined {
     const members = this.members;
     if (members === undefined) return undefined;
-    if (this.line?.members !== members) this.line = this.nested === undefined ? { bytes: this.bytes, members } : { bytes: this.bytes, members, nested: this.nested };
+    if (this.line?.members !== members) this.line = { bytes: this.bytes, members, nested: this.nested, keys: this.keys };
     return this.line;
   }
 
@@ -105,6 +108,7 @@ export class LineRecord implements AuditRecord {
   private dropTables(): void {
     this.members = undefined;
     this.nested = undefined;
+    this.keys = undefined;
     this.tablesReused = false;
   }
 
@@ -112,6 +116,7 @@ export class LineRecord implements AuditRecord {
   private ownTables(): void {
     this.members = this.members?.slice();
     this.nested = this.nested?.slice();
+    this.keys = this.keys?.slice();
     this.tablesReused = false;
   }
 }

@@ -19,20 +19,33 @@ const NON_ASCII = 0x80;
 
 /** The string `bytes[start, end)` spells, or undefined when it holds an escape or a non-ASCII byte. */
 export function plainStringAt(bytes: Buffer, start: number, end: number): string | undefined {
-  let hash = 0x811c9dc5;
-  for (let index = start; index < end; index += 1) {
-    const byte = bytes[index]!;
-    if (byte === BACKSLASH || byte >= NON_ASCII) return undefined;
-    hash = Math.imul(hash ^ byte, 0x01000193);
-  }
   const length = end - start;
-  if (length > LONGEST_CACHED) return bytes.toString('latin1', start, end);
-  const slot = (hash ^ (hash >>> 15)) & SLOT_MASK;
+  if (length > LONGEST_CACHED) return isPlainAt(bytes, start, end) ? bytes.toString('latin1', start, end) : undefined;
+  const slot = slotOf(bytes, start, end);
   const candidate = cached[slot]!;
+  // Cached strings are plain ASCII: bytes that spell one are plain too, and were read only once.
   if (candidate.length === length && spells(candidate, bytes, start)) return candidate;
+  if (!isPlainAt(bytes, start, end)) return undefined;
   const decoded = bytes.toString('latin1', start, end);
   cached[slot] = decoded;
   return decoded;
+}
+
+/**
+ * A slot by the length and a few bytes at both ends and in the middle, not by every byte (the
+ * caller passes the bytes between a string's quotes, which are read too): a hit
+ * then costs one pass over the bytes (the comparison). Values that differ only elsewhere share
+ * a slot; those are mostly values that never repeat (timestamps, ids), which then displace
+ * only each other.
+ */
+function slotOf(bytes: Uint8Array, start: number, end: number): number {
+  if (end <= start) return 0;
+  // Within [start - 1, end]: the quotes around a string are there to read.
+  let hash = Math.imul(end - start, 0x9e3779b1);
+  hash = Math.imul(hash ^ (bytes[start]! | (bytes[start + 1]! << 8)), 0x85ebca6b);
+  hash = Math.imul(hash ^ bytes[(start + end) >> 1]!, 0xc2b2ae35);
+  hash = Math.imul(hash ^ (bytes[end - 1]! | (bytes[end - 2]! << 8)), 0x27d4eb2f);
+  return (hash ^ (hash >>> 15)) & SLOT_MASK;
 }
 
 /** Whether `bytes[start, end)` holds no escape and no non-ASCII byte, so its bytes are the characters it spells. */

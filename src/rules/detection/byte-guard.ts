@@ -2,7 +2,7 @@ import { compileCondition, type ValuesPredicate } from '../language/condition.js
 import { fieldSource } from '../language/event-field.js';
 import { isGlob, literalRunsOf } from '../language/glob.js';
 import { compileByteFieldReader, memberNeedle, type ByteFieldReader, type LineFields, type MemberNeedle } from './line-fields.js';
-import { topLevelMemberId } from './top-level-members.js';
+import { topLevelMemberId } from '../top-level-members.js';
 
 /**
  * What a set of field conditions needs to find in a line's bytes before it can hold, so that a

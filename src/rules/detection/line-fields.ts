@@ -5,7 +5,7 @@ import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
 import type { PathSegment } from '../language/field-path.js';
 import { HintScanner } from '../hint-scanner.js';
-import { resolveTopLevelMembers, topLevelMemberId } from './top-level-members.js';
+import { topLevelMemberId, topLevelMembersOf } from '../top-level-members.js';
 
 /**
  * One line's fields as the matcher reads them from its bytes, for one event at a time (the
@@ -20,7 +20,9 @@ export class LineFields {
   // Small memos in plain arrays, emptied per line by a count or a generation (a Map per line, or
   // Map.clear, which allocates a new table, made more garbage than the reads they spared).
   /** By top-level member id (see top-level-members.ts): where the member lies in `members`, or -1. */
-  private readonly memberIndexes: number[] = [];
+  private memberIndexes: readonly number[] = [];
+  /** What memberIndexes points at for a line whose keys the scan did not locate. */
+  private readonly ownMemberIndexes: number[] = [];
   /** The small objects read on this line: where each starts, whether it is one, and where its members lie. */
   private readonly scanStarts: number[] = [];
   private readonly scanIsObject: boolean[] = [];
@@ -40,7 +42,7 @@ export class LineFields {
     this.bytes = line.bytes;
     this.members = line.members;
     this.nested = line.nested;
-    resolveTopLevelMembers(line.bytes, line.members, this.memberIndexes);
+    this.memberIndexes = topLevelMembersOf(line, this.ownMemberIndexes);
     this.scanCount = 0;
     this.generation += 1;
   }

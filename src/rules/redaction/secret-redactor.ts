@@ -2,7 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { AuditEvent } from '../../audit/audit-event.js';
 import type { AuditRecord, ScannedLine } from '../../pipeline/audit-record.js';
 import type { Processor, ProcessorVerdict } from '../../pipeline/processor.js';
-import { lastMemberNamed } from '../../pipeline/lazy-event.js';
+import { topLevelMemberId, topLevelMembersOf } from '../top-level-members.js';
 import { rewritePath } from '../language/field-path.js';
 import { HintScanner } from '../hint-scanner.js';
 import { parseRedactionPath, type RedactionPath } from './redaction-path.js';
@@ -102,7 +102,7 @@ export class SecretRedactor implements Processor {
     if (!this.builtin) return false;
     const line = record.scannedLine?.();
     if (line !== undefined) {
-      if (!hasMemberAmong(line, OBJECT_FIELDS)) return false;
+      if (!hasMemberAmong(line, OBJECT_FIELD_IDS)) return false;
     } else if (!OBJECT_FIELD_BYTES.some((field) => bytes.includes(field))) return false;
     return BUILTIN_SCANNER.foundIn(bytes);
   }
@@ -229,11 +229,16 @@ export class SecretRedactor implements Processor {
   }
 }
 
-/** Whether the line has one of `names` as a top-level member (a loop: this runs for every line). */
-function hasMemberAmong(line: ScannedLine, names: readonly string[]): boolean {
-  for (const name of names) if (lastMemberNamed(line.bytes, line.members, name) >= 0) return true;
+/** Whether the line has one of the members numbered `ids` (see topLevelMemberId; a loop: this runs for every line). */
+function hasMemberAmong(line: ScannedLine, ids: readonly number[]): boolean {
+  const members = topLevelMembersOf(line, memberIndexes);
+  for (const id of ids) if (members[id]! >= 0) return true;
   return false;
 }
+
+const OBJECT_FIELD_IDS = OBJECT_FIELDS.map(topLevelMemberId);
+/** Filled for lines whose keys the scan did not locate (see topLevelMembersOf). */
+const memberIndexes: number[] = [];
 
 /**
  * The kind of a request/response body that carries none (patches), from what was requested.

@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
 import { decodeLine } from '../../../src/pipeline/decoder.js';
 import { MEMBER_FIELDS } from '../../../src/pipeline/json-scanner.js';
-import { resolveTopLevelMembers, topLevelMemberId } from '../../../src/rules/detection/top-level-members.js';
+import { topLevelMemberId, topLevelMembersOf } from '../../../src/rules/top-level-members.js';
 
-/** The value text of each named member, as resolveTopLevelMembers finds them (undefined when absent). */
+/**
+ * The value text of each named member, as topLevelMembersOf finds them (undefined when absent),
+ * the same whether the scan located the keys or they are found by decoding.
+ */
 function resolved(line: string, names: readonly string[]): (string | undefined)[] {
   const ids = names.map(topLevelMemberId);
   const bytes = Buffer.from(line);
-  const decoded = decodeLine(bytes);
+  const decoded = decodeLine(bytes, 'members and nested');
   assert.ok(decoded.kind === 'event' && decoded.members !== undefined);
   const members = decoded.members;
-  const into: number[] = [];
-  resolveTopLevelMembers(bytes, members, into);
+  const fromScan = topLevelMembersOf({ bytes, members, keys: decoded.keys }, []);
+  const byDecoding = topLevelMembersOf({ bytes, members }, []);
+  assert.deepEqual(ids.map((id) => fromScan[id]), ids.map((id) => byDecoding[id]));
+  const into = fromScan;
   return ids.map((id) => {
     const at = into[id]!;
     if (at < 0) return undefined;
@@ -33,6 +38,18 @@ describe('top-level members found in one pass', () => {
     const line = '{"v\\u0065rb":"get","gr\u00fc\u00dfe":1,"a\\/b":true,"ver":"x","verbs":"y"}';
     assert.deepEqual(resolved(line, ['verb', 'gr\u00fc\u00dfe', 'a/b', 've']), ['"get"', '1', 'true', undefined]);
     assert.deepEqual(resolved('{"":1,"x":2}', ['', 'x']), ['1', '2']);
+  });
+
+  it('locates the keys as the line is scanned when every top-level key is plain ASCII, and leaves a line with an escaped or empty key to decoding', () => {
+    topLevelMemberId('verb');
+    const located = (line: string): boolean => {
+      const decoded = decodeLine(Buffer.from(line), 'members and nested');
+      return decoded.kind === 'event' && decoded.keys !== undefined;
+    };
+    assert.equal(located('{"kind":"Event","verb":"get"}'), true);
+    assert.equal(located('{"kind":"Event","v\\u0065rb":"get"}'), false);
+    assert.equal(located('{"gr\u00fc\u00dfe":1}'), false);
+    assert.equal(located('{"":1}'), false);
   });
 
   it('tells apart names that share a hash slot or a length, however many are registered', () => {
