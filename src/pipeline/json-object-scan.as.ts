@@ -152,6 +152,8 @@ export function scan(
   nestedCount = 0;
   openGroup = -1;
   keysUnlocated = false;
+  memberKey = -1;
+  groupKey = -1;
   if (noteNested) for (let id = 0; id < keyCount; id += 1) store<i32>(located + (<usize>id << 2), -1);
   const end = base + <usize>end_;
   let index = skipWhitespace(base + <usize>start, end);
@@ -172,7 +174,10 @@ export function scan(
       index = skipString(index + 1, end);
       if (index == 0) return INVALID;
       keyEnd = <i32>(index - 1 - base);
-      if (depth == 1 && noteNested) locateKey(base + <usize>keyStart, keyEnd - keyStart, memberCount << 2, keys, keySlots, keySlotMask, located);
+      if (noteNested) {
+        if (depth == 1) memberKey = locateKey(base + <usize>keyStart, keyEnd - keyStart, -1, memberCount << 2, keys, keySlots, keySlotMask, located);
+        else if (depth == 2 && groupKey >= 0) locateKey(base + <usize>keyStart, keyEnd - keyStart, groupKey, nestedCount, keys, keySlots, keySlotMask, located);
+      }
       index = skipWhitespace(index, end);
       if (index >= end || load<u8>(index) != COLON) return INVALID;
       index = skipWhitespace(index + 1, end);
@@ -190,7 +195,10 @@ export function scan(
           if (memberCount >= membersCap) return NO_ROOM;
           writeMember(members + (<usize>memberCount << 4), keyStart, keyEnd, valueStart, -1);
           memberCount += 1;
-          if (noteNested && byte == OPEN_BRACE && !openNestedGroup(nested, nestedCap, valueStart)) return NO_ROOM;
+          if (noteNested && byte == OPEN_BRACE) {
+            if (!openNestedGroup(nested, nestedCap, valueStart)) return NO_ROOM;
+            groupKey = memberKey;
+          }
         } else if (depth == 2 && openGroup >= 0 && !noteNestedMember(nested, nestedCap, keyStart, keyEnd, valueStart, -1)) return NO_ROOM;
         if (depth >= stackCap) return NO_ROOM;
         store<u8>(stack + <usize>depth, byte == OPEN_BRACE ? IN_OBJECT : IN_ARRAY);
@@ -228,6 +236,7 @@ export function scan(
       if (depth == 1) {
         store<i32>(members + (<usize>(memberCount - 1) << 4), <i32>(index - base), 12);
         openGroup = -1;
+        groupKey = -1;
       } else if (depth == 2 && openGroup >= 0) {
         store<i32>(nested + (<usize>(nestedCount - 1) << 2), <i32>(index - base));
       }
@@ -237,8 +246,10 @@ export function scan(
 }
 
 /**
- * Whether the last scan met a top-level key that locateKey cannot match by its bytes (an escape,
- * a non-ASCII byte, the empty key): the host then locates the keys itself, by decoded name.
+ * Whether the last scan met a key to look up that locateKey cannot match by its bytes (an
+ * escape, a non-ASCII byte, the empty key), or a key to locate twice at the top level (a later
+ * object would leave the first one's members located): the host then finds the members itself,
+ * by decoded name.
  */
 let keysUnlocated = false;
 
@@ -246,34 +257,43 @@ export function hasUnlocatedKeys(): bool {
   return keysUnlocated;
 }
 
+/** The id of the top-level key being scanned, -1 when it is not one to locate. */
+let memberKey: i32 = -1;
+/** The id of the top-level key whose object value's members are being noted, or -1. */
+let groupKey: i32 = -1;
+
 /**
- * Notes in `located` (one number per key to locate, by id) that the key `key` (its bytes between
- * the quotes) is the top-level member at `memberIndex` of the member table, when it is one of
- * the keys to locate. A later member with the same key overwrites it: JSON.parse keeps the last.
- * `keys` holds two numbers per id (the address and length of its name's bytes); `keySlots`,
- * open addressing by the key's length and first and last byte, holds id + 1 (0: empty).
+ * Looks `key` (its bytes between the quotes) up among the keys to locate under `parent` (-1: the
+ * top level, else a top-level key's id) and, when it is one, notes at its id in `located` where
+ * its member lies: `memberIndex`, an index in the member table or in the nested table. A later
+ * member with the same key overwrites it: JSON.parse keeps the last. Returns its id, or -1.
+ * `keys` holds four numbers per id (the address and length of its name's bytes, its parent);
+ * `keySlots`, open addressing by keySlotOf, holds id + 1 (0: empty).
  */
-function locateKey(key: usize, length: i32, memberIndex: i32, keys: usize, keySlots: usize, keySlotMask: i32, located: usize): void {
+function locateKey(key: usize, length: i32, parent: i32, memberIndex: i32, keys: usize, keySlots: usize, keySlotMask: i32, located: usize): i32 {
   if (length > 0) {
-    let slot = keySlotOf(length, load<u8>(key), load<u8>(key + <usize>(length - 1)), keySlotMask);
+    let slot = keySlotOf(parent, length, load<u8>(key), load<u8>(key + <usize>(length - 1)), keySlotMask);
     while (true) {
       const entry = load<i32>(keySlots + (<usize>slot << 2));
       if (entry == 0) break;
       const id = entry - 1;
-      const name = keys + (<usize>id << 3);
-      if (load<i32>(name, 4) == length && memory.compare(<usize>load<i32>(name), key, <usize>length) == 0) {
-        store<i32>(located + (<usize>id << 2), memberIndex);
-        return;
+      const name = keys + (<usize>id << 4);
+      if (load<i32>(name, 4) == length && load<i32>(name, 8) == parent && memory.compare(<usize>load<i32>(name), key, <usize>length) == 0) {
+        const at = located + (<usize>id << 2);
+        if (parent < 0 && load<i32>(at) >= 0) keysUnlocated = true;
+        store<i32>(at, memberIndex);
+        return id;
       }
       slot = (slot + 1) & keySlotMask;
     }
   }
   if (length == 0 || !isPlainKey(key, length)) keysUnlocated = true;
+  return -1;
 }
 
 /** The slot a key's probe starts at; json-scanner.ts places names by the same function. */
-@inline function keySlotOf(length: i32, first: u32, last: u32, mask: i32): i32 {
-  return <i32>((((<u32>length * 0x9e3779b1) ^ (first * 0x85ebca6b) ^ (last * 0xc2b2ae35)) >> 7) & <u32>mask);
+@inline function keySlotOf(parent: i32, length: i32, first: u32, last: u32, mask: i32): i32 {
+  return <i32>((((<u32>length * 0x9e3779b1) ^ (first * 0x85ebca6b) ^ (last * 0xc2b2ae35) ^ (<u32>(parent + 1) * 0x27d4eb2f)) >> 7) & <u32>mask);
 }
 
 function isPlainKey(key: usize, length: i32): bool {

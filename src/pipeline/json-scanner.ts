@@ -74,8 +74,8 @@ class ScanMemory {
   private bytes!: Uint8Array;
   /** The memory as 32-bit numbers, for reading the tables back. */
   words!: Int32Array;
-  /** The names locateKeys set, by id. */
-  keyNames: readonly string[] = [];
+  /** The keys locateKeys set, by id. */
+  keys: readonly KeyToLocate[] = [];
   private keysAt = 0;
   private keySlotsAt = 0;
   private keySlotMask = 0;
@@ -102,7 +102,7 @@ class ScanMemory {
       const result = this.exports.scan(
         this.inputAt - start, start, end,
         this.membersAt, this.membersCap, this.nestedAt, this.nestedCap, this.stackAt, this.stackCap,
-        noteNested, this.keysAt, this.keyNames.length, this.keySlotsAt, this.keySlotMask, this.locatedAt,
+        noteNested, this.keysAt, this.keys.length, this.keySlotsAt, this.keySlotMask, this.locatedAt,
       );
       if (result !== NO_ROOM) return result;
       this.membersCap *= 2;
@@ -120,8 +120,8 @@ class ScanMemory {
     return this.exports.hasUnlocatedKeys();
   }
 
-  locate(names: readonly string[]): void {
-    this.keyNames = [...names];
+  locate(keys: readonly KeyToLocate[]): void {
+    this.keys = [...keys];
     this.layOut();
   }
 
@@ -135,7 +135,7 @@ class ScanMemory {
 
   private layOut(): void {
     this.layOutKeys(alignTo16(this.exports.heapBase()));
-    this.membersAt = alignTo16(this.locatedAt + this.keyNames.length * 4);
+    this.membersAt = alignTo16(this.locatedAt + this.keys.length * 4);
     this.nestedAt = this.membersAt + this.membersCap * MEMBER_FIELDS * 4;
     this.stackAt = this.nestedAt + this.nestedCap * 4;
     this.inputAt = alignTo16(this.stackAt + this.stackCap);
@@ -145,35 +145,37 @@ class ScanMemory {
   /**
    * Writes the keys to locate from `at`: per id the address and length of its name's bytes (-1
    * for a name no key's plain bytes spell: one with a backslash or a non-ASCII character, found
-   * only by decoding), the names' bytes, the slots the scan probes (id + 1, placed by
-   * keySlotOf), and the table the scan notes their members in.
+   * only by decoding) and its parent, the names' bytes, the slots the scan probes (id + 1, placed
+   * by keySlotOf), and the table the scan notes their members in.
    */
   private layOutKeys(at: number): void {
-    const names = this.keyNames;
-    const encoded = names.map((name) => Buffer.from(name, 'latin1'));
-    const bytesAt = at + names.length * 8;
+    const keys = this.keys;
+    const encoded = keys.map(({ name }) => Buffer.from(name, 'latin1'));
+    const bytesAt = at + keys.length * KEY_WORDS * 4;
     let slotsAt = bytesAt;
     for (const name of encoded) slotsAt += name.length;
     slotsAt = alignTo16(slotsAt);
     // Kept at most a quarter full, so that a key no one asked for ends its probe on an empty slot soon.
     let slotCount = 16;
-    while (slotCount < names.length * 4) slotCount *= 2;
+    while (slotCount < keys.length * 4) slotCount *= 2;
     this.keysAt = at;
     this.keySlotsAt = slotsAt;
     this.keySlotMask = slotCount - 1;
     this.locatedAt = slotsAt + slotCount * 4;
-    this.reach(this.locatedAt + names.length * 4);
+    this.reach(this.locatedAt + keys.length * 4);
     const words = this.words;
     words.fill(0, slotsAt >> 2, (slotsAt >> 2) + slotCount);
     let nameAt = bytesAt;
-    names.forEach((name, id) => {
+    keys.forEach(({ parent, name }, id) => {
       const plain = name.length > 0 && isPlainName(name);
-      words[(at >> 2) + id * 2] = nameAt;
-      words[(at >> 2) + id * 2 + 1] = plain ? name.length : -1;
+      const meta = (at >> 2) + id * KEY_WORDS;
+      words[meta] = nameAt;
+      words[meta + 1] = plain ? name.length : -1;
+      words[meta + 2] = parent;
       this.bytes.set(encoded[id]!, nameAt);
       nameAt += encoded[id]!.length;
       if (!plain) return;
-      let slot = keySlotOf(name.length, name.charCodeAt(0), name.charCodeAt(name.length - 1), this.keySlotMask);
+      let slot = keySlotOf(parent, name.length, name.charCodeAt(0), name.charCodeAt(name.length - 1), this.keySlotMask);
       while (words[(slotsAt >> 2) + slot] !== 0) slot = (slot + 1) & this.keySlotMask;
       words[(slotsAt >> 2) + slot] = id + 1;
     });
@@ -195,9 +197,12 @@ class ScanMemory {
   }
 }
 
-/** The slot a key's probe starts at, by its length and first and last byte (as json-object-scan.as.ts's). */
-function keySlotOf(length: number, first: number, last: number, mask: number): number {
-  return ((Math.imul(length, 0x9e3779b1) ^ Math.imul(first, 0x85ebca6b) ^ Math.imul(last, 0xc2b2ae35)) >>> 7) & mask;
+/** The numbers per key in the module's table of keys to locate. */
+const KEY_WORDS = 4;
+
+/** The slot a key's probe starts at, by its parent, its length and its first and last byte (as json-object-scan.as.ts's). */
+function keySlotOf(parent: number, length: number, first: number, last: number, mask: number): number {
+  return ((Math.imul(length, 0x9e3779b1) ^ Math.imul(first, 0x85ebca6b) ^ Math.imul(last, 0xc2b2ae35) ^ Math.imul(parent + 1, 0x27d4eb2f)) >>> 7) & mask;
 }
 
 /** A name whose characters are bytes of a plain key: printable ASCII but the backslash. */
@@ -224,35 +229,46 @@ let lastNestedLength = 0;
 let lastLocatedKeys = false;
 
 /**
- * By id, where a line's top-level member with each key set by locateTopLevelKeys lies: its index
- * in the member table (the last of repeated keys, whose value JSON.parse keeps), or -1.
+ * A key for the scan to locate: at the top level (`parent` -1), or in the object value of the
+ * top-level key with id `parent` (`user` → `username`). A key's id is its index in the list
+ * given to locateKeys.
+ */
+export interface KeyToLocate {
+  readonly parent: number;
+  readonly name: string;
+}
+
+/**
+ * By id, where a line's member with each key set by locateKeys lies, or -1: for a top-level key
+ * its index in the member table, for a key under one its index in the nested table (the last
+ * of repeated keys, whose value JSON.parse keeps).
  */
 export type LocatedKeys = readonly number[];
 
 /**
- * The top-level keys that scans noting nested members also locate, in the same pass (a key's
- * id is its index in `names`): what processors read (verb, user, requestObject, …), found
- * without comparing each key of each line in JavaScript.
+ * The keys that scans noting nested members also locate, in the same pass: what processors read
+ * (verb, user, user.username, requestObject, …), found without comparing each key of each line
+ * in JavaScript.
  */
-export function locateTopLevelKeys(names: readonly string[]): void {
-  scanMemory.locate(names);
+export function locateKeys(keys: readonly KeyToLocate[]): void {
+  scanMemory.locate(keys);
 }
 
 /**
  * The last scan's LocatedKeys, copied into `into`; undefined when it did not note nested members
- * or met a top-level key whose bytes are not its name (an escape, a non-ASCII byte, the empty
- * key): the caller then finds the keys by their decoded names.
+ * or met a key it cannot match by its bytes (an escape, a non-ASCII byte, the empty key; a key to
+ * locate repeated at the top level): the caller then finds the members by their decoded names.
  */
 export function copyLocatedKeysOfLastScan(into: number[]): LocatedKeys | undefined {
   if (!lastLocatedKeys || scanMemory.hasUnlocatedKeys()) return undefined;
-  return copyOut(scanMemory.locatedAt, scanMemory.keyNames.length, into);
+  return copyOut(scanMemory.locatedAt, scanMemory.keys.length, into);
 }
 
 /**
  * Scans `bytes[start, end)`: one JSON object, optionally surrounded by whitespace. Returns how
  * many top-level members it has, or INVALID; `membersOfLastScan` then copies out where they lie,
  * and, when `noteNested` was set, `nestedOfLastScan` the members of their object values and
- * `copyLocatedKeysOfLastScan` where the keys set by locateTopLevelKeys are.
+ * `copyLocatedKeysOfLastScan` where the keys set by locateKeys are.
  */
 export function scanJsonObject(bytes: Uint8Array, start = 0, end = bytes.length, noteNested = false): number {
   const count = scanMemory.scan(bytes, start, end, noteNested);

@@ -5,7 +5,7 @@ import type { ScannedLine } from '../../pipeline/audit-record.js';
 import { plainFieldPath, valuesBelow } from '../language/event-field.js';
 import type { PathSegment } from '../language/field-path.js';
 import { HintScanner } from '../hint-scanner.js';
-import { topLevelMemberId, topLevelMembersOf } from '../top-level-members.js';
+import { childMemberId, childrenLocated, topLevelMemberId, topLevelMembersOf } from '../top-level-members.js';
 
 /**
  * One line's fields as the matcher reads them from its bytes, for one event at a time (the
@@ -23,6 +23,8 @@ export class LineFields {
   private memberIndexes: readonly number[] = [];
   /** What memberIndexes points at for a line whose keys the scan did not locate. */
   private readonly ownMemberIndexes: number[] = [];
+  /** Whether memberIndexes holds where the registered children (user → username) lie, in `nested`. */
+  private childrenLocated = false;
   /** The small objects read on this line: where each starts, whether it is one, and where its members lie. */
   private readonly scanStarts: number[] = [];
   private readonly scanIsObject: boolean[] = [];
@@ -43,6 +45,7 @@ export class LineFields {
     this.members = line.members;
     this.nested = line.nested;
     this.memberIndexes = topLevelMembersOf(line, this.ownMemberIndexes);
+    this.childrenLocated = childrenLocated(line, this.memberIndexes);
     this.scanCount = 0;
     this.generation += 1;
   }
@@ -84,7 +87,15 @@ export class LineFields {
   /** The values of a plain field path (see plainFieldPath); undefined if the bytes cannot tell. */
   private readPath(reader: ByteFieldReader, single: unknown[]): unknown[] | undefined {
     const at = this.memberIndexes[reader.member]!;
-    return at < 0 ? NOTHING : this.readBelow(this.members[at + 2]!, this.members[at + 3]!, reader.segments, 1, single);
+    if (at < 0) return NOTHING;
+    if (reader.child >= 0 && this.childrenLocated) {
+      // The scan located the second key too: its value is read without walking the object.
+      const child = this.memberIndexes[reader.child]!;
+      if (child >= 0) return this.readBelow(this.nested![child + 2]!, this.nested![child + 3]!, reader.segments, 2, single);
+      // An object without that key (its keys were all looked up); other values take the walk.
+      if (this.bytes[this.members[at + 2]!] === OPEN_BRACE) return NOTHING;
+    }
+    return this.readBelow(this.members[at + 2]!, this.members[at + 3]!, reader.segments, 1, single);
   }
 
   /** Key steps into objects follow member tables; the value where they stop is parsed and read on. */
@@ -171,6 +182,8 @@ export interface ByteFieldReader {
   readonly id: number;
   /** The id of the top-level member the path starts at (see topLevelMemberId). */
   readonly member: number;
+  /** When the path's second step is a key, the id of that member of the first (see childMemberId), else -1. */
+  readonly child: number;
   readonly segments: readonly PathSegment[];
 }
 
@@ -184,7 +197,9 @@ export function compileByteFieldReader(field: string): ByteFieldReader | undefin
   const path = JSON.stringify(segments);
   let reader = readersByPath.get(path);
   if (reader === undefined) {
-    reader = { id: readersByPath.size, member: topLevelMemberId((segments[0] as { name: string }).name), segments };
+    const member = (segments[0] as { name: string }).name;
+    const second = segments[1];
+    reader = { id: readersByPath.size, member: topLevelMemberId(member), child: second?.kind === 'key' ? childMemberId(member, second.name) : -1, segments };
     readersByPath.set(path, reader);
   }
   return reader;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { decodeLine } from '../../../src/pipeline/decoder.js';
 import { MEMBER_FIELDS } from '../../../src/pipeline/json-scanner.js';
-import { topLevelMemberId, topLevelMembersOf } from '../../../src/rules/top-level-members.js';
+import { childMemberId, childrenLocated, topLevelMemberId, topLevelMembersOf } from '../../../src/rules/top-level-members.js';
 
 /**
  * The value text of each named member, as topLevelMembersOf finds them (undefined when absent),
@@ -50,6 +50,34 @@ describe('top-level members found in one pass', () => {
     assert.equal(located('{"kind":"Event","v\\u0065rb":"get"}'), false);
     assert.equal(located('{"gr\u00fc\u00dfe":1}'), false);
     assert.equal(located('{"":1}'), false);
+  });
+
+  it('locates a member of a top-level object (user.username) in the nested table, the last of repeated ones, and -1 where the object lacks it', () => {
+    const username = childMemberId('user', 'username');
+    const uid = childMemberId('user', 'uid');
+    const verbUnderObjectRef = childMemberId('objectRef', 'verb');
+    const bytes = Buffer.from('{"verb":"get","user":{"username":"a","groups":["g"],"username":"b"},"objectRef":{"resource":"pods"}}');
+    const decoded = decodeLine(bytes, 'members and nested');
+    assert.ok(decoded.kind === 'event' && decoded.nested !== undefined);
+    const line = { bytes, members: decoded.members!, nested: decoded.nested, keys: decoded.keys };
+    const located = topLevelMembersOf(line, []);
+    assert.equal(childrenLocated(line, located), true);
+    const child = located[username]!;
+    assert.equal(bytes.toString('utf8', decoded.nested[child + 2], decoded.nested[child + 3]), '"b"');
+    assert.equal(located[uid], -1);
+    assert.equal(located[verbUnderObjectRef], -1);
+  });
+
+  it('leaves a line with a repeated top-level key it locates to decoding, so that no member of the first object stays located', () => {
+    childMemberId('user', 'username');
+    const bytes = Buffer.from('{"user":{"username":"a"},"user":{"uid":"1"}}');
+    const decoded = decodeLine(bytes, 'members and nested');
+    assert.ok(decoded.kind === 'event');
+    assert.equal(decoded.keys, undefined);
+    const line = { bytes, members: decoded.members!, nested: decoded.nested };
+    const found = topLevelMembersOf(line, []);
+    assert.equal(childrenLocated(line, found), false);
+    assert.equal(bytes.toString('utf8', decoded.members![found[topLevelMemberId('user')]! + 2], decoded.members![found[topLevelMemberId('user')]! + 3]), '{"uid":"1"}');
   });
 
   it('tells apart names that share a hash slot or a length, however many are registered', () => {
