@@ -83,6 +83,28 @@ function skipString(index: usize, end: usize): usize {
   return 0;
 }
 
+/** Whether the key skipKey last passed is plain: no escape, no byte of 0x80 or more. */
+let keyIsPlain = false;
+
+/**
+ * skipString for a key, which is short: byte by byte, noting whether it is plain on the way
+ * (what locateKey needs to know of a key it did not find), then skipString for the rest of one
+ * that is not.
+ */
+function skipKey(index: usize, end: usize): usize {
+  while (index < end) {
+    const byte = load<u8>(index);
+    if (byte == QUOTE) {
+      keyIsPlain = true;
+      return index + 1;
+    }
+    if (byte == BACKSLASH || byte < 0x20 || byte >= 0x80) break;
+    index += 1;
+  }
+  keyIsPlain = false;
+  return skipString(index, end);
+}
+
 function skipEscape(index: usize, end: usize): usize {
   if (index >= end) return 0;
   const byte = load<u8>(index);
@@ -171,7 +193,7 @@ export function scan(
     if (load<u8>(stack + <usize>(depth - 1)) == IN_OBJECT) {
       if (index >= end || load<u8>(index) != QUOTE) return INVALID;
       keyStart = <i32>(index + 1 - base);
-      index = skipString(index + 1, end);
+      index = skipKey(index + 1, end);
       if (index == 0) return INVALID;
       keyEnd = <i32>(index - 1 - base);
       if (noteNested) {
@@ -287,7 +309,7 @@ function locateKey(key: usize, length: i32, parent: i32, memberIndex: i32, keys:
       slot = (slot + 1) & keySlotMask;
     }
   }
-  if (length == 0 || !isPlainKey(key, length)) keysUnlocated = true;
+  if (length == 0 || !keyIsPlain) keysUnlocated = true;
   return -1;
 }
 
@@ -296,13 +318,6 @@ function locateKey(key: usize, length: i32, parent: i32, memberIndex: i32, keys:
   return <i32>((((<u32>length * 0x9e3779b1) ^ (first * 0x85ebca6b) ^ (last * 0xc2b2ae35) ^ (<u32>(parent + 1) * 0x27d4eb2f)) >> 7) & <u32>mask);
 }
 
-function isPlainKey(key: usize, length: i32): bool {
-  for (let offset: usize = 0; offset < <usize>length; offset += 1) {
-    const byte = load<u8>(key + offset);
-    if (byte == BACKSLASH || byte >= 0x80) return false;
-  }
-  return true;
-}
 
 /** Where in the nested table the group being noted starts, or -1 while none is open. */
 let openGroup: i32 = -1;

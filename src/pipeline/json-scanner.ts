@@ -95,7 +95,7 @@ class ScanMemory {
   /** Copies `bytes[start, end)` in and scans it; offsets in the tables index `bytes`. */
   scan(bytes: Uint8Array, start: number, end: number, noteNested: boolean): number {
     // A WebAssembly memory only grows: one that a huge line grew is let go at the next line.
-    if (this.exports.memory.buffer.byteLength > LARGEST_KEPT_MEMORY) this.instantiate();
+    if (this.bytes.length > LARGEST_KEPT_MEMORY) this.instantiate();
     for (;;) {
       this.makeRoom(end - start);
       this.bytes.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), this.inputAt);
@@ -127,6 +127,7 @@ class ScanMemory {
 
   private instantiate(): void {
     this.exports = new WebAssembly.Instance(scanModule, { env: { abort: abortScan } }).exports as unknown as ScanExports;
+    this.viewMemory();
     this.membersCap = INITIAL_MEMBERS;
     this.nestedCap = INITIAL_NESTED;
     this.stackCap = INITIAL_DEPTH;
@@ -187,13 +188,18 @@ class ScanMemory {
 
   /** Grows the memory to hold `needed` bytes. */
   private reach(needed: number): void {
+    // Only this grows the memory (the module never does): the views' length is its size.
+    if (needed <= this.bytes.length) return;
     const memory = this.exports.memory;
-    if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
-    // Growing detaches the old views.
-    if (this.bytes?.buffer !== memory.buffer) {
-      this.bytes = new Uint8Array(memory.buffer);
-      this.words = new Int32Array(memory.buffer);
-    }
+    memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
+    this.viewMemory();
+  }
+
+  /** Views of the whole memory; growing detaches the old ones. */
+  private viewMemory(): void {
+    const buffer = this.exports.memory.buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.words = new Int32Array(buffer);
   }
 }
 
