@@ -80,6 +80,17 @@ describe('top-level members found in one pass', () => {
     assert.equal(bytes.toString('utf8', decoded.members![found[topLevelMemberId('user')]! + 2], decoded.members![found[topLevelMemberId('user')]! + 3]), '{"uid":"1"}');
   });
 
+  it('still locates the registered keys after a line that made the scan take a fresh memory (over 64 MiB)', () => {
+    const username = childMemberId('user', 'username');
+    const huge = Buffer.from(`{"user":{"username":"${'x'.repeat(70 * 1024 * 1024)}"}}`);
+    assert.notEqual(decodeLine(huge, 'members and nested').kind, 'invalid');
+    const bytes = Buffer.from('{"verb":"get","user":{"username":"after"}}');
+    const decoded = decodeLine(bytes, 'members and nested');
+    assert.ok(decoded.kind === 'event' && decoded.keys !== undefined && decoded.nested !== undefined);
+    const child = decoded.keys[username]!;
+    assert.equal(bytes.toString('utf8', decoded.nested[child + 2], decoded.nested[child + 3]), '"after"');
+  });
+
   it('tells apart names that share a hash slot or a length, however many are registered', () => {
     const names = Array.from({ length: 200 }, (_, index) => `field${index}`);
     const line = `{${names.map((name, index) => `"${name}":${index}`).join(',')}}`;
