@@ -207,7 +207,6 @@ export function scan(
     const valueStart = <i32>(index - base);
     if (index >= end) return INVALID;
     const byte = load<u8>(index);
-    let valueEnd: i32 = -1;
     if (byte == OPEN_BRACE || byte == OPEN_BRACKET) {
       const close = byte == OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
       index = skipWhitespace(index + 1, end);
@@ -234,7 +233,7 @@ export function scan(
       index = skipLiteralOrNumber(index, end);
     }
     if (index == 0) return INVALID;
-    valueEnd = <i32>(index - base);
+    const valueEnd = <i32>(index - base);
     if (depth == 1) {
       if (memberCount >= membersCap) return NO_ROOM;
       writeMember(members + (<usize>memberCount << 4), keyStart, keyEnd, valueStart, valueEnd);

@@ -24,7 +24,7 @@ export class LineFields {
   /** What memberIndexes points at for a line whose keys the scan did not locate. */
   private readonly ownMemberIndexes: number[] = [];
   /** Whether memberIndexes holds where the registered children (user → username) lie, in `nested`. */
-  private childrenLocated = false;
+  private childrenAreLocated = false;
   /** The small objects read on this line: where each starts, whether it is one, and where its members lie. */
   private readonly scanStarts: number[] = [];
   private readonly scanIsObject: boolean[] = [];
@@ -45,7 +45,7 @@ export class LineFields {
     this.members = line.members;
     this.nested = line.nested;
     this.memberIndexes = topLevelMembersOf(line, this.ownMemberIndexes);
-    this.childrenLocated = childrenLocated(line, this.memberIndexes);
+    this.childrenAreLocated = childrenLocated(line, this.memberIndexes);
     this.scanCount = 0;
     this.generation += 1;
   }
@@ -88,7 +88,7 @@ export class LineFields {
   private readPath(reader: ByteFieldReader, single: unknown[]): unknown[] | undefined {
     const at = this.memberIndexes[reader.member]!;
     if (at < 0) return NOTHING;
-    if (reader.child >= 0 && this.childrenLocated) {
+    if (reader.child >= 0 && this.childrenAreLocated) {
       // The scan located the second key too: its value is read without walking the object.
       const child = this.memberIndexes[reader.child]!;
       if (child >= 0) return this.readBelow(this.nested![child + 2]!, this.nested![child + 3]!, reader.segments, 2, single);
