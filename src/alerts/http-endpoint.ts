@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
+import type { Agent } from 'node:http';
 import https from 'node:https';
+import { http } from '../observability/node-http.js';
 
 /** Where and how alerts are POSTed: the URL, TLS material and credentials (files, read per request). */
 export interface EndpointConfig {
@@ -25,7 +26,7 @@ const ERROR_BODY_CHARS = 300;
 
 /** A JSON-over-HTTP(S) receiver with a kept-alive connection pool of its own. */
 export class HttpEndpoint {
-  private readonly agent: http.Agent;
+  private readonly agent: Agent;
 
   constructor(readonly config: EndpointConfig) {
     const options = { keepAlive: true, maxSockets: 2 };

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { http } from './node-http.js';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'winston';
@@ -44,7 +45,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const { registry, readiness, logger } = options;
-  const server = createServer((request, response) => {
+  const server = http.createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       logger.warn('http endpoint failed', { path: request.url, error: (error as Error).message });
       if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'internal error\n');
