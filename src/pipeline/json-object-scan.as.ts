@@ -3,8 +3,8 @@
  * (`npm run build`: dist/src/pipeline/json-object-scan.wasm) and driven by json-scanner.ts,
  * which copies a line into this module's memory and reads the member tables back. It is the
  * same RFC 8259 grammar as JSON.parse on the UTF-8 decoding of the bytes (see json-scanner.ts);
- * what WebAssembly adds is string bodies, most of an event's bytes, checked sixteen bytes at a
- * time with SIMD compares instead of one table lookup per byte in JavaScript.
+ * what WebAssembly adds is string bodies, most of an event's bytes, and keys checked sixteen
+ * bytes at a time with SIMD compares instead of one table lookup per byte in JavaScript.
  *
  * Not TypeScript for tsc (tsconfig.json leaves *.as.ts out): `load`/`store` read and write this
  * module's memory, `usize` is a 32-bit address.
