@@ -102,12 +102,7 @@ function skipKey(index: usize, end: usize): usize {
     const mask = i8x16.bitmask(v128.or(v128.or(i8x16.eq(chunk, quote), i8x16.eq(chunk, backslash)), i8x16.lt_s(chunk, space)));
     if (mask != 0) {
       index += <usize>ctz<u32>(mask);
-      if (load<u8>(index) == QUOTE) {
-        keyIsPlain = true;
-        return index + 1;
-      }
-      keyIsPlain = false;
-      return skipString(index, end);
+      break;
     }
     index += 16;
   }
